@@ -1,0 +1,52 @@
+package io.shardkv.raft.core;
+
+import io.shardkv.raft.core.tracker.Progress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything only a leader tracks: replication progress of every member, the one membership
+ * change in flight, a leadership transfer, the uncommitted-bytes bound, reads waiting for
+ * confirmation, and the heartbeat rounds that back the lease.
+ */
+final class LeaderState implements RoleState {
+    /** Every member, including the leader itself. */
+    final Map<Long, Progress> progress = new HashMap<>();
+    /** Heartbeat stamp (leader tick) each member last acknowledged; the basis of the lease. */
+    final Map<Long, Long> ackedHeartbeatStamp = new HashMap<>();
+    /**
+     * Index of the latest membership change entry; a new one is refused until it is applied.
+     * Invariant: set to the last index on election, so a change from an earlier term is applied first.
+     */
+    long pendingConfIndex;
+    /** Target of a leadership transfer in progress, or {@link RawNode#NONE}. */
+    long transferee = RawNode.NONE;
+    int transferElapsedTicks;
+    /**
+     * Once TimeoutNow was sent this term, another node may win an election without waiting out
+     * the followers' leases, so lease reads stay off until this leader's term ends.
+     */
+    boolean timeoutNowSent;
+    /** Payload bytes appended beyond the commit index (bounded by maxUncommittedBytes). */
+    long uncommittedBytes;
+    /** Ticks since this leader was elected or woke from quiescence; stamps heartbeat rounds. */
+    long leaderTicks = 1;
+    final ReadIndexQueue reads;
+    /** Reads that arrived before the leader committed an entry of its own term. */
+    final List<Message> readsBeforeFirstCommit = new ArrayList<>();
+
+    LeaderState(int maxPendingReads) {
+        this.reads = new ReadIndexQueue(maxPendingReads);
+    }
+
+    @Override
+    public Role role() {
+        return Role.LEADER;
+    }
+
+    Progress progressOrNull(long id) {
+        return progress.get(id);
+    }
+}

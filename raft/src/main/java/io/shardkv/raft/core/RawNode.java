@@ -1,0 +1,188 @@
+package io.shardkv.raft.core;
+
+import io.shardkv.raft.core.confchange.ConfChange;
+import io.shardkv.raft.core.tracker.Progress;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One replica of a Raft group, driven by its owner (the etcd RawNode style). Not thread-safe:
+ * exactly one thread calls it. Pure: no clocks, threads, files or sockets; time is
+ * {@link #tick()} and randomness comes from the injected {@link RandomSource}.
+ *
+ * <p>The owner loop: feed {@link #tick()}, {@link #step(Message)} and requests; when
+ * {@link #hasReady()}, take {@link #ready()}, process it in the order its Javadoc gives, then
+ * call {@link #advance(Ready)}. Only one Ready is outstanding at a time.
+ */
+public final class RawNode {
+    /** "No node": no vote, no leader known. Node ids are positive. */
+    public static final long NONE = 0;
+
+    private final Raft raft;
+    private SoftState lastSoftState;
+    private HardState lastHardState;
+    /** The Ready handed out and not yet advanced, or null. */
+    private Ready outstanding;
+
+    /**
+     * Starts (or restarts) a replica from what {@code storage} holds. A new group's storage
+     * holds its initial membership in {@link LogStorage#initialState()}.
+     */
+    public RawNode(RaftConfig config, LogStorage storage, RandomSource random) {
+        this.raft = new Raft(config, storage, random);
+        this.lastSoftState = new SoftState(raft.leaderId(), raft.role());
+        this.lastHardState = raft.hardState();
+    }
+
+    /** Advances logical time by one tick (elections, heartbeats, CheckQuorum). */
+    public void tick() {
+        raft.tick();
+    }
+
+    /** Handles a message from another replica of this group. */
+    public void step(Message m) {
+        if (m.to() != raft.id()) {
+            throw new IllegalArgumentException("message for " + m.to() + " delivered to " + raft.id() + ": " + m);
+        }
+        raft.step(m);
+    }
+
+    /** Proposes an application command; only a leader accepts. */
+    public ProposeResult propose(byte[] data) {
+        return raft.propose(data);
+    }
+
+    /** Proposes a membership change; only one may be pending at a time. */
+    public ProposeResult proposeConfChange(ConfChange cc) {
+        return raft.proposeConfChange(cc);
+    }
+
+    /**
+     * Asks for a read index. The answer arrives as a {@link ReadState} with the same non-zero
+     * {@code requestId} in a later Ready, or never if leadership is lost meanwhile (callers time out).
+     */
+    public ProposeResult readIndex(long requestId, ReadMode mode) {
+        return raft.readIndex(requestId, mode);
+    }
+
+    /**
+     * Asks the leader to hand leadership to {@code target}. Proposals are refused until the
+     * transfer succeeds or is abandoned after an election timeout.
+     */
+    public ProposeResult transferLeader(long target) {
+        return raft.transferLeader(target);
+    }
+
+    /** The transport could not reach {@code to}: stop pipelining to it and probe. */
+    public void reportUnreachable(long to) {
+        raft.reportUnreachable(to);
+    }
+
+    /** The outcome of sending a snapshot to {@code to}. */
+    public void reportSnapshot(long to, boolean success) {
+        raft.reportSnapshot(to, success);
+    }
+
+    /** The node-level failure detector says the leader's server is down; resume elections. */
+    public void reportLeaderDown() {
+        raft.reportLeaderDown();
+    }
+
+    /** Resumes ticking if quiesced. Messages, proposals and reads wake a group by themselves. */
+    public void wake() {
+        raft.wake();
+    }
+
+    public boolean isQuiesced() {
+        return raft.isQuiesced();
+    }
+
+    public boolean hasReady() {
+        if (outstanding != null) {
+            return false;
+        }
+        return !new SoftState(raft.leaderId(), raft.role()).equals(lastSoftState)
+                || !raft.hardState().equals(lastHardState)
+                || !raft.log.unstableEntries().isEmpty()
+                || raft.log.hasPendingSnapshot()
+                || raft.hasMessages()
+                || raft.log.hasNextCommittedEntries()
+                || raft.hasReadStates();
+    }
+
+    /** Collects the work for the owner. Throws if the previous Ready was not advanced. */
+    public Ready ready() {
+        if (outstanding != null) {
+            throw new IllegalStateException("previous Ready of node " + raft.id() + " not advanced");
+        }
+        SoftState soft = new SoftState(raft.leaderId(), raft.role());
+        HardState hard = raft.hardState();
+        Ready rd = new Ready(
+                soft.equals(lastSoftState) ? null : soft,
+                hard.equals(lastHardState) ? null : hard,
+                raft.log.unstableEntries(),
+                raft.log.pendingSnapshot(),
+                raft.takeMessages(),
+                raft.log.nextCommittedEntries(),
+                raft.takeReadStates());
+        lastSoftState = soft;
+        outstanding = rd;
+        return rd;
+    }
+
+    /** Tells the core the owner has persisted, sent and applied everything in {@code rd}. */
+    public void advance(Ready rd) {
+        if (rd != outstanding) {
+            throw new IllegalStateException("advance with a Ready that is not the outstanding one");
+        }
+        outstanding = null;
+        if (rd.hardState() != null) {
+            lastHardState = rd.hardState();
+        }
+        if (!rd.entries().isEmpty()) {
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            raft.log.stableTo(last.index(), last.term());
+        }
+        if (rd.snapshot() != null) {
+            raft.log.stableSnapshotTo(rd.snapshot().index());
+            raft.log.appliedSnapshot(rd.snapshot().index());
+        }
+        raft.onEntriesApplied(rd.committedEntries());
+    }
+
+    /** The membership currently in force at this replica. */
+    public ConfState confState() {
+        return raft.membership().toConfState();
+    }
+
+    public long id() {
+        return raft.id();
+    }
+
+    public RaftStatus status() {
+        Map<Long, RaftStatus.ReplicaStatus> replicas = new TreeMap<>();
+        LeaderState leader = raft.leaderStateOrNull();
+        if (leader != null) {
+            for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
+                Progress p = e.getValue();
+                replicas.put(e.getKey(), new RaftStatus.ReplicaStatus(e.getKey(), p.match(), p.next(),
+                        p.state().name(), p.isLearner(), p.inflights().count(), p.inflights().bytes(),
+                        p.pendingSnapshot(), p.isPaused(), p.recentActive(), p.inactiveTicks()));
+            }
+        }
+        return new RaftStatus(raft.id(), raft.role(), raft.term(), raft.vote(), raft.leaderId(),
+                raft.log.committed(), raft.log.applied(), raft.log.firstIndex(), raft.log.lastIndex(), confState(),
+                raft.isQuiesced(), leader == null ? NONE : leader.transferee, replicas);
+    }
+
+    /** Package-private access for tests in this package. */
+    Raft raft() {
+        return raft;
+    }
+
+    @Override
+    public String toString() {
+        return raft.toString();
+    }
+
+}

@@ -1,0 +1,145 @@
+package io.shardkv.raft.core.confchange;
+
+import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.quorum.JointConfig;
+import io.shardkv.raft.core.quorum.MajorityConfig;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The membership of a group: voters (possibly joint) and learners. Immutable; applying a change
+ * yields a new configuration or a reason why the change is invalid. The same pure function is
+ * used by the core when a change is applied and by applications that track membership beside
+ * their state machine.
+ *
+ * <p>Invariant: a learner is never a voter of either half.
+ */
+public record MembershipConfig(JointConfig voters, Set<Long> learners, boolean autoLeave) {
+
+    public MembershipConfig {
+        learners = Set.copyOf(learners);
+        for (long id : learners) {
+            if (voters.isVoter(id)) {
+                throw new IllegalStateException("node " + id + " is both learner and voter");
+            }
+        }
+        if (autoLeave && !voters.isJoint()) {
+            throw new IllegalStateException("autoLeave set outside a joint configuration");
+        }
+    }
+
+    public static MembershipConfig fromConfState(ConfState cs) {
+        return new MembershipConfig(JointConfig.of(cs.voters(), cs.votersOutgoing()), cs.learners(),
+                cs.autoLeave() && cs.isJoint());
+    }
+
+    public ConfState toConfState() {
+        return new ConfState(voters.incoming().voters(), voters.outgoing().voters(), learners, autoLeave);
+    }
+
+    public boolean isJoint() {
+        return voters.isJoint();
+    }
+
+    public boolean isVoter(long id) {
+        return voters.isVoter(id);
+    }
+
+    public boolean isMember(long id) {
+        return isVoter(id) || learners.contains(id);
+    }
+
+    /** Voters and learners. */
+    public Set<Long> members() {
+        Set<Long> ids = voters.ids();
+        ids.addAll(learners);
+        return ids;
+    }
+
+    /** Outcome of applying a change. */
+    public sealed interface ChangeResult {
+        record Applied(MembershipConfig config) implements ChangeResult {
+        }
+
+        record Invalid(String reason) implements ChangeResult {
+        }
+    }
+
+    /** Applies {@code cc} following the rules in {@link ConfChange}. */
+    public ChangeResult apply(ConfChange cc) {
+        if (cc.isLeaveJoint()) {
+            if (!isJoint()) {
+                return new ChangeResult.Invalid("not in a joint configuration");
+            }
+            return new ChangeResult.Applied(new MembershipConfig(
+                    new JointConfig(voters.incoming(), MajorityConfig.EMPTY), learners, false));
+        }
+        if (isJoint()) {
+            return new ChangeResult.Invalid("a joint configuration must be left before the next change");
+        }
+        Set<Long> in = new HashSet<>(voters.incoming().voters());
+        Set<Long> newLearners = new HashSet<>(learners);
+        Set<Long> touched = new HashSet<>();
+        for (ConfChangeSingle step : cc.changes()) {
+            long id = step.nodeId();
+            if (!touched.add(id)) {
+                return new ChangeResult.Invalid("node " + id + " appears twice in one change");
+            }
+            switch (step.type()) {
+                case ADD_VOTER -> {
+                    newLearners.remove(id);
+                    in.add(id);
+                }
+                case ADD_LEARNER -> {
+                    if (in.contains(id)) {
+                        return new ChangeResult.Invalid("node " + id + " is a voter; demotion is not supported");
+                    }
+                    newLearners.add(id);
+                }
+                case REMOVE_NODE -> {
+                    if (!in.contains(id) && !newLearners.contains(id)) {
+                        return new ChangeResult.Invalid("node " + id + " is not a member");
+                    }
+                    in.remove(id);
+                    newLearners.remove(id);
+                }
+            }
+        }
+        if (in.isEmpty()) {
+            return new ChangeResult.Invalid("the change would leave no voters");
+        }
+        Set<Long> oldVoters = voters.incoming().voters();
+        if (cc.changes().size() == 1) {
+            int changedVoters = symmetricDifferenceSize(oldVoters, in);
+            if (changedVoters > 1) {
+                return new ChangeResult.Invalid("a simple change may alter at most one voter");
+            }
+            return new ChangeResult.Applied(new MembershipConfig(JointConfig.of(in, Set.of()), newLearners, false));
+        }
+        // Several steps: both the old and the new voters must agree until the leader leaves the
+        // joint configuration. A node removed as a voter stays in the outgoing half meanwhile.
+        return new ChangeResult.Applied(new MembershipConfig(JointConfig.of(in, oldVoters), newLearners, true));
+    }
+
+    private static int symmetricDifferenceSize(Set<Long> a, Set<Long> b) {
+        int n = 0;
+        for (long id : a) {
+            if (!b.contains(id)) {
+                n++;
+            }
+        }
+        for (long id : b) {
+            if (!a.contains(id)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "voters=" + voters.incoming() + (isJoint() ? "&&" + voters.outgoing() : "")
+                + " learners=" + new TreeSet<>(learners) + (autoLeave ? " autoLeave" : "");
+    }
+}
