@@ -1,0 +1,139 @@
+package io.shardkv.raft.storage;
+
+import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.HardState;
+import io.shardkv.raft.core.Ready;
+import io.shardkv.raft.core.SnapshotMetadata;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one poller cycle must make durable for many groups: entries to append, hard states, and
+ * snapshots that replace a group's log. {@link RocksLogEngine#write(LogBatch)} turns it into ONE
+ * RocksDB write batch with ONE fsync, however many groups and entries it holds.
+ *
+ * <p>Per group the batch keeps the combined effect of what was added, applied in this order at
+ * write time: the snapshot install (if any), then the entries, then the hard state. Adding to the
+ * same group again merges: later entries replace pending ones from their first index on (the
+ * same rule as the log itself), a later hard state replaces an earlier one, and a snapshot
+ * install drops the entries added before it.
+ *
+ * <p>A batch belongs to one thread (its poller) and can be reused: a write empties it.
+ */
+public final class LogBatch {
+    private final Map<Long, GroupWrite> writes = new LinkedHashMap<>();
+
+    /**
+     * Appends {@code entries} to the group's log, replacing any stored entries from the first
+     * entry's index on (the conflicting suffix a new leader overwrote).
+     *
+     * @throws IllegalArgumentException if the entries are not contiguous
+     */
+    public LogBatch append(long groupId, List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return this;
+        }
+        for (int i = 1; i < entries.size(); i++) {
+            if (entries.get(i).index() != entries.get(i - 1).index() + 1) {
+                throw new IllegalArgumentException("group " + groupId + ": entry " + entries.get(i).index()
+                        + " follows entry " + entries.get(i - 1).index());
+            }
+        }
+        writeFor(groupId).append(entries);
+        return this;
+    }
+
+    /** Persists {@code hardState} as the group's hard state. */
+    public LogBatch setHardState(long groupId, HardState hardState) {
+        if (hardState == null) {
+            throw new IllegalArgumentException("group " + groupId + ": hard state is null");
+        }
+        writeFor(groupId).hardState = hardState;
+        return this;
+    }
+
+    /**
+     * Replaces the group's whole log with a snapshot point: every stored entry is deleted, the log
+     * continues after {@code metadata.index()}, whose term is kept, and {@code metadata.confState()}
+     * becomes the membership at that point. The snapshot's data belongs to the state machine and
+     * is not stored here.
+     */
+    public LogBatch installSnapshot(long groupId, SnapshotMetadata metadata) {
+        if (metadata == null) {
+            throw new IllegalArgumentException("group " + groupId + ": snapshot metadata is null");
+        }
+        GroupWrite w = writeFor(groupId);
+        w.snapshot = metadata;
+        w.entries.clear();
+        return this;
+    }
+
+    /** Adds what a group's {@link Ready} asks to persist: its snapshot, entries and hard state. */
+    public LogBatch add(long groupId, Ready ready) {
+        if (ready.snapshot() != null) {
+            installSnapshot(groupId, ready.snapshot().metadata());
+        }
+        append(groupId, ready.entries());
+        if (ready.hardState() != null) {
+            setHardState(groupId, ready.hardState());
+        }
+        return this;
+    }
+
+    public boolean isEmpty() {
+        return writes.isEmpty();
+    }
+
+    /** The number of groups with something to write. */
+    public int groupCount() {
+        return writes.size();
+    }
+
+    public void clear() {
+        writes.clear();
+    }
+
+    Collection<GroupWrite> writes() {
+        return writes.values();
+    }
+
+    private GroupWrite writeFor(long groupId) {
+        LogKeys.checkGroupId(groupId);
+        return writes.computeIfAbsent(groupId, GroupWrite::new);
+    }
+
+    /** The combined writes of one group in a batch. */
+    static final class GroupWrite {
+        final long groupId;
+        /** The snapshot to install before the entries; null if none. */
+        SnapshotMetadata snapshot;
+        /** Contiguous entries to append after the snapshot (if any); may be empty. */
+        final List<Entry> entries = new ArrayList<>();
+        /** The hard state to persist last; null if unchanged. */
+        HardState hardState;
+
+        GroupWrite(long groupId) {
+            this.groupId = groupId;
+        }
+
+        void append(List<Entry> more) {
+            long first = more.get(0).index();
+            if (!entries.isEmpty()) {
+                long pendingFirst = entries.get(0).index();
+                long pendingLast = entries.get(entries.size() - 1).index();
+                if (first > pendingLast + 1) {
+                    throw new IllegalStateException("group " + groupId + ": append at " + first
+                            + " leaves a gap after pending entry " + pendingLast);
+                }
+                // Drop pending entries from `first` on (all of them when `first` precedes them),
+                // just as the stored log drops a conflicting suffix.
+                int keep = (int) Math.max(0, first - pendingFirst);
+                entries.subList(keep, entries.size()).clear();
+            }
+            entries.addAll(more);
+        }
+    }
+}

@@ -1,0 +1,408 @@
+package io.shardkv.raft.storage;
+
+import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.SnapshotMetadata;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The log engine of a server: ONE RocksDB holding the Raft logs and persisted state of every group
+ * the server hosts (the raft-engine idea of TiKV and eRaft). A thousand groups cost one WAL and one
+ * fsync per poller cycle, not a thousand.
+ *
+ * <p>On-disk format (see {@link LogKeys}, {@link EntryCodec}, {@link GroupStateCodec}):
+ * <ul>
+ *   <li>column family {@code log}: {@code groupId (8 bytes BE) | index (8 bytes BE)} to
+ *       {@code term (8 bytes BE) | type (1 byte) | data};</li>
+ *   <li>column family {@code state}: {@code groupId (8 bytes BE)} to the group's hard state,
+ *       truncation point (index and term) and the membership at that point.</li>
+ * </ul>
+ * A group's entries are exactly {@code [truncatedIndex + 1, lastIndex]}; the last index is not
+ * stored but found at open with a seek to the end of the group's key range, so opening costs a
+ * few seeks per group, not a scan of the logs.
+ *
+ * <p>Writes: {@link #write(LogBatch)} (one synced write for many groups), {@link #compact(long,
+ * long)}, {@link #createGroup}, {@link #destroyGroup}. Each writes synchronously and updates the
+ * in-memory view of the groups only after RocksDB accepted the write; a failed write throws
+ * {@link LogEngineException} naming the groups, whose in-memory view stays as before.
+ *
+ * <p>Threads: safe for concurrent use by several pollers, each writing its own groups; one
+ * group's writes come from one thread at a time (its owner), which the engine checks. {@link
+ * #close()} must come after every user has stopped.
+ */
+public final class RocksLogEngine implements AutoCloseable {
+    private final RocksLogDb db;
+    private final RocksLogEngineConfig config;
+    private final EntryCacheBudget cacheBudget;
+    private final ConcurrentSkipListMap<Long, RocksGroupStorage> groups = new ConcurrentSkipListMap<>();
+    /**
+     * Serialises creating and destroying groups, which are rare, so that two of them for one id
+     * cannot interleave. It is held across their fsync, but never taken by log writes or reads.
+     */
+    private final Object lifecycleLock = new Object();
+    /** The group the last cross-group eviction stopped at; the next one starts after it. */
+    private final AtomicLong evictionCursor = new AtomicLong(-1);
+    private volatile boolean closed;
+
+    private RocksLogEngine(RocksLogDb db, RocksLogEngineConfig config) {
+        this.db = db;
+        this.config = config;
+        this.cacheBudget = new EntryCacheBudget(config.maxCacheBytesTotal());
+    }
+
+    /** Opens (or creates) the engine in {@code dir} with default settings. */
+    public static RocksLogEngine open(Path dir) {
+        return open(dir, RocksLogEngineConfig.defaults());
+    }
+
+    /**
+     * Opens (or creates) the engine in {@code dir} and recovers every group's state and log bounds.
+     *
+     * @throws LogEngineException    if RocksDB cannot be opened or read
+     * @throws IllegalStateException if the stored data breaks the format's invariants
+     */
+    public static RocksLogEngine open(Path dir, RocksLogEngineConfig config) {
+        RocksLogDb db = RocksLogDb.open(dir, config);
+        try {
+            RocksLogEngine engine = new RocksLogEngine(db, config);
+            engine.recoverGroups();
+            return engine;
+        } catch (RocksDBException e) {
+            db.close();
+            throw new LogEngineException("cannot recover log engine at " + dir + ": " + e.getMessage(), Set.of(), e);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private void recoverGroups() throws RocksDBException {
+        Map<Long, GroupState> states = db.loadStates();
+        Map<Long, RocksLogDb.LogBounds> bounds = db.scanLogBounds();
+        for (long groupId : bounds.keySet()) {
+            if (!states.containsKey(groupId)) {
+                throw new IllegalStateException("log entries of group " + groupId + " without a state record in "
+                        + db.dir());
+            }
+        }
+        for (Map.Entry<Long, GroupState> e : states.entrySet()) {
+            long groupId = e.getKey();
+            GroupLogMeta meta = recoveredMeta(groupId, e.getValue(), bounds.get(groupId));
+            groups.put(groupId, newStorage(groupId, meta));
+        }
+    }
+
+    private static GroupLogMeta recoveredMeta(long groupId, GroupState state, RocksLogDb.LogBounds b) {
+        GroupLogMeta meta;
+        if (b == null) {
+            meta = GroupLogMeta.emptyLog(state);
+        } else if (b.firstIndex() != state.truncatedIndex() + 1) {
+            throw new IllegalStateException("group " + groupId + ": first stored entry is " + b.firstIndex()
+                    + " but the log was truncated at " + state.truncatedIndex());
+        } else {
+            meta = new GroupLogMeta(state, b.lastIndex(), b.lastTerm());
+        }
+        if (state.hardState().commit() > meta.lastIndex()) {
+            throw new IllegalStateException("group " + groupId + ": stored commit " + state.hardState().commit()
+                    + " beyond last index " + meta.lastIndex());
+        }
+        return meta;
+    }
+
+    private RocksGroupStorage newStorage(long groupId, GroupLogMeta meta) {
+        return new RocksGroupStorage(groupId, db, new EntryCache(config.maxCacheBytesPerGroup(), cacheBudget), meta);
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    /**
+     * Creates a group whose initial members are {@code initialMembers} (bootstrapping a new group),
+     * or with {@link ConfState#EMPTY} for a replica that will receive a snapshot from its leader.
+     * Durable when this returns.
+     *
+     * @throws IllegalStateException if the group already exists
+     */
+    public RocksGroupStorage createGroup(long groupId, ConfState initialMembers) {
+        LogKeys.checkGroupId(groupId);
+        checkOpen();
+        synchronized (lifecycleLock) {
+            if (groups.containsKey(groupId)) {
+                throw new IllegalStateException("group " + groupId + " already exists");
+            }
+            GroupState state = GroupState.bootstrap(initialMembers);
+            try (WriteBatch wb = new WriteBatch()) {
+                wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(state));
+                db.writeSynced(wb);
+            } catch (RocksDBException e) {
+                throw new LogEngineException("cannot create group " + groupId + ": " + e.getMessage(), Set.of(groupId), e);
+            }
+            RocksGroupStorage storage = newStorage(groupId, GroupLogMeta.emptyLog(state));
+            groups.put(groupId, storage);
+            return storage;
+        }
+    }
+
+    /** Creates an empty group: a replica added later, which starts from its leader's snapshot. */
+    public RocksGroupStorage createGroup(long groupId) {
+        return createGroup(groupId, ConfState.EMPTY);
+    }
+
+    /** The group's storage, if the group exists. */
+    public Optional<RocksGroupStorage> group(long groupId) {
+        return Optional.ofNullable(groups.get(groupId));
+    }
+
+    /** The ids of all groups, in increasing order. */
+    public List<Long> groupIds() {
+        return new ArrayList<>(groups.keySet());
+    }
+
+    /**
+     * Deletes the group's log and state. Durable when this returns; the group's storage object
+     * refuses all use afterwards.
+     */
+    public void destroyGroup(long groupId) {
+        checkOpen();
+        synchronized (lifecycleLock) {
+            RocksGroupStorage storage = groupOrThrow(groupId);
+            storage.beginWrite();
+            try (WriteBatch wb = new WriteBatch()) {
+                wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
+                wb.delete(db.stateCf(), LogKeys.groupKey(groupId));
+                db.writeSynced(wb);
+                groups.remove(groupId);
+                storage.markDestroyed();
+            } catch (RocksDBException e) {
+                throw new LogEngineException("cannot destroy group " + groupId + ": " + e.getMessage(), Set.of(groupId), e);
+            } finally {
+                storage.endWrite();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /**
+     * Makes everything in {@code batch} durable with one atomic RocksDB write and one fsync, then
+     * updates the groups' in-memory state and caches. Empties the batch, whether or not it succeeds.
+     *
+     * @throws LogEngineException    if RocksDB refused the write; nothing in memory changed, and
+     *                               the exception names every group in the batch
+     * @throws IllegalStateException if the batch does not fit a group's log (an append leaving a
+     *                               gap or below the truncation point, an old snapshot, a commit
+     *                               beyond the last index, an unknown group); nothing was written
+     */
+    public void write(LogBatch batch) {
+        checkOpen();
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<LogBatch.GroupWrite> writes = new ArrayList<>(batch.writes());
+        List<RocksGroupStorage> writing = new ArrayList<>(writes.size());
+        List<GroupLogMeta> next = new ArrayList<>(writes.size());
+        byte[] keyScratch = new byte[LogKeys.LOG_KEY_BYTES];
+        try (WriteBatch wb = new WriteBatch()) {
+            for (LogBatch.GroupWrite w : writes) {
+                RocksGroupStorage storage = groupOrThrow(w.groupId);
+                storage.beginWrite();
+                writing.add(storage);
+                next.add(plan(w, storage.meta(), wb, keyScratch));
+            }
+            try {
+                db.writeSynced(wb);
+            } catch (RocksDBException e) {
+                throw new LogEngineException("synced write of " + writes.size() + " groups failed: " + e.getMessage(),
+                        groupIdsOf(writes), e);
+            }
+            for (int i = 0; i < writes.size(); i++) {
+                writing.get(i).afterWrite(next.get(i), writes.get(i));
+            }
+        } catch (RocksDBException e) {
+            // Only building the batch can get here (the write itself is handled above).
+            throw new LogEngineException("cannot build write batch: " + e.getMessage(), groupIdsOf(writes), e);
+        } finally {
+            writing.forEach(RocksGroupStorage::endWrite);
+            batch.clear();
+        }
+        evictCachesIfOverBudget();
+    }
+
+    /**
+     * Adds one group's writes to {@code wb} and returns the group's state once they are durable.
+     * Order: snapshot install, entries, hard state (see {@link LogBatch}).
+     */
+    private GroupLogMeta plan(LogBatch.GroupWrite w, GroupLogMeta current, WriteBatch wb, byte[] keyScratch)
+            throws RocksDBException {
+        long groupId = w.groupId;
+        GroupLogMeta m = current;
+        boolean stateChanged = false;
+        if (w.snapshot != null) {
+            SnapshotMetadata s = w.snapshot;
+            if (s.index() <= m.truncatedIndex()) {
+                throw new IllegalStateException("group " + groupId + ": snapshot at " + s.index()
+                        + " is not after the truncation point " + m.truncatedIndex());
+            }
+            wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
+            m = GroupLogMeta.emptyLog(m.state().withTruncation(s.index(), s.term(), s.confState()));
+            stateChanged = true;
+        }
+        if (!w.entries.isEmpty()) {
+            Entry first = w.entries.get(0);
+            Entry last = w.entries.get(w.entries.size() - 1);
+            if (first.index() <= m.truncatedIndex()) {
+                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
+                        + " at or below truncation point " + m.truncatedIndex());
+            }
+            if (first.index() > m.lastIndex() + 1) {
+                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
+                        + " leaves a gap after " + m.lastIndex());
+            }
+            for (Entry e : w.entries) {
+                LogKeys.encodeLogKey(keyScratch, groupId, e.index());
+                wb.put(db.logCf(), keyScratch, EntryCodec.encode(e));
+            }
+            if (last.index() < m.lastIndex()) {
+                // The new entries overwrite [first, last]; what followed them conflicts and goes.
+                wb.deleteRange(db.logCf(), LogKeys.logKey(groupId, last.index() + 1),
+                        LogKeys.logKey(groupId, m.lastIndex() + 1));
+            }
+            m = m.withLast(last.index(), last.term());
+        }
+        if (w.hardState != null) {
+            m = m.withState(m.state().withHardState(w.hardState));
+            stateChanged = true;
+        }
+        if (m.hardState().commit() > m.lastIndex()) {
+            throw new IllegalStateException("group " + groupId + ": commit " + m.hardState().commit()
+                    + " would be beyond last index " + m.lastIndex());
+        }
+        if (stateChanged) {
+            wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(m.state()));
+        }
+        return m;
+    }
+
+    /**
+     * Deletes the group's entries up to and including {@code index} and records {@code index} (with
+     * its term, and the membership in force there) as the new truncation point. Durable when this
+     * returns. Pick the index with a {@link RetentionPolicy}: never past what the state machine has
+     * made durable.
+     *
+     * @throws IllegalArgumentException if {@code index} is below the first index, beyond the last
+     *                                  index, or beyond the persisted commit index
+     * @throws LogEngineException       if RocksDB refused the write
+     */
+    public void compact(long groupId, long index) {
+        checkOpen();
+        RocksGroupStorage storage = groupOrThrow(groupId);
+        storage.beginWrite();
+        try {
+            GroupLogMeta m = storage.meta();
+            if (index < m.firstIndex() || index > m.lastIndex()) {
+                throw new IllegalArgumentException("group " + groupId + ": cannot compact to " + index
+                        + ", outside the log [" + m.firstIndex() + "," + m.lastIndex() + "]");
+            }
+            if (index > m.hardState().commit()) {
+                throw new IllegalArgumentException("group " + groupId + ": cannot compact to " + index
+                        + ", beyond the persisted commit index " + m.hardState().commit());
+            }
+            ConfState confState = ConfStateReplay.replay(groupId, storage, m.state().confState(),
+                    m.firstIndex(), index);
+            long term = storage.term(index);
+            GroupLogMeta next = m.withState(m.state().withTruncation(index, term, confState));
+            try (WriteBatch wb = new WriteBatch()) {
+                wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.logKey(groupId, index + 1));
+                wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(next.state()));
+                db.writeSynced(wb);
+            } catch (RocksDBException e) {
+                throw new LogEngineException("cannot compact group " + groupId + " to " + index + ": "
+                        + e.getMessage(), Set.of(groupId), e);
+            }
+            storage.afterCompaction(next, index);
+        } finally {
+            storage.endWrite();
+        }
+    }
+
+    // ---------------------------------------------------------------- cache
+
+    /** Memory held by all groups' entry caches, in bytes (bounded by the configured total). */
+    public long cacheBytes() {
+        return cacheBudget.usedBytes();
+    }
+
+    /**
+     * Brings the caches back within the server-wide bound by evicting the oldest entries of groups
+     * in turn, starting after where the last eviction stopped, so that idle groups give memory back
+     * to busy ones and no single group pays for everyone.
+     */
+    private void evictCachesIfOverBudget() {
+        long over = cacheBudget.overBytes();
+        if (over <= 0) {
+            return;
+        }
+        long start = evictionCursor.get();
+        List<RocksGroupStorage> order = new ArrayList<>(groups.tailMap(start, false).values());
+        order.addAll(groups.headMap(start, true).values());
+        for (RocksGroupStorage g : order) {
+            over -= g.cache().evictOldest(over);
+            if (over <= 0) {
+                evictionCursor.set(g.groupId());
+                return;
+            }
+        }
+    }
+
+    /** WAL syncs since open: with group commit, one per {@link #write(LogBatch)} however many groups it carries. */
+    public long walSyncCount() {
+        return db.walSyncCount();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Closes RocksDB. Every poller must have stopped using the engine and its groups first. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        db.close();
+    }
+
+    RocksLogDb db() {
+        return db;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("log engine at " + db.dir() + " is closed");
+        }
+    }
+
+    private RocksGroupStorage groupOrThrow(long groupId) {
+        RocksGroupStorage storage = groups.get(groupId);
+        if (storage == null) {
+            throw new IllegalStateException("group " + groupId + " does not exist in the log engine at " + db.dir());
+        }
+        return storage;
+    }
+
+    private static Set<Long> groupIdsOf(List<LogBatch.GroupWrite> writes) {
+        Set<Long> ids = new TreeSet<>();
+        for (LogBatch.GroupWrite w : writes) {
+            ids.add(w.groupId);
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,23 @@
+package io.shardkv.raft.storage;
+
+import io.shardkv.raft.core.Snapshot;
+import java.util.Optional;
+
+/**
+ * Where a group's storage gets the snapshots it hands the core for followers that need compacted
+ * entries. The state machine builds them in the runtime, off the poller threads; the log engine
+ * only asks. Implementations must be cheap and non-blocking: they are called on a poller thread.
+ */
+@FunctionalInterface
+public interface SnapshotSource {
+
+    /** A source with nothing to offer: every request is answered "temporarily unavailable". */
+    SnapshotSource NONE = requestIndex -> Optional.empty();
+
+    /**
+     * A snapshot at {@code requestIndex} or later if one is ready, or empty while one is still being
+     * built (the source should start building one if it is not already). Returning a snapshot
+     * older than {@code requestIndex} is a bug.
+     */
+    Optional<Snapshot> snapshotAtOrAfter(long requestIndex);
+}
