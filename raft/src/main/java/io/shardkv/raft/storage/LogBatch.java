@@ -83,6 +83,7 @@ public final class LogBatch {
         return this;
     }
 
+    /** Whether nothing was added since the batch was created, cleared or written. */
     public boolean isEmpty() {
         return writes.isEmpty();
     }
@@ -92,6 +93,7 @@ public final class LogBatch {
         return writes.size();
     }
 
+    /** Drops everything added, as after a write. */
     public void clear() {
         writes.clear();
     }

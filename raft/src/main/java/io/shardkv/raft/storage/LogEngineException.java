@@ -12,6 +12,11 @@ import java.util.TreeSet;
 public final class LogEngineException extends RuntimeException {
     private final Set<Long> groupIds;
 
+    /**
+     * @param message  what failed, with the values involved
+     * @param groupIds the groups the failed operation touched
+     * @param cause    RocksDB's error
+     */
     public LogEngineException(String message, Set<Long> groupIds, Throwable cause) {
         super(message + " (groups " + new TreeSet<>(groupIds) + ")", cause);
         this.groupIds = Set.copyOf(groupIds);

@@ -22,6 +22,7 @@ public record RetentionPolicy(long retainedEntries, long minCompactionEntries) {
         }
     }
 
+    /** 20,000 retained entries, compacting at least 1,000 at a time. */
     public static RetentionPolicy defaults() {
         return new RetentionPolicy(20_000, 1_000);
     }

@@ -42,6 +42,7 @@ public final class RocksGroupStorage implements LogStorage {
         this.meta = meta;
     }
 
+    /** The Raft group whose log this is. */
     public long groupId() {
         return groupId;
     }

@@ -32,9 +32,11 @@ import org.rocksdb.WriteBatch;
  * few seeks per group, not a scan of the logs.
  *
  * <p>Writes: {@link #write(LogBatch)} (one synced write for many groups), {@link #compact(long,
- * long)}, {@link #createGroup}, {@link #destroyGroup}. Each writes synchronously and updates the
- * in-memory view of the groups only after RocksDB accepted the write; a failed write throws
- * {@link LogEngineException} naming the groups, whose in-memory view stays as before.
+ * long)}, {@link #createGroup}, {@link #destroyGroup}. Each is one atomic RocksDB write batch,
+ * synced before it returns, and updates the in-memory view of the groups only after RocksDB
+ * accepted it; a failed write throws {@link LogEngineException} naming the groups, whose
+ * in-memory view stays as before. Synced writes of several pollers that arrive together share an
+ * fsync too: RocksDB commits concurrent writers as one group.
  *
  * <p>Threads: safe for concurrent use by several pollers, each writing its own groups; one
  * group's writes come from one thread at a time (its owner), which the engine checks. {@link
@@ -320,6 +322,8 @@ public final class RocksLogEngine implements AutoCloseable {
                     m.firstIndex(), index);
             long term = storage.term(index);
             GroupLogMeta next = m.withState(m.state().withTruncation(index, term, confState));
+            // Synced although losing it would only leave more log than needed: compactions are
+            // rare, and a caller may then drop what the log no longer covers (old snapshots).
             try (WriteBatch wb = new WriteBatch()) {
                 wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.logKey(groupId, index + 1));
                 wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(next.state()));

@@ -30,10 +30,12 @@ public record RocksLogEngineConfig(long maxCacheBytesPerGroup, long maxCacheByte
         }
     }
 
+    /** The documented defaults above. */
     public static RocksLogEngineConfig defaults() {
         return new RocksLogEngineConfig(1L << 20, 256L << 20, 64L << 20, 2);
     }
 
+    /** These settings with other entry cache bounds. */
     public RocksLogEngineConfig withCacheBytes(long perGroup, long total) {
         return new RocksLogEngineConfig(perGroup, total, logWriteBufferBytes, maxBackgroundJobs);
     }
