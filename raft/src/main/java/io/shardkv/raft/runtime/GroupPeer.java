@@ -1,0 +1,68 @@
+package io.shardkv.raft.runtime;
+
+import io.shardkv.raft.core.RaftStatus;
+import io.shardkv.raft.core.RawNode;
+import io.shardkv.raft.core.Role;
+import io.shardkv.raft.storage.RocksGroupStorage;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One replica hosted by this server: its core, its mailbox and what waits on it. A group owns
+ * no thread: pollers run it when its mailbox has work, one poller at a time.
+ *
+ * <p>Invariant: {@code node} is only touched by the poller that holds {@code scheduled}.
+ */
+final class GroupPeer {
+    /** A cheap summary published after every cycle, readable from any thread. */
+    record Summary(Role role, long term, long leaderId, long commit, long lastIndex, boolean quiesced) {
+    }
+
+    final long groupId;
+    final RawNode node;
+    final RocksGroupStorage storage;
+    final GroupApplier applier;
+    final ProposalTracker proposals;
+    final ReadTracker reads;
+    final ArrayBlockingQueue<PeerInput> mailbox;
+    /** True while the group is queued for or held by a poller. */
+    final AtomicBoolean scheduled = new AtomicBoolean();
+    volatile Summary summary;
+    /** Why the group stopped, or null while it runs. */
+    volatile String failure;
+
+    GroupPeer(long groupId, RawNode node, RocksGroupStorage storage, GroupApplier applier, ProposalTracker proposals,
+              ReadTracker reads, int mailboxCapacity) {
+        this.groupId = groupId;
+        this.node = node;
+        this.storage = storage;
+        this.applier = applier;
+        this.proposals = proposals;
+        this.reads = reads;
+        this.mailbox = new ArrayBlockingQueue<>(mailboxCapacity);
+        publishSummary();
+    }
+
+    /** Called by the poller that holds the group. */
+    void publishSummary() {
+        RaftStatus s = node.status();
+        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced());
+    }
+
+    boolean isQuiesced() {
+        Summary s = summary;
+        return s != null && s.quiesced();
+    }
+
+    boolean isFailed() {
+        return failure != null;
+    }
+
+    long leaderId() {
+        return summary.leaderId();
+    }
+
+    boolean isLeader() {
+        return summary.role() == Role.LEADER;
+    }
+}

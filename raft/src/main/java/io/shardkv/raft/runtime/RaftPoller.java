@@ -1,0 +1,260 @@
+package io.shardkv.raft.runtime;
+
+import io.shardkv.raft.core.Message;
+import io.shardkv.raft.core.MessageType;
+import io.shardkv.raft.core.ProposeResult;
+import io.shardkv.raft.core.ReadState;
+import io.shardkv.raft.core.Ready;
+import io.shardkv.raft.storage.LogBatch;
+import io.shardkv.raft.storage.LogEngineException;
+import io.shardkv.raft.storage.RocksLogEngine;
+import io.shardkv.raft.transport.GroupMessage;
+import io.shardkv.raft.transport.RaftTransport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A poller thread's loop: take a batch of groups with work, feed each its inputs and collect
+ * its Ready, make ALL their log writes durable with one synced write, then send their messages
+ * grouped by destination server (one transport call per destination per cycle), hand committed
+ * entries to the apply workers and advance. One fsync and one network batch serve many groups.
+ */
+final class RaftPoller implements Runnable {
+    private static final System.Logger LOG = System.getLogger(RaftPoller.class.getName());
+
+    private final Router router;
+    private final RocksLogEngine engine;
+    private final RaftTransport transport;
+    private final RuntimeConfig config;
+    private final RuntimeMetrics metrics;
+    private final GroupFailures failures;
+    private final AtomicLong readRequestIds;
+    private final LogBatch batch = new LogBatch();
+    private volatile boolean running = true;
+
+    /** Stops a group that failed, isolating it from the rest of the server. */
+    interface GroupFailures {
+        void fail(GroupPeer peer, String why, Throwable cause);
+    }
+
+    RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
+               RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds) {
+        this.router = router;
+        this.engine = engine;
+        this.transport = transport;
+        this.config = config;
+        this.metrics = metrics;
+        this.failures = failures;
+        this.readRequestIds = readRequestIds;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            GroupPeer first;
+            try {
+                first = router.readyQueue().poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (first != null) {
+                List<GroupPeer> groups = new ArrayList<>();
+                groups.add(first);
+                router.readyQueue().drainTo(groups, config.maxGroupsPerCycle() - 1);
+                cycle(groups);
+            }
+        }
+    }
+
+    private void cycle(List<GroupPeer> groups) {
+        List<GroupPeer> withReady = new ArrayList<>();
+        List<Ready> readies = new ArrayList<>();
+        int entries = 0;
+        for (GroupPeer g : groups) {
+            if (g.isFailed()) {
+                continue;
+            }
+            try {
+                handleInputs(g);
+                if (g.node.hasReady()) {
+                    Ready rd = g.node.ready();
+                    withReady.add(g);
+                    readies.add(rd);
+                    batch.add(g.groupId, rd);
+                    entries += rd.entries().size();
+                }
+            } catch (RuntimeException e) {
+                failures.fail(g, "core failed", e);
+            }
+        }
+        if (!batch.isEmpty()) {
+            int groupCount = batch.groupCount();
+            long start = System.nanoTime();
+            try {
+                engine.write(batch);
+                metrics.logSynced(System.nanoTime() - start, groupCount, entries);
+            } catch (LogEngineException e) {
+                for (GroupPeer g : withReady) {
+                    if (e.groupIds().contains(g.groupId)) {
+                        failures.fail(g, "log write failed", e);
+                    }
+                }
+            } catch (IllegalStateException e) {
+                // The batch did not fit some group's log: a bug we cannot attribute to one group.
+                withReady.forEach(g -> failures.fail(g, "log write refused", e));
+            }
+        }
+        Map<Long, List<GroupMessage>> outbound = new HashMap<>();
+        for (int i = 0; i < withReady.size(); i++) {
+            GroupPeer g = withReady.get(i);
+            if (g.isFailed()) {
+                continue;
+            }
+            try {
+                afterPersist(g, readies.get(i), outbound);
+            } catch (RuntimeException e) {
+                failures.fail(g, "processing Ready failed", e);
+            }
+        }
+        for (Map.Entry<Long, List<GroupMessage>> e : outbound.entrySet()) {
+            try {
+                transport.send(e.getKey(), e.getValue());
+                metrics.messageBatchSent(e.getValue().size());
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "sending to server " + e.getKey() + " failed", ex);
+            }
+        }
+        for (GroupPeer g : groups) {
+            if (g.isFailed()) {
+                continue;
+            }
+            // Decide before releasing the group: once released, another poller may own it.
+            boolean more = g.node.hasReady() || !g.mailbox.isEmpty();
+            g.scheduled.set(false);
+            if (more || !g.mailbox.isEmpty()) {
+                router.schedule(g);
+            }
+        }
+    }
+
+    private void afterPersist(GroupPeer g, Ready rd, Map<Long, List<GroupMessage>> outbound) {
+        if (rd.snapshot() != null) {
+            g.applier.submitRestore(rd.snapshot());
+        }
+        for (Message m : rd.messages()) {
+            if (m.type() == MessageType.SNAPSHOT) {
+                metrics.snapshotSent();
+            }
+            outbound.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new GroupMessage(g.groupId, m));
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            g.applier.submitEntries(rd.committedEntries());
+            metrics.entriesCommitted(rd.committedEntries().size());
+        }
+        for (ReadState rs : rd.readStates()) {
+            g.reads.onReadIndex(rs.requestId(), rs.index(), g.applier.appliedIndex());
+        }
+        g.node.advance(rd);
+        g.publishSummary();
+    }
+
+    private void handleInputs(GroupPeer g) {
+        boolean publish = false;
+        for (int i = 0; i < config.maxInputsPerCycle(); i++) {
+            PeerInput input = g.mailbox.poll();
+            if (input == null) {
+                break;
+            }
+            publish |= handle(g, input);
+        }
+        if (publish) {
+            g.publishSummary();
+        }
+    }
+
+    /** Returns whether the summary may have changed without a Ready (e.g. quiescence). */
+    private boolean handle(GroupPeer g, PeerInput input) {
+        if (input instanceof PeerInput.Tick) {
+            g.node.tick();
+            return g.node.isQuiesced();
+        } else if (input instanceof PeerInput.Step s) {
+            if (s.message().to() != config.serverId()) {
+                metrics.messageDropped();
+                return false;
+            }
+            g.node.step(s.message());
+            return true;
+        } else if (input instanceof PeerInput.Propose p) {
+            ProposeResult r = g.node.propose(p.command());
+            metrics.proposal(r.isAccepted());
+            if (r instanceof ProposeResult.Accepted a) {
+                g.proposals.register(a.index(), a.term(), p.result());
+            } else {
+                p.result().completeExceptionally(toException(g, (ProposeResult.Dropped) r));
+            }
+        } else if (input instanceof PeerInput.ProposeConfChange c) {
+            ProposeResult r = g.node.proposeConfChange(c.change());
+            if (r instanceof ProposeResult.Accepted a) {
+                g.proposals.register(a.index(), a.term(), c.result());
+            } else {
+                c.result().completeExceptionally(toException(g, (ProposeResult.Dropped) r));
+            }
+        } else if (input instanceof PeerInput.ReadIndex r) {
+            long requestId = readRequestIds.incrementAndGet();
+            g.reads.register(requestId, r.result());
+            ProposeResult result = g.node.readIndex(requestId, r.mode());
+            if (result instanceof ProposeResult.Dropped d) {
+                g.reads.forget(requestId);
+                r.result().completeExceptionally(toException(g, d));
+            }
+        } else if (input instanceof PeerInput.TransferLeader t) {
+            ProposeResult r = g.node.transferLeader(t.target());
+            if (r instanceof ProposeResult.Dropped d) {
+                t.result().completeExceptionally(toException(g, d));
+            } else {
+                t.result().complete(null);
+            }
+        } else if (input instanceof PeerInput.Unreachable u) {
+            g.node.reportUnreachable(u.replica());
+        } else if (input instanceof PeerInput.SnapshotStatus s) {
+            g.node.reportSnapshot(s.replica(), s.success());
+        } else if (input instanceof PeerInput.LeaderDown) {
+            g.node.reportLeaderDown();
+            return true;
+        } else if (input instanceof PeerInput.Compact c) {
+            compact(g, c.index());
+        } else if (input instanceof PeerInput.Status s) {
+            s.result().complete(g.node.status());
+        }
+        return false;
+    }
+
+    private void compact(GroupPeer g, long index) {
+        // Only below what the core has handed out and the state machine made durable; the
+        // applier computed index from the durable applied index, so re-check the log bounds.
+        if (index < g.storage.firstIndex() || index > g.storage.lastIndex() || index > g.node.status().applied()) {
+            return;
+        }
+        engine.compact(g.groupId, index);
+    }
+
+    static RaftRequestException toException(GroupPeer g, ProposeResult.Dropped d) {
+        RaftRequestException.Kind kind = switch (d.reason()) {
+            case NOT_LEADER -> RaftRequestException.Kind.NOT_LEADER;
+            case NO_LEADER, TRANSFER_IN_PROGRESS, CONF_CHANGE_PENDING, NOT_MEMBER -> RaftRequestException.Kind.UNAVAILABLE;
+            case UNCOMMITTED_LIMIT -> RaftRequestException.Kind.SERVER_BUSY;
+            case INVALID_CONF_CHANGE -> RaftRequestException.Kind.INVALID;
+        };
+        String detail = d.detail().isEmpty() ? d.reason().name() : d.reason() + ": " + d.detail();
+        return new RaftRequestException(kind, g.groupId, d.leaderHint(), detail);
+    }
+}

@@ -1,0 +1,324 @@
+package io.shardkv.raft.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.HardState;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.storage.LogBatch;
+import io.shardkv.raft.core.RaftStatus;
+import io.shardkv.raft.core.RandomSource;
+import io.shardkv.raft.core.RawNode;
+import io.shardkv.raft.core.ReadMode;
+import io.shardkv.raft.core.confchange.ConfChange;
+import io.shardkv.raft.storage.RocksGroupStorage;
+import io.shardkv.raft.storage.RocksLogEngine;
+import io.shardkv.raft.transport.GroupMessage;
+import io.shardkv.raft.transport.RaftTransport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One server's multi-raft runtime: hosts replicas of many groups on one shared log engine, a
+ * fixed set of poller threads, an apply pool, one tick timer and one transport. Groups own no
+ * threads. A group whose core, storage or state machine fails is stopped and reported; the
+ * others keep serving.
+ *
+ * <p>Replica ids are server ids: a server hosts at most one replica of a group.
+ */
+public final class RaftServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RaftServer.class.getName());
+
+    /**
+     * Where a new group's log starts: its initial membership is stored as a snapshot point at
+     * this index and term. A replica added later starts with an empty log, so the leader must
+     * send it a snapshot, which carries the membership; replaying membership changes from index
+     * 1 against an empty membership would be wrong. (TiKV bootstraps regions the same way.)
+     */
+    public static final long BOOTSTRAP_INDEX = 5;
+    public static final long BOOTSTRAP_TERM = 5;
+
+    private final RuntimeConfig config;
+    private final RocksLogEngine engine;
+    private final RaftTransport transport;
+    private final RuntimeMetrics metrics;
+    private final Router router;
+    private final ExecutorService applyPool;
+    private final List<RaftPoller> pollers = new ArrayList<>();
+    private final List<Thread> pollerThreads = new ArrayList<>();
+    private final AtomicLong readRequestIds = new AtomicLong();
+    private final AtomicInteger failedGroups = new AtomicInteger();
+    private TickTimer timer;
+    private volatile boolean closed;
+
+    public RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, MeterRegistry registry) {
+        this.config = config;
+        this.engine = engine;
+        this.transport = transport;
+        this.metrics = new RuntimeMetrics(registry, this::groupCount, this::quiescedGroupCount, failedGroups::get);
+        this.router = new Router(metrics);
+        AtomicInteger applyThreadIds = new AtomicInteger();
+        this.applyPool = Executors.newFixedThreadPool(config.applyThreads(), r -> {
+            Thread t = new Thread(r, "raft-apply-worker-" + config.serverId() + "-" + applyThreadIds.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts pollers, the timer and the transport. Groups may be added before or after. */
+    public synchronized void start() {
+        transport.start(config.serverId(), new RaftTransport.Inbound() {
+            @Override
+            public void onMessages(long fromServer, List<GroupMessage> messages) {
+                router.onMessages(messages);
+            }
+
+            @Override
+            public void onUnreachable(long server) {
+                router.onServerUnreachable(server);
+            }
+
+            @Override
+            public void onSnapshotStatus(long groupId, long toServer, boolean success) {
+                router.deliver(groupId, new PeerInput.SnapshotStatus(toServer, success));
+            }
+        });
+        for (int i = 0; i < config.pollerThreads(); i++) {
+            RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds);
+            Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
+            t.setDaemon(true);
+            pollers.add(poller);
+            pollerThreads.add(t);
+            t.start();
+        }
+        timer = new TickTimer(router, config.tickMillis(), config.serverId());
+    }
+
+    /**
+     * Creates this server's replica of a new group. With the initial members of a brand-new
+     * group it bootstraps the group; with {@link ConfState#EMPTY} it creates an empty replica
+     * that waits for the leader to add it and catch it up.
+     */
+    public void createGroup(long groupId, ConfState initialMembers, StateMachine stateMachine) {
+        RocksGroupStorage storage;
+        if (initialMembers.voters().isEmpty()) {
+            storage = engine.createGroup(groupId);
+        } else {
+            storage = engine.createGroup(groupId, initialMembers);
+            engine.write(new LogBatch()
+                    .installSnapshot(groupId, new SnapshotMetadata(BOOTSTRAP_INDEX, BOOTSTRAP_TERM, initialMembers))
+                    .setHardState(groupId, new HardState(BOOTSTRAP_TERM, RawNode.NONE, BOOTSTRAP_INDEX)));
+        }
+        host(groupId, storage, stateMachine);
+    }
+
+    /** Resumes hosting a group whose log is already in the engine (after a restart). */
+    public void openGroup(long groupId, StateMachine stateMachine) {
+        RocksGroupStorage storage = engine.group(groupId).orElseThrow(() ->
+                new IllegalArgumentException("group " + groupId + " has no log on server " + config.serverId()));
+        host(groupId, storage, stateMachine);
+    }
+
+    /** Groups whose logs are stored here, hosted or not. */
+    public Set<Long> storedGroups() {
+        return new TreeSet<>(engine.groupIds());
+    }
+
+    public Set<Long> hostedGroups() {
+        Set<Long> ids = new TreeSet<>();
+        router.peers().forEach(p -> ids.add(p.groupId));
+        return ids;
+    }
+
+    private void host(long groupId, RocksGroupStorage storage, StateMachine stateMachine) {
+        long applied = stateMachine.durableAppliedIndex();
+        if (applied == 0 && storage.firstIndex() - 1 == BOOTSTRAP_INDEX) {
+            // An empty state machine is exactly the state at the bootstrap point.
+            applied = BOOTSTRAP_INDEX;
+        }
+        if (applied < storage.firstIndex() - 1) {
+            throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
+                    + " but the log starts after " + (storage.firstIndex() - 1));
+        }
+        if (applied > storage.lastIndex()) {
+            throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
+                    + " beyond the log's last index " + storage.lastIndex());
+        }
+        RawNode node = new RawNode(config.raft().withApplied(applied), storage,
+                RandomSource.seeded(ThreadLocalRandom.current().nextLong()));
+        long appliedTerm = applied == 0 ? 0 : storage.term(applied);
+        ProposalTracker proposals = new ProposalTracker(groupId);
+        ReadTracker reads = new ReadTracker();
+        GroupPeer[] self = new GroupPeer[1];
+        GroupApplier applier = new GroupApplier(groupId, stateMachine, applyPool, proposals, reads, applied,
+                appliedTerm, node.confState(),
+                cause -> failGroup(self[0], "state machine failed", cause),
+                () -> afterApply(self[0], stateMachine),
+                metrics);
+        storage.setSnapshotSource(applier);
+        GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity());
+        self[0] = peer;
+        router.register(peer);
+    }
+
+    /** On an apply worker: compact the log when enough of it is durable in the state machine. */
+    private void afterApply(GroupPeer peer, StateMachine stateMachine) {
+        OptionalLong index = config.retention().compactionIndex(stateMachine.durableAppliedIndex(),
+                peer.storage.firstIndex(), peer.storage.lastIndex());
+        if (index.isPresent()) {
+            router.deliver(peer, new PeerInput.Compact(index.getAsLong()));
+        }
+    }
+
+    /** Proposes a command; completes with the state machine's result once applied here. */
+    public CompletableFuture<byte[]> propose(long groupId, byte[] command) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        submit(groupId, new PeerInput.Propose(command, f), f);
+        return f;
+    }
+
+    /** Proposes a membership change; completes once applied here (joint changes leave by themselves). */
+    public CompletableFuture<byte[]> changeMembership(long groupId, ConfChange change) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        submit(groupId, new PeerInput.ProposeConfChange(change, f), f);
+        return f;
+    }
+
+    /**
+     * Confirms a read index and waits until this replica has applied it: a read of the local
+     * state machine after completion is linearizable (or lease-based with {@link ReadMode#LEASE}).
+     */
+    public CompletableFuture<Long> readIndex(long groupId, ReadMode mode) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(groupId, new PeerInput.ReadIndex(mode, f), f);
+        return f;
+    }
+
+    /** Asks the leader to hand leadership to {@code target}; completes when the request is accepted. */
+    public CompletableFuture<Void> transferLeader(long groupId, long target) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        submit(groupId, new PeerInput.TransferLeader(target, f), f);
+        return f;
+    }
+
+    public CompletableFuture<RaftStatus> status(long groupId) {
+        CompletableFuture<RaftStatus> f = new CompletableFuture<>();
+        submit(groupId, new PeerInput.Status(f), f);
+        return f;
+    }
+
+    /** The latest published summary of a hosted group, readable without waiting on its poller. */
+    public Optional<GroupSummary> summary(long groupId) {
+        GroupPeer p = router.peer(groupId);
+        if (p == null) {
+            return Optional.empty();
+        }
+        GroupPeer.Summary s = p.summary;
+        return Optional.of(new GroupSummary(groupId, s.role(), s.term(), s.leaderId(), s.commit(),
+                p.applier.appliedIndex(), s.lastIndex(), s.quiesced(), p.failure));
+    }
+
+    /** Stops hosting a group and deletes its log here. */
+    public void removeGroup(long groupId) {
+        GroupPeer p = router.remove(groupId);
+        if (p == null) {
+            throw new IllegalArgumentException("group " + groupId + " is not hosted on server " + config.serverId());
+        }
+        p.failure = "removed";
+        p.applier.stop();
+        RaftRequestException gone = new RaftRequestException(RaftRequestException.Kind.NO_SUCH_GROUP, groupId, 0,
+                "removed from this server");
+        p.proposals.failAll(gone);
+        p.reads.failAll(gone);
+        engine.destroyGroup(groupId);
+    }
+
+    public long serverId() {
+        return config.serverId();
+    }
+
+    private void submit(long groupId, PeerInput input, CompletableFuture<?> f) {
+        if (closed) {
+            f.completeExceptionally(new RaftRequestException(RaftRequestException.Kind.CLOSED, groupId, 0, ""));
+            return;
+        }
+        GroupPeer p = router.peer(groupId);
+        if (p == null) {
+            f.completeExceptionally(new RaftRequestException(RaftRequestException.Kind.NO_SUCH_GROUP, groupId, 0,
+                    "not hosted on server " + config.serverId()));
+        } else if (p.isFailed()) {
+            f.completeExceptionally(new RaftRequestException(RaftRequestException.Kind.GROUP_FAILED, groupId, 0,
+                    p.failure));
+        } else if (!router.deliver(p, input)) {
+            f.completeExceptionally(new RaftRequestException(RaftRequestException.Kind.SERVER_BUSY, groupId, 0,
+                    "mailbox full"));
+        }
+    }
+
+    private void failGroup(GroupPeer peer, String why, Throwable cause) {
+        if (peer == null || peer.failure != null) {
+            return;
+        }
+        peer.failure = why + ": " + cause;
+        failedGroups.incrementAndGet();
+        metrics.groupFailed();
+        peer.applier.stop();
+        RaftRequestException failed = new RaftRequestException(RaftRequestException.Kind.GROUP_FAILED, peer.groupId, 0,
+                peer.failure);
+        peer.proposals.failAll(failed);
+        peer.reads.failAll(failed);
+        LOG.log(System.Logger.Level.ERROR, "group " + peer.groupId + " stopped on server " + config.serverId()
+                + ": " + why, cause);
+    }
+
+    private int groupCount() {
+        return router.peers().size();
+    }
+
+    private int quiescedGroupCount() {
+        int n = 0;
+        for (GroupPeer p : router.peers()) {
+            if (p.isQuiesced()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Stops threads and the transport; the engine belongs to the caller and stays open. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (timer != null) {
+            timer.close();
+        }
+        pollers.forEach(RaftPoller::stop);
+        for (Thread t : pollerThreads) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transport.close();
+        applyPool.shutdownNow();
+        RaftRequestException closing = new RaftRequestException(RaftRequestException.Kind.CLOSED, 0, 0, "server closed");
+        for (GroupPeer p : router.peers()) {
+            p.applier.stop();
+            p.proposals.failAll(closing);
+            p.reads.failAll(closing);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.shardkv.raft.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The runtime's meters, registered once on the registry the server passes in. */
+final class RuntimeMetrics {
+    private final Counter proposalsAccepted;
+    private final Counter proposalsDropped;
+    private final Counter entriesCommitted;
+    private final Counter entriesApplied;
+    private final Timer logSync;
+    private final DistributionSummary groupsPerSync;
+    private final DistributionSummary entriesPerSync;
+    private final Counter messagesSent;
+    private final DistributionSummary messagesPerBatch;
+    private final Counter messagesDropped;
+    private final Counter snapshotsBuilt;
+    private final Counter snapshotsSent;
+    private final Counter snapshotsReceived;
+    private final Counter groupsFailed;
+
+    RuntimeMetrics(MeterRegistry registry, Supplier<Number> groups, Supplier<Number> quiescedGroups,
+                   Supplier<Number> failedGroups) {
+        proposalsAccepted = Counter.builder("raft.proposals").tag("result", "accepted").register(registry);
+        proposalsDropped = Counter.builder("raft.proposals").tag("result", "dropped").register(registry);
+        entriesCommitted = Counter.builder("raft.entries.committed").register(registry);
+        entriesApplied = Counter.builder("raft.entries.applied").register(registry);
+        logSync = Timer.builder("raft.log.sync").description("one synced write of a poller cycle")
+                .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+        groupsPerSync = DistributionSummary.builder("raft.log.sync.groups").register(registry);
+        entriesPerSync = DistributionSummary.builder("raft.log.sync.entries").register(registry);
+        messagesSent = Counter.builder("raft.messages.sent").register(registry);
+        messagesPerBatch = DistributionSummary.builder("raft.messages.batch").description("messages per destination per cycle")
+                .register(registry);
+        messagesDropped = Counter.builder("raft.messages.dropped").register(registry);
+        snapshotsBuilt = Counter.builder("raft.snapshots.built").register(registry);
+        snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
+        snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
+        groupsFailed = Counter.builder("raft.groups.failures").register(registry);
+        registry.gauge("raft.groups", groups, s -> s.get().doubleValue());
+        registry.gauge("raft.groups.quiesced", quiescedGroups, s -> s.get().doubleValue());
+        registry.gauge("raft.groups.failed", failedGroups, s -> s.get().doubleValue());
+    }
+
+    void proposal(boolean accepted) {
+        (accepted ? proposalsAccepted : proposalsDropped).increment();
+    }
+
+    void entriesCommitted(int n) {
+        entriesCommitted.increment(n);
+    }
+
+    void entriesApplied(int n) {
+        entriesApplied.increment(n);
+    }
+
+    void logSynced(long nanos, int groups, int entries) {
+        logSync.record(nanos, TimeUnit.NANOSECONDS);
+        groupsPerSync.record(groups);
+        entriesPerSync.record(entries);
+    }
+
+    void messageBatchSent(int messages) {
+        messagesSent.increment(messages);
+        messagesPerBatch.record(messages);
+    }
+
+    void messageDropped() {
+        messagesDropped.increment();
+    }
+
+    void snapshotBuilt() {
+        snapshotsBuilt.increment();
+    }
+
+    void snapshotSent() {
+        snapshotsSent.increment();
+    }
+
+    void snapshotReceived() {
+        snapshotsReceived.increment();
+    }
+
+    void groupFailed() {
+        groupsFailed.increment();
+    }
+}

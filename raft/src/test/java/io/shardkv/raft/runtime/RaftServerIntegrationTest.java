@@ -1,0 +1,235 @@
+package io.shardkv.raft.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.RaftStatus;
+import io.shardkv.raft.core.confchange.ConfChange;
+import io.shardkv.raft.core.confchange.ConfChangeSingle;
+import io.shardkv.raft.storage.RetentionPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three (or four) servers with real RocksDB log engines, hosting many groups each, talking
+ * through the wire codec. Every wait has a deadline.
+ */
+class RaftServerIntegrationTest {
+    private static final ConfState THREE = ConfState.ofVoters(1L, 2L, 3L);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void hundredGroupsOnThreeServersElectAndReplicate() {
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                for (long g = 1; g <= 100; g++) {
+                    cluster.createGroup(s, g, THREE);
+                }
+            }
+            for (long g = 1; g <= 100; g++) {
+                assertThat(cluster.write(g, "g" + g + "-first")).isEqualTo("ok:g" + g + "-first");
+            }
+            for (long g = 1; g <= 100; g++) {
+                long group = g;
+                for (long s = 1; s <= 3; s++) {
+                    long server = s;
+                    Await.until(RuntimeTestCluster.DEADLINE, () -> "group " + group + " applied on " + server,
+                            () -> cluster.machine(server, group).commands().contains("g" + group + "-first"));
+                }
+            }
+            // One fsync carries many groups: far fewer synced writes than groups times writes.
+            double syncs = cluster.registry(1).get("raft.log.sync").timer().count();
+            assertThat(syncs).isPositive();
+            assertThat(cluster.registry(1).get("raft.entries.applied").counter().count()).isGreaterThanOrEqualTo(200);
+        }
+    }
+
+    @Test
+    void restartedServerRecoversEveryGroupFromItsLog() {
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                for (long g = 1; g <= 20; g++) {
+                    cluster.createGroup(s, g, THREE);
+                }
+            }
+            for (long g = 1; g <= 20; g++) {
+                cluster.write(g, "before-" + g);
+            }
+            cluster.stop(3);
+            for (long g = 1; g <= 20; g++) {
+                cluster.write(g, "while-down-" + g);
+            }
+            cluster.restart(3);
+            for (long g = 1; g <= 20; g++) {
+                long group = g;
+                Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 caught up on group " + group,
+                        () -> cluster.machine(3, group).commands().equals(List.of("before-" + group, "while-down-" + group)));
+            }
+            // The restarted server takes part again: stop another one and keep writing.
+            cluster.stop(1);
+            for (long g = 1; g <= 20; g++) {
+                cluster.write(g, "after-" + g);
+            }
+            assertThat(cluster.machine(3, 7).commands()).startsWith("before-7", "while-down-7");
+        }
+    }
+
+    @Test
+    void followerBehindCompactedLogCatchesUpBySnapshot() {
+        RetentionPolicy aggressive = new RetentionPolicy(0, 5);
+        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, aggressive,
+                (s, g) -> new RecordingStateMachine(true, null))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.write(1, "w0");
+            cluster.stop(3);
+            List<String> expected = new ArrayList<>(List.of("w0"));
+            for (int i = 1; i <= 60; i++) {
+                cluster.write(1, "w" + i);
+                expected.add("w" + i);
+            }
+            long leader = cluster.awaitLeader(1);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "the leader's log compacted",
+                    () -> status(cluster.server(leader), 1).firstIndex() > 10);
+            cluster.restart(3);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 restored from a snapshot",
+                    () -> cluster.machine(3, 1).commands().equals(expected));
+            assertThat(cluster.registry(3).get("raft.snapshots.received").counter().count()).isGreaterThanOrEqualTo(1);
+            assertThat(cluster.registry(leader).get("raft.snapshots.sent").counter().count()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicaMovesToNewServerWhileWritesContinue() throws Exception {
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.start(4);
+            cluster.createGroup(4, 1, ConfState.EMPTY);
+            AtomicBoolean writing = new AtomicBoolean(true);
+            AtomicInteger acked = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                for (int i = 0; writing.get(); i++) {
+                    cluster.write(1, "c" + i);
+                    acked.incrementAndGet();
+                }
+            });
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "writes flowing", () -> acked.get() > 10);
+
+            long leader = cluster.awaitLeader(1);
+            changeMembership(cluster, leader, ConfChange.of(ConfChangeSingle.addLearner(4)));
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "learner 4 caught up",
+                    () -> cluster.machine(4, 1).commands().size() >= cluster.machine(leader, 1).commands().size() - 5);
+            // Promote 4 and remove 3 in one joint change; the leader leaves the joint config itself.
+            long leaderNow = cluster.awaitLeader(1);
+            changeMembership(cluster, leaderNow, ConfChange.of(ConfChangeSingle.addVoter(4), ConfChangeSingle.remove(3)));
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "membership {1,2,4} in force",
+                    () -> {
+                        long l = cluster.leaderOf(1);
+                        return l != 0 && status(cluster.server(l), 1).membership().equals(ConfState.ofVoters(1L, 2L, 4L));
+                    });
+            int before = acked.get();
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "writes continue after the move", () -> acked.get() > before + 10);
+            writing.set(false);
+            writer.get(30, TimeUnit.SECONDS);
+
+            String last = "c" + (acked.get() - 1);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 4 applied " + last,
+                    () -> cluster.machine(4, 1).commands().contains(last));
+            assertThat(cluster.machine(4, 1).commands()).isEqualTo(cluster.machine(cluster.awaitLeader(1), 1).commands()
+                    .subList(0, cluster.machine(4, 1).commands().size()));
+        }
+    }
+
+    @Test
+    void failingStateMachineStopsOnlyItsGroup() throws Exception {
+        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, RetentionPolicy.defaults(),
+                (s, g) -> new RecordingStateMachine(false, g == 2 ? "poison" : null))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                for (long g = 1; g <= 3; g++) {
+                    cluster.createGroup(s, g, THREE);
+                }
+            }
+            cluster.write(2, "fine");
+            long leader = cluster.awaitLeader(2);
+            CompletableFuture<byte[]> poisoned = cluster.server(leader).propose(2, "poison".getBytes(StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> poisoned.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(RaftRequestException.class)
+                    .hasMessageContaining("GROUP_FAILED");
+            assertThat(cluster.server(leader).summary(2).orElseThrow().failure()).contains("poisoned command");
+            // The other groups on the same servers keep serving.
+            assertThat(cluster.write(1, "still-up")).isEqualTo("ok:still-up");
+            assertThat(cluster.write(3, "still-up")).isEqualTo("ok:still-up");
+            assertThat(cluster.registry(leader).get("raft.groups.failed").gauge().value()).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void unknownGroupAndFollowerProposalsGetTypedErrors() throws Exception {
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            long leader = cluster.awaitLeader(1);
+            long follower = Set.of(1L, 2L, 3L).stream().filter(s -> s != leader).findFirst().orElseThrow();
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "follower knows the leader",
+                    () -> cluster.server(follower).summary(1).orElseThrow().leaderId() == leader);
+            assertThatThrownBy(() -> cluster.server(follower).propose(1, new byte[] {1}).get(5, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(RaftRequestException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(RaftRequestException.Kind.NOT_LEADER);
+                        assertThat(e.leaderHint()).isEqualTo(leader);
+                    });
+            assertThatThrownBy(() -> cluster.server(1).propose(99, new byte[] {1}).get(5, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(RaftRequestException.class,
+                            e -> assertThat(e.kind()).isEqualTo(RaftRequestException.Kind.NO_SUCH_GROUP));
+            long index = cluster.server(follower).readIndex(1, io.shardkv.raft.core.ReadMode.SAFE).get(10, TimeUnit.SECONDS);
+            assertThat(index).isPositive();
+        }
+    }
+
+    private static void changeMembership(RuntimeTestCluster cluster, long leader, ConfChange change) throws Exception {
+        long deadline = System.nanoTime() + RuntimeTestCluster.DEADLINE.toNanos();
+        while (true) {
+            try {
+                cluster.server(leader).changeMembership(1, change).get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                // A previous change may still be applying (CONF_CHANGE_PENDING); retry until the deadline.
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                leader = cluster.awaitLeader(1);
+            }
+        }
+    }
+
+    private static RaftStatus status(RaftServer server, long groupId) {
+        try {
+            return server.status(groupId).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
