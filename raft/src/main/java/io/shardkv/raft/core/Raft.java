@@ -75,7 +75,9 @@ final class Raft {
         this.vote = hs.vote();
         log.commitTo(hs.commit());
         long applied = Math.min(Math.max(config.applied(), log.firstIndex() - 1), log.committed());
-        replayConfChanges(log.firstIndex(), applied);
+        // The stored membership already includes every change up to its own index; replaying
+        // those again (from a log tail retained below the snapshot) would apply them twice.
+        replayConfChanges(Math.max(log.firstIndex(), init.confStateIndex() + 1), applied);
         log.appliedTo(applied);
         this.role = new FollowerState(NONE);
         resetRandomizedElectionTimeout();

@@ -36,7 +36,7 @@ public final class MemoryLogStorage implements LogStorage {
 
     @Override
     public InitialState initialState() {
-        return new InitialState(hardState, snapshot.metadata().confState());
+        return new InitialState(hardState, snapshot.metadata().confState(), snapshot.index());
     }
 
     @Override
