@@ -440,6 +440,11 @@ final class Raft {
                 send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).build());
             } else if (m.type() == MessageType.PRE_VOTE) {
                 send(Message.builder(MessageType.PRE_VOTE_RESPONSE).to(m.from()).term(term).reject(true).build());
+            } else if (m.type() == MessageType.VOTE) {
+                // Reject with our term (5.1): a candidate that never hears of it may only ever ask
+                // voters that ignore it while the voters that could elect it campaign in terms
+                // it cannot reach, and the group stalls.
+                send(Message.builder(MessageType.VOTE_RESPONSE).to(m.from()).term(term).reject(true).build());
             }
             return;
         }
