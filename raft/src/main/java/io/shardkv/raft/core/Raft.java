@@ -254,10 +254,19 @@ final class Raft {
         if (leader.transferee != NONE && ++leader.transferElapsedTicks >= config.electionTicks()) {
             abortLeaderTransfer(leader);
         }
+        boolean removed = !membership.isMember(id);
+        if (removed && leader.transferee == NONE) {
+            handOver(leader);
+            if (role != leader) {
+                return;
+            }
+        }
         if (electionElapsed >= config.electionTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum()) {
-                if (!quorumActive(leader)) {
+                // A removed leader keeps leading until it has handed over (see handOver); its lease
+                // is off meanwhile, since a transfer is always in progress.
+                if (!removed && !quorumActive(leader)) {
                     becomeFollower(term, NONE);
                     return;
                 }
@@ -975,6 +984,11 @@ final class Raft {
     private void sendTimeoutNow(LeaderState leader, long to) {
         leader.timeoutNowSent = true;
         send(Message.builder(MessageType.TIMEOUT_NOW).to(to).term(term).build());
+        if (!membership.isMember(id)) {
+            // A removed leader's hand-over is done: the target holds our whole log, so it can be
+            // elected (with our vote if needed) even if this TimeoutNow is lost or declined.
+            becomeFollower(term, NONE);
+        }
     }
 
     private void abortLeaderTransfer(LeaderState leader) {
@@ -1081,13 +1095,6 @@ final class Raft {
         leader.progress.clear();
         leader.progress.putAll(updated);
         leader.ackedHeartbeatStamp.keySet().retainAll(updated.keySet());
-        if (!next.isMember(id)) {
-            // Removed: tell the others what is committed, then stop leading. A new leader among
-            // the remaining members takes over after an election timeout.
-            broadcastAppend();
-            becomeFollower(term, NONE);
-            return;
-        }
         if (maybeCommit(leader)) {
             broadcastAppend();
         } else {
@@ -1099,6 +1106,38 @@ final class Raft {
         }
         if (leader.transferee != NONE && !next.isVoter(leader.transferee)) {
             abortLeaderTransfer(leader);
+        }
+        if (!next.isMember(id)) {
+            handOver(leader);
+        }
+    }
+
+    /**
+     * A leader that applied its own removal hands leadership to the most up-to-date voter of the
+     * new configuration (catch it up, then TimeoutNow, then step down) instead of stepping down at
+     * once. The other members may not know yet that the change committed; those still in the
+     * previous (possibly joint) configuration then need this replica's vote to elect anyone, and
+     * it would refuse every candidate lacking entries only it holds, while, no longer a member, it
+     * never campaigns itself: the group would stall for good. It accepts no proposals meanwhile,
+     * and retries, possibly with another target, if a transfer is abandoned.
+     */
+    private void handOver(LeaderState leader) {
+        long best = NONE;
+        long bestMatch = -1;
+        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
+            long member = e.getKey();
+            Progress pr = e.getValue();
+            if (member == id || !membership.voters().incoming().voters().contains(member)) {
+                continue;
+            }
+            long rank = pr.recentActive() ? pr.match() : pr.match() - log.lastIndex() - 1;
+            if (rank > bestMatch || (rank == bestMatch && member < best)) {
+                best = member;
+                bestMatch = rank;
+            }
+        }
+        if (best != NONE) {
+            handleTransferLeader(leader, best);
         }
     }
 
