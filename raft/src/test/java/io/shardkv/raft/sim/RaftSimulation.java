@@ -156,9 +156,11 @@ public final class RaftSimulation {
         long perRoundTrip = Math.max(1, (long) profile.maxInflightMsgs()
                 * Math.max(1, profile.maxSizePerMsgBytes() / 64));
         // Without PreVote a member that lags behind a membership change and cannot win keeps
-        // bumping its term first, so the one candidate that could win is refused round after
-        // round until the randomized timeouts line up (thesis 9.6); allow for that.
-        long elections = profile.preVote() ? 10 : 40;
+        // bumping its term first, so the one candidate that could win is refused in every round
+        // where its timer fires later than the laggard's (about 9 rounds in 10): recovery time
+        // is geometric with a heavy tail (thesis 9.6). Allow enough rounds that a healthy core
+        // fails this bound with negligible probability (0.9^150).
+        long elections = profile.preVote() ? 10 : 150;
         long budgetTicks = profile.electionTicks() * (elections + 4L * restarted) + 4 * logLength / perRoundTrip;
         long deadline = start + budgetTicks * TICK;
         KvClients.Probe probe = null;

@@ -52,8 +52,8 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
     /** Every id that was a member of an applied configuration. */
     private final Set<Long> everMember = new TreeSet<>();
     private final Set<Long> leaving = new TreeSet<>();
-    /** The membership each node applied last (kept across its crashes: it re-applies at least as much). */
-    private final java.util.Map<Long, ConfState> appliedConf = new java.util.HashMap<>();
+    /** The highest index each node ever applied. */
+    private final java.util.Map<Long, Long> maxApplied = new java.util.HashMap<>();
     /** The newest applied configuration seen anywhere, and the applied index it was seen at. */
     private ConfState latestConf = ConfState.EMPTY;
     private long latestConfIndex = -1;
@@ -85,7 +85,6 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
         }
         ConfState initial = ConfState.ofVoters(ids);
         for (long id : ids) {
-            appliedConf.put(id, initial);
             create(id, MemoryLogStorage.bootstrap(initial));
         }
         everMember.addAll(List.of(ids));
@@ -301,47 +300,55 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
 
     @Override
     public void onAdvanced(SimNode<KvStateMachine> node, Ready rd, boolean membershipChanged) {
-        if (!membershipChanged) {
-            return;
-        }
-        ConfState cs = node.raw().confState();
-        appliedConf.put(node.id(), cs);
-        everMember.addAll(members(cs));
-        if (node.applied() > latestConfIndex) {
-            // Configurations applied at higher indexes are later ones.
-            latestConf = cs;
-            latestConfIndex = node.applied();
-            trace.note(queue.now(), "conf", node.id(), latestConf + " at " + latestConfIndex);
+        // A restarted node re-applies what it had applied, so its high-water mark stands.
+        maxApplied.merge(node.id(), node.applied(), Math::max);
+        if (membershipChanged) {
+            long confIndex = rd.snapshot() != null ? rd.snapshot().index() : 0;
+            for (Entry e : rd.committedEntries()) {
+                if (e.type() == io.shardkv.raft.core.EntryType.CONF_CHANGE) {
+                    confIndex = e.index();
+                }
+            }
+            ConfState cs = node.raw().confState();
+            everMember.addAll(members(cs));
+            if (confIndex > latestConfIndex) {
+                // Configurations taking effect at higher indexes are later ones.
+                latestConf = cs;
+                latestConfIndex = confIndex;
+                trace.note(queue.now(), "conf", node.id(), latestConf + " at " + latestConfIndex);
+            }
         }
         collectRemoved();
     }
 
     /**
      * Destroys members removed for good, but only once a quorum of the newest configuration has
-     * applied a membership without them. Until then a voter still in an older (possibly joint)
-     * configuration may need a removed node's vote to elect anyone: a removed leader that
-     * committed its removal and stepped down may have told only some members. Real systems must
-     * keep removed replicas around just as long (etcd's two-member removal hazard).
+     * applied it. Until then a voter still in an older (possibly joint) configuration may need a
+     * removed node's vote to elect anyone: a removed leader that committed its removal may have
+     * told only some members. Real systems must keep removed replicas around just as long
+     * (etcd's two-member removal hazard).
      */
     private void collectRemoved() {
+        if (everMember.size() == members(latestConf).size() + leaving.size()) {
+            return; // nobody waiting to be collected
+        }
         Set<Long> current = members(latestConf);
         for (long id : everMember) {
             if (current.contains(id) || !nodes.containsKey(id) || leaving.contains(id)) {
                 continue;
             }
-            if (quorumApplied(latestConf.voters(), id) && quorumApplied(latestConf.votersOutgoing(), id)) {
+            if (quorumApplied(latestConf.voters()) && quorumApplied(latestConf.votersOutgoing())) {
                 leaving.add(id);
                 queue.after(profile.electionUnits(), "gc", id, () -> destroy(id));
             }
         }
     }
 
-    /** Whether a majority of {@code voters} (or none needed, if empty) applied a config without {@code removed}. */
-    private boolean quorumApplied(Set<Long> voters, long removed) {
+    /** Whether a majority of {@code voters} (trivially, if none) applied the newest configuration. */
+    private boolean quorumApplied(Set<Long> voters) {
         int count = 0;
         for (long v : voters) {
-            ConfState cs = appliedConf.get(v);
-            if (cs != null && !members(cs).contains(removed)) {
+            if (maxApplied.getOrDefault(v, 0L) >= latestConfIndex) {
                 count++;
             }
         }
