@@ -195,8 +195,12 @@ final class Raft {
             Progress pr = newProgress(member, last);
             leader.progress.put(member, pr);
         }
-        leader.progress.get(id).maybeUpdate(last);
-        leader.progress.get(id).markActive();
+        Progress self = leader.progress.get(id);
+        if (self != null) {
+            // Absent when a removed replica leads only to hand over (see maybeCampaignToHandOver).
+            self.maybeUpdate(last);
+            self.markActive();
+        }
         leader.pendingConfIndex = last;
         // A leader may only count entries of its own term towards commit (5.4.2), so it appends
         // an empty entry right away to commit everything before it.
@@ -498,7 +502,27 @@ final class Raft {
             }
         } else {
             send(Message.builder(respType).to(m.from()).term(term).reject(true).build());
+            if (!log.isUpToDate(m.index(), m.logTerm())) {
+                maybeCampaignToHandOver();
+            }
         }
+    }
+
+    /**
+     * A removed replica never campaigns on its own. But when it refuses a candidate whose log is
+     * behind its own, the group may need it: if it led when it applied its removal and crashed (or
+     * lost contact) before handing over, it may hold entries nobody else has, while members that
+     * have not yet learned that the change committed still need its vote, which it must refuse
+     * them. It then campaigns under its applied membership, where it is no voter: a majority of
+     * that membership must elect it, so every other candidate's quorum intersects its own. As
+     * leader it only hands over (see handOver).
+     */
+    private void maybeCampaignToHandOver() {
+        if (membership.isMember(id) || !(role instanceof FollowerState) || log.hasPendingSnapshot()
+                || hasUnappliedConfChange() || membership.voters().ids().isEmpty()) {
+            return;
+        }
+        campaign(config.preVote(), false);
     }
 
     private void stepFollower(FollowerState f, Message m) {

@@ -94,6 +94,35 @@ class LeaderRemovalTest {
         assertThat(group.node(2).status().commit()).isGreaterThan(r);
     }
 
+    /**
+     * Found by the simulation (seed -7881251429941760915): as above, but the removed leader
+     * crashes before handing over and restarts as a follower that is no longer a member. It must
+     * not just refuse the members that need its vote: it takes over to hand over.
+     */
+    @Test
+    void removedLeaderThatCrashedBeforeHandingOverStillLetsTheRestElect() {
+        LocalGroup group = new LocalGroup();
+        group.add(1, MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L)));
+        group.add(2, MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L)));
+        RawNode leader = group.elect(1);
+        ProposeResult removal = leader.proposeConfChange(ConfChange.of(ConfChangeSingle.remove(1)));
+        long r = ((ProposeResult.Accepted) removal).index();
+        assertThat(leader.propose(new byte[] {7}).isAccepted()).isTrue();
+        // Node 2 gets the removal, but neither the entry after it nor the news that it committed.
+        group.setLoss(m -> m.from() == 1 && m.to() == 2 && m.type() == MessageType.APPEND
+                && (m.commit() >= r || m.entries().stream().anyMatch(e -> e.index() > r)));
+        group.settle();
+        assertThat(leader.confState().voters()).containsExactly(2L);
+        assertThat(group.node(2).status().commit()).isLessThan(r);
+        group.add(1, group.disks.get(1L)); // crash and restart from the disk
+        group.setLoss(m -> false);
+        handOver(group, group.node(1));
+
+        assertThat(group.node(2).status().role()).isEqualTo(Role.LEADER);
+        assertThat(group.node(2).confState().voters()).containsExactly(2L);
+        assertThat(group.node(1).status().role()).isEqualTo(Role.FOLLOWER);
+    }
+
     @Test
     void removedLeaderRefusesProposalsWhileHandingOver() {
         LocalGroup group = threeVoters();
