@@ -85,7 +85,7 @@ final class KvClients implements SimCluster.Listener {
         this.queue = cluster.queue;
         this.random = random;
         this.profile = cluster.profile;
-        this.deadlineUnits = 5L * profile.electionUnits();
+        this.deadlineUnits = 3L * profile.electionUnits();
     }
 
     /** Starts the workload's clients. */
@@ -172,7 +172,10 @@ final class KvClients implements SimCluster.Listener {
         if (!accepting) {
             return;
         }
-        queue.after(1 + random.nextLong(3 * TICK), "client", c.id, () -> {
+        // Now and then a client goes quiet for a few election timeouts, so idle groups quiesce.
+        long pause = random.nextDouble() < profile.clientPauseProbability()
+                ? random.nextLong(6 * profile.electionUnits()) : 0;
+        queue.after(1 + pause + random.nextLong(3 * TICK), "client", c.id, () -> {
             if (accepting && c.phase == Phase.IDLE) {
                 begin(c, randomInput(), random.nextDouble() < profile.followerReadProbability());
             }
@@ -302,6 +305,10 @@ final class KvClients implements SimCluster.Listener {
     }
 
     private void finishUnknown(Client c, String why) {
+        // A client that got no answer tries another server next time, as real clients do; else
+        // every client would queue up behind a leader that was cut off but still accepts writes.
+        List<Long> ids = cluster.nodeIds();
+        c.target = ids.get(random.nextInt(ids.size()));
         history.completeUnknown(c.opId);
         c.lastOutput = null;
         unknown++;

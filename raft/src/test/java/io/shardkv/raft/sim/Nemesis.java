@@ -37,6 +37,41 @@ final class Nemesis {
 
     void start() {
         scheduleNext();
+        cluster.setLeaderWatcher(this::onNewLeader);
+    }
+
+    /**
+     * Strikes some new leaders before their first entries are everywhere: the moments that
+     * decide leader completeness and commit rules (paper figure 8), and that test leases.
+     */
+    private void onNewLeader(long leader) {
+        if (!active || random.nextDouble() >= profile.newLeaderFaultProbability()) {
+            return;
+        }
+        int kind = random.nextInt(3);
+        queue.after(random.nextLong(2 * TICK + 1), "strike-leader", leader, () -> {
+            if (!active || !cluster.isUp(leader)) {
+                return;
+            }
+            if (kind == 0) {
+                crashFor(leader);
+            } else {
+                List<Long> ids = cluster.nodeIds();
+                if (kind == 1) {
+                    cluster.network.links().isolate(leader, ids);
+                } else {
+                    for (long other : ids) {
+                        cluster.network.links().block(leader, other);
+                    }
+                }
+                cluster.trace.note(queue.now(), "partition", 0, (kind == 1 ? "isolate" : "mute") + " new leader n"
+                        + leader);
+                queue.after(TICK * (1 + random.nextLong(3L * profile.electionTicks())), "heal", 0, () -> {
+                    cluster.network.links().healAll();
+                    cluster.trace.note(queue.now(), "partition", 0, "heal");
+                });
+            }
+        });
     }
 
     /** Stops injecting faults; restarts and heals already scheduled still happen. */
@@ -88,6 +123,14 @@ final class Nemesis {
         }
         long leader = cluster.leader();
         long victim = leader != RawNode.NONE && random.nextInt(3) == 0 ? leader : up.get(random.nextInt(up.size()));
+        crashFor(victim);
+    }
+
+    /** Crashes {@code victim} and restarts it after a random outage. */
+    private void crashFor(long victim) {
+        if (cluster.downNodeIds().size() >= profile.maxDown()) {
+            return;
+        }
         cluster.crash(victim);
         long downFor = TICK * (1 + random.nextLong(4L * profile.electionTicks()));
         queue.after(downFor, "restart", victim, () -> {

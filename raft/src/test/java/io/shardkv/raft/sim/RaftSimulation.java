@@ -38,7 +38,7 @@ public final class RaftSimulation {
 
     /** Counts that show how much a seed exercised. */
     public record Stats(long operations, long ackedWrites, long answeredReads, long unknownOps, long elections,
-                        long faults, long committed) {
+                        long faults, long committed, long quiesceMessages) {
     }
 
     private static final long TICK = SimCluster.TICK;
@@ -104,7 +104,8 @@ public final class RaftSimulation {
                 + cluster.safety.elections() + " elections, commit " + cluster.safety.maxCommitted() + ", "
                 + clients.stats() + ", liveness " + livenessTicks + " ticks, history " + linearizable;
         Stats stats = new Stats(clients.operations(), clients.ackedWrites(), clients.answeredReads(),
-                clients.unknownOps(), cluster.safety.elections(), nemesis.actions(), cluster.safety.maxCommitted());
+                clients.unknownOps(), cluster.safety.elections(), nemesis.actions(), cluster.safety.maxCommitted(),
+                cluster.quiesceMessages);
         return new Result(seed, trace.digest(), events, livenessTicks, linearizable, stats, summary, violation,
                 violation == null ? List.of() : trace.tail());
     }

@@ -58,7 +58,11 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
     private ConfState latestConf = ConfState.EMPTY;
     private long latestConfIndex = -1;
     private long nextNodeId = 1;
+    /** QUIESCE messages delivered: shows whether the seed let the group go idle. */
+    long quiesceMessages;
     private Listener listener;
+    /** Told when a node becomes leader, after its Ready is persisted. */
+    private java.util.function.LongConsumer leaderWatcher = id -> { };
 
     SimCluster(SimProfile profile, SimEventQueue queue, SimTrace trace, SplittableRandom random) {
         this.profile = profile;
@@ -75,6 +79,10 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
 
     void setListener(Listener listener) {
         this.listener = listener;
+    }
+
+    void setLeaderWatcher(java.util.function.LongConsumer watcher) {
+        this.leaderWatcher = watcher;
     }
 
     /** Creates and starts the initial voters of a new group. */
@@ -235,6 +243,9 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
 
     @Override
     public void deliver(long from, long to, Message m) {
+        if (m.type() == MessageType.QUIESCE) {
+            quiesceMessages++;
+        }
         nodes.get(to).raw().step(m);
         if (m.type() == MessageType.SNAPSHOT) {
             // The stream finished: a real transport reports it to the sender.
@@ -278,6 +289,9 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
         if (rd.softState() != null) {
             trace.note(queue.now(), "role", node.id(), rd.softState().role() + " t" + node.disk().hardState().term()
                     + " leader=" + rd.softState().leaderId());
+            if (rd.softState().role() == Role.LEADER) {
+                leaderWatcher.accept(node.id());
+            }
         }
     }
 

@@ -41,6 +41,8 @@ record SimProfile(
         double weatherWeight,
         int maxDown,
         double falseAlarmProbability,
+        double newLeaderFaultProbability,
+        double clientPauseProbability,
         int safetyEvents) {
 
     static final long TICK_UNITS = 10;
@@ -50,7 +52,7 @@ record SimProfile(
         boolean checkQuorum = r.nextInt(10) < 7;
         boolean preVote = r.nextInt(10) < 7;
         boolean quiesce = r.nextBoolean();
-        boolean tight = r.nextInt(10) < 3;
+        boolean tight = r.nextInt(10) < 4;
         long maxSize = tight ? pick(r, 1, 40, 200) : 1 << 20;
         int inflight = tight ? (int) pick(r, 1, 2, 4) : 128;
         long inflightBytes = tight ? pick(r, 40, 300, 2000) : 64L << 20;
@@ -65,10 +67,11 @@ record SimProfile(
         return new SimProfile(voters, voters + 8, checkQuorum, preVote, quiesce,
                 10, 2, maxSize, inflight, inflightBytes, uncommitted, perReady,
                 loss, dup, delay, snapshots, r.nextInt(3) == 0 ? 1 : 0,
-                2 + r.nextInt(4), 8, checkQuorum && r.nextInt(4) != 0, pickDouble(r, 0, 0.3, 0.6),
+                2 + r.nextInt(6), 8, checkQuorum && r.nextInt(4) != 0, pickDouble(r, 0, 0.3, 0.6),
                 pick(r, 40, 100, 250),
                 1 + r.nextInt(3), 1 + r.nextInt(3), 1 + r.nextInt(3), r.nextInt(3), r.nextInt(2),
-                maxDown, r.nextInt(4) == 0 ? 0.02 : 0, safetyEvents);
+                maxDown, r.nextInt(4) == 0 ? 0.02 : 0, pickDouble(r, 0, 0.1, 0.3), pickDouble(r, 0, 0.05, 0.2),
+                safetyEvents);
     }
 
     /** The core configuration of node {@code id}. */
@@ -95,7 +98,8 @@ record SimProfile(
                 + " msg=" + maxSizePerMsgBytes + "B inflight=" + maxInflightMsgs + "/" + maxInflightBytes + "B"
                 + " uncommitted=" + maxUncommittedBytes + "B loss<=" + maxLoss + " dup<=" + maxDuplicate
                 + " delay<=" + maxDelayUnits + " snapshots=" + snapshotPolicy + " clients=" + clients
-                + " lease=" + leaseReads + " maxDown=" + maxDown;
+                + " lease=" + leaseReads + " maxDown=" + maxDown + " newLeaderFaults=" + newLeaderFaultProbability
+                + " pauses=" + clientPauseProbability;
     }
 
     private String voters() {
