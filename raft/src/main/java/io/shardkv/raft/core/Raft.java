@@ -234,9 +234,16 @@ final class Raft {
 
     private void tickElection() {
         electionElapsed++;
-        if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+        if (electionElapsed < randomizedElectionTimeout) {
+            return;
+        }
+        if (promotable()) {
             electionElapsed = 0;
             hup(false);
+        } else if (role instanceof CandidateState) {
+            // A removed replica campaigning to hand over (maybeCampaignToHandOver) gives up
+            // after an election timeout, or, its answers lost, it would stay candidate for good.
+            becomeFollower(term, NONE);
         }
     }
 
@@ -446,10 +453,11 @@ final class Raft {
                 becomeFollower(m.term(), NONE);
             }
         } else if (m.term() < term) {
-            if ((config.checkQuorum() || config.preVote())
-                    && (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT)) {
-                // A leader cut off long enough for a new term to start must learn of it, or with
-                // PreVote and CheckQuorum the group could stall; the response carries our term.
+            if (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT) {
+                // A leader behind our term must learn of it (5.1); the response carries our term.
+                // Without it, a replica that cannot campaign to force a new term (a learner, a
+                // voter that has not applied its own promotion yet, a removed replica) would
+                // ignore the leader for good and, if its ack is needed, stall the group.
                 send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).build());
             } else if (m.type() == MessageType.PRE_VOTE) {
                 send(Message.builder(MessageType.PRE_VOTE_RESPONSE).to(m.from()).term(term).reject(true).build());
