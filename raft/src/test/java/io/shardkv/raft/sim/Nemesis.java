@@ -151,7 +151,8 @@ final class Nemesis {
             what = "heal";
         } else if (kind == 1) {
             long leader = cluster.leader();
-            long victim = leader != RawNode.NONE && random.nextBoolean() ? leader : ids.get(random.nextInt(ids.size()));
+            // Mostly the leader: a cut-off leader that still believes it leads is the hard case.
+            long victim = leader != RawNode.NONE && random.nextInt(3) != 0 ? leader : ids.get(random.nextInt(ids.size()));
             links.isolate(victim, ids);
             what = "isolate n" + victim;
         } else if (kind == 2) {

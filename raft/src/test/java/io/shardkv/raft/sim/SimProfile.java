@@ -47,13 +47,18 @@ record SimProfile(
 
     static final long TICK_UNITS = 10;
 
+    /**
+     * Draws a profile. Clients ask for LEASE reads mostly where CheckQuorum makes leases possible,
+     * and on some seeds without it, where the core must fall back to SAFE reads by itself.
+     */
     static SimProfile choose(SplittableRandom r, int safetyEvents) {
         int voters = r.nextInt(10) < 6 ? 3 : 5;
         boolean checkQuorum = r.nextInt(10) < 7;
         boolean preVote = r.nextInt(10) < 7;
         boolean quiesce = r.nextBoolean();
         boolean tight = r.nextInt(10) < 4;
-        long maxSize = tight ? pick(r, 1, 40, 200) : 1 << 20;
+        // One entry per message (1 byte) is the extreme that splits replication most finely.
+        long maxSize = tight ? pick(r, 1, 1, 40, 200) : 1 << 20;
         int inflight = tight ? (int) pick(r, 1, 2, 4) : 128;
         long inflightBytes = tight ? pick(r, 40, 300, 2000) : 64L << 20;
         long uncommitted = tight ? pick(r, 100, 1000, 10_000) : 256L << 20;
@@ -67,7 +72,7 @@ record SimProfile(
         return new SimProfile(voters, voters + 8, checkQuorum, preVote, quiesce,
                 10, 2, maxSize, inflight, inflightBytes, uncommitted, perReady,
                 loss, dup, delay, snapshots, r.nextInt(3) == 0 ? 1 : 0,
-                2 + r.nextInt(6), 8, checkQuorum && r.nextInt(4) != 0, pickDouble(r, 0, 0.3, 0.6),
+                2 + r.nextInt(6), (int) pick(r, 6, 8), checkQuorum ? r.nextInt(4) != 0 : r.nextInt(4) == 0, pickDouble(r, 0, 0.3, 0.6),
                 pick(r, 40, 100, 250),
                 1 + r.nextInt(3), 1 + r.nextInt(3), 1 + r.nextInt(3), r.nextInt(3), r.nextInt(2),
                 maxDown, r.nextInt(4) == 0 ? 0.02 : 0, pickDouble(r, 0, 0.1, 0.3), pickDouble(r, 0, 0.05, 0.2),
