@@ -33,8 +33,12 @@ import java.util.function.LongFunction;
  *       within a term, the persisted commit never decreases (across restarts too), and nothing at
  *       or below it is rewritten; applied indexes advance one by one within a life.</li>
  * </ul>
+ *
+ * <p>One instance watches one Raft group. Feed it from {@link SimNode.Observer} hooks (see
+ * {@link SimCluster}) and call {@link #afterEvent} once per simulation event; every breach is
+ * thrown as a {@link SimulationViolation}.
  */
-final class SafetyChecker {
+public final class SafetyChecker {
 
     private record IndexTerm(long index, long term) {
     }
@@ -65,18 +69,18 @@ final class SafetyChecker {
     private long elections;
 
     /** A node started (or restarted) from its disk. */
-    void onStart(long node, MemoryLogStorage disk) {
+    public void onStart(long node, MemoryLogStorage disk) {
         leaders.remove(node);
         // What it had committed before the crash was registered then.
         registeredCommit.put(node, disk.hardState().commit());
     }
 
-    void onStop(long node) {
+    public void onStop(long node) {
         leaders.remove(node);
     }
 
     /** Before a Ready's entries are written: nothing at or below the persisted commit may change. */
-    void beforeAppend(long node, MemoryLogStorage disk, List<Entry> entries) {
+    public void beforeAppend(long node, MemoryLogStorage disk, List<Entry> entries) {
         long commit = disk.hardState().commit();
         for (Entry e : entries) {
             if (e.index() > commit) {
@@ -89,7 +93,7 @@ final class SafetyChecker {
         }
     }
 
-    void onPersisted(long node, Ready rd, HardState before, MemoryLogStorage disk) {
+    public void onPersisted(long node, Ready rd, HardState before, MemoryLogStorage disk) {
         HardState after = disk.hardState();
         if (rd.hardState() != null) {
             checkHardState(node, before, after);
@@ -170,7 +174,7 @@ final class SafetyChecker {
         registeredCommit.put(node, commit);
     }
 
-    void onApplied(long node, Entry e, long chain, MemoryLogStorage disk) {
+    public void onApplied(long node, Entry e, long chain, MemoryLogStorage disk) {
         if (e.index() > disk.hardState().commit()) {
             throw new SimulationViolation("node " + node + " applies " + e + " beyond its persisted commit "
                     + disk.hardState().commit());
@@ -183,7 +187,7 @@ final class SafetyChecker {
         checkChain(node, e.index(), chain, "applying " + e);
     }
 
-    void onSnapshotApplied(long node, Snapshot s, long chain) {
+    public void onSnapshotApplied(long node, Snapshot s, long chain) {
         Committed c = committed.get(s.index());
         if (c != null && c.term() != s.term()) {
             throw new SimulationViolation("node " + node + " installs " + s + " but the entry committed at "
@@ -204,7 +208,7 @@ final class SafetyChecker {
      * Checks that need every node's Ready persisted. {@code disks} gives the disk of a running
      * node (its whole log, since all Readys were processed).
      */
-    void afterEvent(LongFunction<MemoryLogStorage> disks) {
+    public void afterEvent(LongFunction<MemoryLogStorage> disks) {
         if (!newLeaders.isEmpty()) {
             for (long node : newLeaders) {
                 Long term = leaders.get(node);
@@ -251,15 +255,15 @@ final class SafetyChecker {
         }
     }
 
-    long maxCommitted() {
+    public long maxCommitted() {
         return maxCommitted;
     }
 
-    long elections() {
+    public long elections() {
         return elections;
     }
 
-    static long entryHash(Entry e) {
+    public static long entryHash(Entry e) {
         return SimTrace.mix(SimTrace.hash(e.data()), e.type().ordinal());
     }
 }
