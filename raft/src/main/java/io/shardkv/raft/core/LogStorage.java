@@ -43,8 +43,19 @@ public interface LogStorage {
      */
     SnapshotResult snapshot(long requestIndex);
 
-    /** What the storage held when the replica started. */
-    record InitialState(HardState hardState, ConfState confState) {
+    /**
+     * What the storage held when the replica started.
+     *
+     * @param confState      the membership after applying every entry up to {@code confStateIndex}
+     * @param confStateIndex the index {@code confState} describes, normally the latest snapshot's.
+     *                       The log may still hold entries at or below it (a retained tail); the
+     *                       core replays only membership changes after it.
+     */
+    record InitialState(HardState hardState, ConfState confState, long confStateIndex) {
+        /** For storages whose membership describes the compaction point ({@code firstIndex() - 1}). */
+        public InitialState(HardState hardState, ConfState confState) {
+            this(hardState, confState, 0);
+        }
     }
 
     /** Result of asking storage for a snapshot. */

@@ -75,7 +75,9 @@ final class Raft {
         this.vote = hs.vote();
         log.commitTo(hs.commit());
         long applied = Math.min(Math.max(config.applied(), log.firstIndex() - 1), log.committed());
-        replayConfChanges(log.firstIndex(), applied);
+        // The stored membership already includes every change up to its own index; replaying
+        // those again (from a log tail retained below the snapshot) would apply them twice.
+        replayConfChanges(Math.max(log.firstIndex(), init.confStateIndex() + 1), applied);
         log.appliedTo(applied);
         this.role = new FollowerState(NONE);
         resetRandomizedElectionTimeout();
@@ -193,8 +195,12 @@ final class Raft {
             Progress pr = newProgress(member, last);
             leader.progress.put(member, pr);
         }
-        leader.progress.get(id).maybeUpdate(last);
-        leader.progress.get(id).markActive();
+        Progress self = leader.progress.get(id);
+        if (self != null) {
+            // Absent when a removed replica leads only to hand over (see maybeCampaignToHandOver).
+            self.maybeUpdate(last);
+            self.markActive();
+        }
         leader.pendingConfIndex = last;
         // A leader may only count entries of its own term towards commit (5.4.2), so it appends
         // an empty entry right away to commit everything before it.
@@ -228,9 +234,16 @@ final class Raft {
 
     private void tickElection() {
         electionElapsed++;
-        if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+        if (electionElapsed < randomizedElectionTimeout) {
+            return;
+        }
+        if (promotable()) {
             electionElapsed = 0;
             hup(false);
+        } else if (role instanceof CandidateState) {
+            // A removed replica campaigning to hand over (maybeCampaignToHandOver) gives up
+            // after an election timeout, or, its answers lost, it would stay candidate for good.
+            becomeFollower(term, NONE);
         }
     }
 
@@ -252,10 +265,19 @@ final class Raft {
         if (leader.transferee != NONE && ++leader.transferElapsedTicks >= config.electionTicks()) {
             abortLeaderTransfer(leader);
         }
+        boolean removed = !membership.isMember(id);
+        if (removed && leader.transferee == NONE) {
+            handOver(leader);
+            if (role != leader) {
+                return;
+            }
+        }
         if (electionElapsed >= config.electionTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum()) {
-                if (!quorumActive(leader)) {
+                // A removed leader keeps leading until it has handed over (see handOver); its lease
+                // is off meanwhile, since a transfer is always in progress.
+                if (!removed && !quorumActive(leader)) {
                     becomeFollower(term, NONE);
                     return;
                 }
@@ -431,13 +453,19 @@ final class Raft {
                 becomeFollower(m.term(), NONE);
             }
         } else if (m.term() < term) {
-            if ((config.checkQuorum() || config.preVote())
-                    && (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT)) {
-                // A leader cut off long enough for a new term to start must learn of it, or with
-                // PreVote and CheckQuorum the group could stall; the response carries our term.
+            if (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT) {
+                // A leader behind our term must learn of it (5.1); the response carries our term.
+                // Without it, a replica that cannot campaign to force a new term (a learner, a
+                // voter that has not applied its own promotion yet, a removed replica) would
+                // ignore the leader for good and, if its ack is needed, stall the group.
                 send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).build());
             } else if (m.type() == MessageType.PRE_VOTE) {
                 send(Message.builder(MessageType.PRE_VOTE_RESPONSE).to(m.from()).term(term).reject(true).build());
+            } else if (m.type() == MessageType.VOTE) {
+                // Reject with our term (5.1): a candidate that never hears of it may only ever ask
+                // voters that ignore it while the voters that could elect it campaign in terms
+                // it cannot reach, and the group stalls.
+                send(Message.builder(MessageType.VOTE_RESPONSE).to(m.from()).term(term).reject(true).build());
             }
             return;
         }
@@ -482,7 +510,27 @@ final class Raft {
             }
         } else {
             send(Message.builder(respType).to(m.from()).term(term).reject(true).build());
+            if (!log.isUpToDate(m.index(), m.logTerm())) {
+                maybeCampaignToHandOver();
+            }
         }
+    }
+
+    /**
+     * A removed replica never campaigns on its own. But when it refuses a candidate whose log is
+     * behind its own, the group may need it: if it led when it applied its removal and crashed (or
+     * lost contact) before handing over, it may hold entries nobody else has, while members that
+     * have not yet learned that the change committed still need its vote, which it must refuse
+     * them. It then campaigns under its applied membership, where it is no voter: a majority of
+     * that membership must elect it, so every other candidate's quorum intersects its own. As
+     * leader it only hands over (see handOver).
+     */
+    private void maybeCampaignToHandOver() {
+        if (membership.isMember(id) || !(role instanceof FollowerState) || log.hasPendingSnapshot()
+                || hasUnappliedConfChange() || membership.voters().ids().isEmpty()) {
+            return;
+        }
+        campaign(config.preVote(), false);
     }
 
     private void stepFollower(FollowerState f, Message m) {
@@ -968,6 +1016,11 @@ final class Raft {
     private void sendTimeoutNow(LeaderState leader, long to) {
         leader.timeoutNowSent = true;
         send(Message.builder(MessageType.TIMEOUT_NOW).to(to).term(term).build());
+        if (!membership.isMember(id)) {
+            // A removed leader's hand-over is done: the target holds our whole log, so it can be
+            // elected (with our vote if needed) even if this TimeoutNow is lost or declined.
+            becomeFollower(term, NONE);
+        }
     }
 
     private void abortLeaderTransfer(LeaderState leader) {
@@ -1074,13 +1127,6 @@ final class Raft {
         leader.progress.clear();
         leader.progress.putAll(updated);
         leader.ackedHeartbeatStamp.keySet().retainAll(updated.keySet());
-        if (!next.isMember(id)) {
-            // Removed: tell the others what is committed, then stop leading. A new leader among
-            // the remaining members takes over after an election timeout.
-            broadcastAppend();
-            becomeFollower(term, NONE);
-            return;
-        }
         if (maybeCommit(leader)) {
             broadcastAppend();
         } else {
@@ -1092,6 +1138,38 @@ final class Raft {
         }
         if (leader.transferee != NONE && !next.isVoter(leader.transferee)) {
             abortLeaderTransfer(leader);
+        }
+        if (!next.isMember(id)) {
+            handOver(leader);
+        }
+    }
+
+    /**
+     * A leader that applied its own removal hands leadership to the most up-to-date voter of the
+     * new configuration (catch it up, then TimeoutNow, then step down) instead of stepping down at
+     * once. The other members may not know yet that the change committed; those still in the
+     * previous (possibly joint) configuration then need this replica's vote to elect anyone, and
+     * it would refuse every candidate lacking entries only it holds, while, no longer a member, it
+     * never campaigns itself: the group would stall for good. It accepts no proposals meanwhile,
+     * and retries, possibly with another target, if a transfer is abandoned.
+     */
+    private void handOver(LeaderState leader) {
+        long best = NONE;
+        long bestMatch = -1;
+        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
+            long member = e.getKey();
+            Progress pr = e.getValue();
+            if (member == id || !membership.voters().incoming().voters().contains(member)) {
+                continue;
+            }
+            long rank = pr.recentActive() ? pr.match() : pr.match() - log.lastIndex() - 1;
+            if (rank > bestMatch || (rank == bestMatch && member < best)) {
+                best = member;
+                bestMatch = rank;
+            }
+        }
+        if (best != NONE) {
+            handleTransferLeader(leader, best);
         }
     }
 

@@ -27,16 +27,32 @@ public final class MemoryLogStorage implements LogStorage {
         entries.add(Entry.noOp(0, 0));
     }
 
-    /** Storage for a brand-new group whose initial members are {@code confState}. */
+    /**
+     * Index and term of the snapshot that holds a new group's initial membership (TiKV's
+     * RAFT_INIT_LOG_INDEX idea). It must be above 0: a replica added later starts with an empty
+     * log at index 0 and no membership, and the leader may only catch it up with a snapshot,
+     * never by shipping entries from index 1, which would make it apply membership changes
+     * against an empty membership.
+     */
+    public static final long BOOTSTRAP_INDEX = 1;
+    public static final long BOOTSTRAP_TERM = 1;
+
+    /**
+     * Storage for an initial member of a brand-new group whose members are {@code confState}:
+     * an empty state-machine snapshot at {@link #BOOTSTRAP_INDEX} holding the membership, already
+     * committed. A replica added to a running group starts from {@code new MemoryLogStorage()}.
+     */
     public static MemoryLogStorage bootstrap(ConfState confState) {
         MemoryLogStorage s = new MemoryLogStorage();
-        s.snapshot = new Snapshot(new SnapshotMetadata(0, 0, confState), new byte[0]);
+        s.snapshot = new Snapshot(new SnapshotMetadata(BOOTSTRAP_INDEX, BOOTSTRAP_TERM, confState), new byte[0]);
+        s.entries.set(0, Entry.noOp(BOOTSTRAP_TERM, BOOTSTRAP_INDEX));
+        s.hardState = new HardState(BOOTSTRAP_TERM, 0, BOOTSTRAP_INDEX);
         return s;
     }
 
     @Override
     public InitialState initialState() {
-        return new InitialState(hardState, snapshot.metadata().confState());
+        return new InitialState(hardState, snapshot.metadata().confState(), snapshot.index());
     }
 
     @Override
