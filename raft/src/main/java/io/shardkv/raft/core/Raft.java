@@ -245,8 +245,9 @@ final class Raft {
             Progress pr = e.getValue();
             pr.tickInactive();
             if (pr.state() == ProgressState.SNAPSHOT && pr.tickSnapshot() > config.snapshotTimeoutTicks()) {
-                // No news of the snapshot at all: assume it was lost and start over.
-                pr.becomeProbe();
+                // No news of the snapshot at all: assume it was lost and start over from what the
+                // follower is known to hold (becomeProbe would assume it had arrived).
+                pr.snapshotFailed();
             }
         }
         if (leader.transferee != NONE && ++leader.transferElapsedTicks >= config.electionTicks()) {
