@@ -269,8 +269,12 @@ final class Raft {
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
-            broadcastHeartbeat(leader, leader.reads.newestRequestId());
-            maybeQuiesce(leader);
+            // An idle group quiesces instead of running one more heartbeat round: the QUIESCE
+            // message carries the commit index and gets no answer, whereas heartbeat responses
+            // (like any message) would wake the leader again right away.
+            if (!maybeQuiesce(leader)) {
+                broadcastHeartbeat(leader, leader.reads.newestRequestId());
+            }
         }
     }
 
@@ -286,22 +290,23 @@ final class Raft {
 
     /**
      * An idle group stops ticking: every member holds and knows the whole committed log, nothing
-     * is in flight, and no membership change, transfer or read is pending.
+     * is in flight, and no membership change, transfer or read is pending. Returns whether it
+     * quiesced.
      */
-    private void maybeQuiesce(LeaderState leader) {
+    private boolean maybeQuiesce(LeaderState leader) {
         if (!config.quiesce() || quiesced) {
-            return;
+            return false;
         }
         long last = log.lastIndex();
         if (log.committed() != last || log.applied() != last || membership.isJoint()
                 || leader.transferee != NONE || !leader.reads.isEmpty() || !leader.readsBeforeFirstCommit.isEmpty()) {
-            return;
+            return false;
         }
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             Progress pr = e.getValue();
             if (e.getKey() != id && (pr.match() != last || pr.state() != ProgressState.REPLICATE
                     || pr.inflights().count() > 0 || !pr.recentActive())) {
-                return;
+                return false;
             }
         }
         long lastTerm = log.lastTerm();
@@ -312,6 +317,7 @@ final class Raft {
             }
         }
         quiesced = true;
+        return true;
     }
 
     /**
