@@ -57,6 +57,12 @@ final class TestCluster {
         final List<Ready> readies = new ArrayList<>();
         /** While true the cluster leaves this node's Readys alone (a test handles them by hand). */
         boolean manualReady;
+        /**
+         * When set, the first Ready matching it is not handled but parked in {@link #held}, and
+         * {@link #manualReady} is switched on so the test can inspect and handle it.
+         */
+        Predicate<Ready> holdIf;
+        Ready held;
         int incarnation;
 
         Peer(long id, RaftConfig config, MemoryLogStorage storage) {
@@ -390,7 +396,14 @@ final class TestCluster {
             progress = false;
             for (Peer p : peers.values()) {
                 if (p.node != null && !p.manualReady && p.node.hasReady()) {
-                    handleReady(p, p.node.ready());
+                    Ready rd = p.node.ready();
+                    if (p.holdIf != null && p.holdIf.test(rd)) {
+                        p.held = rd;
+                        p.holdIf = null;
+                        p.manualReady = true;
+                    } else {
+                        handleReady(p, rd);
+                    }
                     progress = true;
                 }
             }
