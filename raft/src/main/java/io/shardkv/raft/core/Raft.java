@@ -273,7 +273,7 @@ final class Raft {
             // message carries the commit index and gets no answer, whereas heartbeat responses
             // (like any message) would wake the leader again right away.
             if (!maybeQuiesce(leader)) {
-                broadcastHeartbeat(leader, leader.reads.newestRequestId());
+                broadcastHeartbeat(leader, leader.reads.newestTag());
             }
         }
     }
@@ -782,6 +782,7 @@ final class Raft {
             maybeSendAppend(leader, m.from(), true);
         }
         if (m.readRequestId() != 0) {
+            // In heartbeats and their responses readRequestId is the leader's round tag.
             var acks = leader.reads.ack(m.from(), m.readRequestId());
             if (acks != null && quorumOf(acks)) {
                 for (ReadIndexQueue.Request r : leader.reads.advance(m.readRequestId())) {
@@ -799,14 +800,14 @@ final class Raft {
         return membership.voters().voteResult(votes) == VoteResult.WON;
     }
 
-    private void broadcastHeartbeat(LeaderState leader, long readRequestId) {
+    private void broadcastHeartbeat(LeaderState leader, long readTag) {
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             if (e.getKey() == id) {
                 continue;
             }
             long commit = Math.min(e.getValue().match(), log.committed());
             send(Message.builder(MessageType.HEARTBEAT).to(e.getKey()).term(term).commit(commit)
-                    .index(leader.leaderTicks).readRequestId(readRequestId).build());
+                    .index(leader.leaderTicks).readRequestId(readTag).build());
         }
     }
 
@@ -896,9 +897,10 @@ final class Raft {
             answerRead(from, log.committed(), requestId);
             return;
         }
-        if (leader.reads.add(requestId, log.committed(), from)) {
-            leader.reads.ack(id, requestId);
-            broadcastHeartbeat(leader, requestId);
+        long tag = leader.reads.add(requestId, log.committed(), from);
+        if (tag != 0) {
+            leader.reads.ack(id, tag);
+            broadcastHeartbeat(leader, tag);
         }
     }
 
