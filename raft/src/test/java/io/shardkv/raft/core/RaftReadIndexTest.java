@@ -35,7 +35,7 @@ class RaftReadIndexTest {
             assertThat(c.peer(1).readStates).isEmpty();
             assertThat(c.inFlight()).hasSize(2).allSatisfy(m -> {
                 assertThat(m.type()).isEqualTo(MessageType.HEARTBEAT);
-                assertThat(m.readRequestId()).isEqualTo(42);
+                assertThat(m.readRequestId()).as("tagged as a read round").isNotZero();
             });
 
             c.deliverOnly(m -> m.to() == 2);
@@ -52,8 +52,10 @@ class RaftReadIndexTest {
             c.node(1).readIndex(1, ReadMode.SAFE);
             c.node(1).readIndex(2, ReadMode.SAFE);
             c.processReadies();
-            // Only the round tagged with the newest request gets through.
-            c.drop(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() == 1);
+            long firstRound = c.inFlight().get(0).readRequestId();
+            assertThat(c.inFlight()).extracting(Message::readRequestId).containsOnly(firstRound, firstRound + 1);
+            // Only the round sent for the newest request gets through.
+            c.drop(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() == firstRound);
             c.stabilize();
             assertThat(c.peer(1).readStates).extracting(ReadState::requestId).containsExactly(1L, 2L);
             assertThat(c.peer(1).readStates).extracting(ReadState::index).containsOnly(commit);
@@ -74,7 +76,7 @@ class RaftReadIndexTest {
             c.stabilize();
             assertThat(c.peer(2).readStates).containsExactly(new ReadState(commit, 7));
             assertThat(c.peer(1).readStates).isEmpty();
-            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() == 7)).hasSize(2);
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() != 0)).hasSize(2);
         }
 
         @Test
@@ -88,7 +90,8 @@ class RaftReadIndexTest {
             c.node(1).readIndex(5, ReadMode.SAFE);
             c.stabilize();
             assertThat(c.peer(1).readStates).isEmpty();
-            assertThat(c.sent(m -> m.readRequestId() == 5)).as("no round before the first commit").isEmpty();
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() != 0))
+                    .as("no round before the first commit").isEmpty();
 
             c.clearDropFilters();
             c.tickUntil(() -> !c.peer(1).readStates.isEmpty(), 3 * E, "the parked read is answered");
@@ -96,6 +99,33 @@ class RaftReadIndexTest {
                 assertThat(rs.requestId()).isEqualTo(5);
                 assertThat(rs.index()).as("covers the no-op and what came before").isGreaterThanOrEqualTo(3);
             });
+        }
+
+        @Test
+        @DisplayName("thesis 6.4: replicas choose request ids on their own; the same id from several replicas is no conflict")
+        void sameRequestIdFromSeveralReplicas() {
+            TestCluster c = leaderWithCommittedNoOp();
+            long commit = c.raft(1).log.committed();
+            c.node(1).readIndex(1, ReadMode.SAFE);
+            c.node(2).readIndex(1, ReadMode.SAFE);
+            c.node(3).readIndex(1, ReadMode.SAFE);
+            c.stabilize();
+            for (long id = 1; id <= 3; id++) {
+                assertThat(c.peer(id).readStates).as("node %d", id).containsExactly(new ReadState(commit, 1));
+            }
+        }
+
+        @Test
+        @DisplayName("thesis 6.4: a retried read from the same replica is answered once")
+        void retriedReadAnsweredOnce() {
+            TestCluster c = leaderWithCommittedNoOp();
+            c.peer(2).manualReady = true;
+            c.node(2).readIndex(3, ReadMode.SAFE);
+            c.node(2).readIndex(3, ReadMode.SAFE);
+            c.handleReady(c.peer(2), c.node(2).ready());
+            c.peer(2).manualReady = false;
+            c.stabilize();
+            assertThat(c.peer(2).readStates).extracting(ReadState::requestId).containsExactly(3L);
         }
 
         @Test
@@ -119,7 +149,7 @@ class RaftReadIndexTest {
             c.isolate(3);
             c.node(1).readIndex(8, ReadMode.SAFE);
             c.stabilize();
-            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT_RESPONSE && m.from() == 4 && m.readRequestId() == 8))
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT_RESPONSE && m.from() == 4 && m.readRequestId() != 0))
                     .hasSize(1);
             assertThat(c.peer(1).readStates).isEmpty();
         }
@@ -166,7 +196,7 @@ class RaftReadIndexTest {
             c.node(1).readIndex(9, ReadMode.LEASE);
             c.processReadies();
             assertThat(c.peer(1).readStates).isEmpty();
-            assertThat(c.inFlight()).allSatisfy(m -> assertThat(m.readRequestId()).isEqualTo(9)).hasSize(2);
+            assertThat(c.inFlight()).allSatisfy(m -> assertThat(m.readRequestId()).isNotZero()).hasSize(2);
             c.stabilize();
             assertThat(c.peer(1).readStates).extracting(ReadState::requestId).containsExactly(9L);
         }
@@ -183,7 +213,7 @@ class RaftReadIndexTest {
             c.node(1).readIndex(9, ReadMode.LEASE);
             c.processReadies();
             assertThat(c.peer(1).readStates).isEmpty();
-            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() == 9))
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() != 0))
                     .as("fell back to a heartbeat round").hasSize(2);
             c.tickAndStabilize(2 * E);
             assertThat(c.peer(1).readStates).isEmpty();
@@ -205,7 +235,7 @@ class RaftReadIndexTest {
             c.stabilize();
             assertThat(c.peer(1).readStates).as("node 2 confirmed the round").extracting(ReadState::requestId)
                     .containsExactly(9L);
-            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT_RESPONSE && m.readRequestId() == 9)).isNotEmpty();
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT_RESPONSE && m.readRequestId() != 0)).isNotEmpty();
         }
 
         @Test
@@ -224,7 +254,7 @@ class RaftReadIndexTest {
             c.node(1).readIndex(9, ReadMode.LEASE);
             c.processReadies();
             assertThat(c.peer(1).readStates).isEmpty();
-            assertThat(c.inFlight()).extracting(Message::readRequestId).containsOnly(9L);
+            assertThat(c.inFlight()).isNotEmpty().allSatisfy(m -> assertThat(m.readRequestId()).isNotZero());
         }
 
         @Test
