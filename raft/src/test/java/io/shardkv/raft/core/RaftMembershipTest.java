@@ -250,4 +250,49 @@ class RaftMembershipTest {
         assertThat(cs.learners()).isEmpty();
         assertThat(c.raft(1).leaderStateOrThrow().progress.keySet()).isEqualTo(Set.of(1L, 2L, 3L));
     }
+
+    @Test
+    @DisplayName("§6: a leader that moves itself out with a joint change leads through the joint phase, then hands over")
+    void leaderRemovedThroughJointChange() {
+        TestCluster c = TestCluster.of(3);
+        c.elect(1);
+        c.addPeer(4);
+        assertAccepted(c.node(1).proposeConfChange(ConfChange.of(addVoter(4), remove(1))));
+        c.stabilize();
+
+        assertThat(c.raft(1).role()).as("stepped down once the joint phase was left").isEqualTo(Role.FOLLOWER);
+        List<ConfChange> applied = appliedConfChanges(c, 1);
+        assertThat(applied).hasSize(2);
+        assertThat(applied.get(1).isLeaveJoint()).as("node 1 itself left the joint configuration").isTrue();
+        c.tickUntil(() -> List.of(2L, 3L, 4L).contains(c.leaderId()), 5 * E, "a leader among 2, 3, 4");
+        long leader = c.leaderId();
+        c.propose(leader, "after");
+        c.stabilize();
+        for (long id = 2; id <= 4; id++) {
+            assertThat(c.node(id).confState().voters()).containsExactlyInAnyOrder(2L, 3L, 4L);
+            assertThat(c.data(id)).containsExactly("after");
+        }
+    }
+
+    @Test
+    @DisplayName("§6: when the leader dies in the joint phase, the next leader leaves the joint configuration")
+    void newLeaderLeavesJointConfiguration() {
+        TestCluster c = TestCluster.of(3);
+        c.elect(1);
+        c.addPeer(4);
+        // The leave-joint entry never gets out of node 1.
+        c.drop(m -> m.from() == 1 && m.type() == MessageType.APPEND && m.entries().stream()
+                .anyMatch(e -> e.type() == EntryType.CONF_CHANGE && ConfChange.decode(e.data()).isLeaveJoint()));
+        assertAccepted(c.node(1).proposeConfChange(ConfChange.of(addVoter(4), remove(3))));
+        c.stabilize();
+        assertThat(c.node(2).confState().isJoint()).isTrue();
+        c.crash(1);
+        c.clearDropFilters();
+
+        c.tickUntil(() -> List.of(2L, 3L, 4L).contains(c.leaderId()), 5 * E, "a new leader in the joint configuration");
+        long leader = c.leaderId();
+        c.tickUntil(() -> !c.node(leader).confState().isJoint(), 2 * E, "the new leader leaves the joint config");
+        assertThat(c.node(leader).confState().voters()).containsExactlyInAnyOrder(1L, 2L, 4L);
+        assertThat(appliedConfChanges(c, leader)).last().satisfies(cc -> assertThat(cc.isLeaveJoint()).isTrue());
+    }
 }

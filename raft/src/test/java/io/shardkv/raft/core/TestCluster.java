@@ -89,6 +89,14 @@ final class TestCluster {
     /** The first entry applied at each index by anyone: every other node must apply the same. */
     private final Map<Long, Entry> appliedAt = new HashMap<>();
     private final UnaryOperator<RaftConfig> tweak;
+    /**
+     * When set, the sender of a SNAPSHOT hears whether it was delivered (reportSnapshot), as it
+     * would from a real transport's snapshot stream.
+     */
+    boolean reportSnapshots;
+    /** When set, messages are delivered in a random order and some are delivered twice. */
+    private java.util.SplittableRandom disorder;
+    private int duplicatePercent;
 
     private TestCluster(long seed, ConfState initialConf, UnaryOperator<RaftConfig> tweak) {
         this.seed = seed;
@@ -359,12 +367,32 @@ final class TestCluster {
         throw new AssertionError("after " + maxRounds + " rounds, still not: " + what + "\n" + this);
     }
 
+    /** Delivers in a random order from now on, repeating {@code duplicatePercent}% of messages. */
+    void disorder(long seed, int duplicatePercent) {
+        this.disorder = new java.util.SplittableRandom(seed);
+        this.duplicatePercent = duplicatePercent;
+    }
+
+    private Message nextMessage() {
+        if (disorder == null || network.isEmpty()) {
+            return network.poll();
+        }
+        List<Message> all = new ArrayList<>(network);
+        Message m = all.remove(disorder.nextInt(all.size()));
+        if (disorder.nextInt(100) < duplicatePercent) {
+            all.add(m);
+        }
+        network.clear();
+        network.addAll(all);
+        return m;
+    }
+
     /** Processes Readys and delivers messages until no node has anything left to do. */
     int stabilize() {
         int delivered = 0;
         processReadies();
         Message m;
-        while ((m = network.poll()) != null) {
+        while ((m = nextMessage()) != null) {
             deliver(m);
             processReadies();
             if (++delivered > MAX_DELIVERIES) {
@@ -412,11 +440,13 @@ final class TestCluster {
 
     /** Steps {@code m} into its destination unless the network drops it. */
     void deliver(Message m) {
-        if (dropped(m)) {
-            return;
-        }
         Peer to = peers.get(m.to());
-        if (to == null || to.node == null) {
+        boolean lost = dropped(m) || to == null || to.node == null;
+        Peer from = peers.get(m.from());
+        if (reportSnapshots && m.type() == MessageType.SNAPSHOT && from != null && from.node != null) {
+            from.node.reportSnapshot(m.to(), !lost);
+        }
+        if (lost) {
             return;
         }
         to.node.step(m);
