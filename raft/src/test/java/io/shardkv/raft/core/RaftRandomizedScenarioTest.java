@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,7 +56,11 @@ class RaftRandomizedScenarioTest {
         c.drop(m -> rnd.nextInt(100) < 5);
         List<Long> crashed = new ArrayList<>();
         int proposals = 0;
+        long readIds = 0;
+        // For each read, the highest index known committed anywhere when it was issued.
+        Map<Long, Long> readFloor = new HashMap<>();
         for (int step = 0; step < STEPS; step++) {
+            checkReads(c, readFloor);
             int action = rnd.nextInt(100);
             long id = 1 + rnd.nextInt(6);
             long leader = c.leaderId();
@@ -91,7 +97,9 @@ class RaftRandomizedScenarioTest {
                 }
             } else if (action < 80) {
                 if (c.peer(id).node != null) {
-                    c.node(id).readIndex(1 + rnd.nextInt(1000), rnd.nextBoolean() ? ReadMode.SAFE : ReadMode.LEASE);
+                    long requestId = ++readIds;
+                    readFloor.put(requestId, highestCommit(c));
+                    c.node(id).readIndex(requestId, rnd.nextBoolean() ? ReadMode.SAFE : ReadMode.LEASE);
                 }
             } else if (action < 82) {
                 if (c.peer(id).node != null) {
@@ -107,6 +115,8 @@ class RaftRandomizedScenarioTest {
             }
         }
 
+        c.stabilize();
+        checkReads(c, readFloor);
         // Liveness: heal everything, restart the crashed, tell everyone to look for a leader.
         c.heal();
         for (long id : c.ids()) {
@@ -136,6 +146,31 @@ class RaftRandomizedScenarioTest {
                     .filter(i -> cs.voters().contains(i) || cs.votersOutgoing().contains(i) || cs.learners().contains(i))
                     .allMatch(i -> c.data(i).contains(marker));
         }, 400, "seed " + seed + ": every member applies a new entry after healing");
+    }
+
+    private static long highestCommit(TestCluster c) {
+        long max = 0;
+        for (long id : c.ids()) {
+            TestCluster.Peer p = c.peer(id);
+            max = Math.max(max, p.storage.hardState().commit());
+            if (p.node != null) {
+                max = Math.max(max, p.raft().log.committed());
+            }
+        }
+        return max;
+    }
+
+    /** Linearizable reads: a read index covers everything committed before the read was issued. */
+    private static void checkReads(TestCluster c, Map<Long, Long> readFloor) {
+        for (long id : c.ids()) {
+            for (ReadState rs : c.peer(id).readStates) {
+                Long floor = readFloor.get(rs.requestId());
+                if (floor != null && rs.index() < floor) {
+                    throw new AssertionError("stale read on node " + id + ": " + rs + " but index " + floor
+                            + " was committed before the read was issued");
+                }
+            }
+        }
     }
 
     /**
