@@ -21,7 +21,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("flow control: at most maxInflightMsgs unacknowledged appends per follower")
+    @DisplayName("DESIGN 2.1 flow control: at most maxInflightMsgs unacknowledged appends per follower")
     void inflightWindowBoundedByCount() {
         // One entry per message, a window of three messages.
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(1, 3, 64L << 20, 256L << 20)).build();
@@ -48,7 +48,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("flow control: the window is also bounded by bytes, admitting one message past the bound")
+    @DisplayName("DESIGN 2.1 flow control: the window is also bounded by bytes, admitting one message past the bound")
     void inflightWindowBoundedByBytes() {
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(1, 100, 100, 256L << 20)).build();
         c.elect(1);
@@ -67,7 +67,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("flow control: appends are split at maxSizePerMsgBytes, but an oversized entry still goes alone")
+    @DisplayName("DESIGN 2.1 flow control: appends are split at maxSizePerMsgBytes, but an oversized entry still goes alone")
     void maxMessageSizeSplitsAppends() {
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(100, 128, 64L << 20, 256L << 20)).build();
         c.elect(1);
@@ -93,7 +93,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("flow control: proposals beyond maxUncommittedBytes are dropped with UNCOMMITTED_LIMIT until the tail commits")
+    @DisplayName("DESIGN 2.1 flow control: proposals beyond maxUncommittedBytes are dropped with UNCOMMITTED_LIMIT until the tail commits")
     void uncommittedBytesBound() {
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(1 << 20, 128, 64L << 20, 100)).build();
         c.elect(1);
@@ -118,7 +118,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("flow control: an empty uncommitted tail admits one entry even above the bound")
+    @DisplayName("DESIGN 2.1 flow control: an empty uncommitted tail admits one entry even above the bound")
     void oversizedEntryAdmittedOnEmptyTail() {
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(1 << 20, 128, 64L << 20, 100)).build();
         c.elect(1);
@@ -131,7 +131,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("typed drops: a follower refuses with NOT_LEADER and names the leader")
+    @DisplayName("DESIGN 2.1 typed drops: a follower refuses with NOT_LEADER and names the leader")
     void notLeaderWithHint() {
         TestCluster c = TestCluster.of(3);
         c.elect(2);
@@ -141,7 +141,7 @@ class RaftFlowControlTest {
     }
 
     @Test
-    @DisplayName("typed drops: with no known leader proposals, reads and transfers get NO_LEADER")
+    @DisplayName("DESIGN 2.1 typed drops: with no known leader proposals, reads and transfers get NO_LEADER")
     void noLeader() {
         TestCluster c = TestCluster.of(3);
         ProposeResult.Dropped expected = new ProposeResult.Dropped(DropReason.NO_LEADER, RawNode.NONE, "");

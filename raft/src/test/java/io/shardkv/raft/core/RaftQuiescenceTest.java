@@ -20,7 +20,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: an idle group sends no messages at all for many ticks")
+    @DisplayName("DESIGN 2.1 quiescence: an idle group sends no messages at all for many ticks")
     void idleGroupStopsHeartbeating() {
         TestCluster c = quiescedGroup();
         long term = c.raft(1).term();
@@ -37,7 +37,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: a group with a lagging follower does not quiesce")
+    @DisplayName("DESIGN 2.1 quiescence: a group with a lagging follower does not quiesce")
     void laggingFollowerKeepsGroupAwake() {
         TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withFeatures(true, true, true)).build();
         c.elect(1);
@@ -51,7 +51,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: a proposal wakes the group, commits, and the group goes quiet again")
+    @DisplayName("DESIGN 2.1 quiescence: a proposal wakes the group, commits, and the group goes quiet again")
     void proposalWakesTheGroup() {
         TestCluster c = quiescedGroup();
         assertThat(c.propose(1, "y").isAccepted()).isTrue();
@@ -67,7 +67,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: a read wakes the leader and is answered after a heartbeat round")
+    @DisplayName("DESIGN 2.1 quiescence: a read wakes the leader and is answered after a heartbeat round")
     void readWakesTheGroup() {
         TestCluster c = quiescedGroup();
         c.node(1).readIndex(4, ReadMode.LEASE);
@@ -79,7 +79,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: followers of a crashed leader wait for reportLeaderDown, then elect a new leader")
+    @DisplayName("DESIGN 2.1 quiescence: followers of a crashed leader wait for reportLeaderDown, then elect a new leader")
     void crashedLeaderNeedsFailureDetector() {
         TestCluster c = quiescedGroup();
         long term = c.raft(1).term();
@@ -100,7 +100,7 @@ class RaftQuiescenceTest {
     }
 
     @Test
-    @DisplayName("quiescence: reportLeaderDown on a leader does nothing")
+    @DisplayName("DESIGN 2.1 quiescence: reportLeaderDown on a leader does nothing")
     void reportLeaderDownOnLeaderIsIgnored() {
         TestCluster c = quiescedGroup();
         c.node(1).reportLeaderDown();

@@ -25,14 +25,15 @@ import java.util.function.UnaryOperator;
  * <p>Each node's owner loop follows the {@link Ready} contract: persist hard state, snapshot and
  * entries into the node's storage; then queue its messages on the network; then apply committed
  * entries to a toy state machine (a list of strings); then record read states and advance.
- * Messages are delivered one at a time in FIFO order; after each delivery every node's Ready is
- * processed. Messages to or from isolated nodes, over cut links, or matching a drop filter are
- * dropped on delivery.
+ * Messages are delivered one at a time in FIFO order (or, after {@link #disorder}, in a random
+ * order with some duplicates); after each delivery every node's Ready is processed. Messages to
+ * or from isolated nodes, over cut links, or matching a drop filter are dropped on delivery.
+ * Crashes lose a node's memory but never its storage, which plays the disk.
  *
  * <p>Invariants checked on every step: a response that promises durable state (a granted vote,
- * an append acknowledgement) is only sent after that state is in storage; at most one leader per
- * term; every node applies each index once, in order; and all nodes apply the same entry at
- * the same index.
+ * an append acknowledgement) is only sent once that state, or a later term, is in storage; at
+ * most one leader per term; every node applies each index once, in order; and all nodes apply
+ * the same entry at the same index.
  */
 final class TestCluster {
     static final int ELECTION_TICKS = 10;
