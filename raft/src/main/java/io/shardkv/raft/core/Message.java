@@ -13,7 +13,8 @@ import java.util.List;
  *       rejectHint/logTerm = the follower's conflict hint (an index and the term there).</li>
  *   <li>VOTE/PRE_VOTE: index/logTerm = candidate's last entry; transfer = campaign caused by a
  *       leadership transfer (bypasses the leader-lease check).</li>
- *   <li>HEARTBEAT: commit; readRequestId = newest pending read index request (0 = none).</li>
+ *   <li>HEARTBEAT/RESPONSE: commit; readRequestId = the leader's tag of its newest pending read
+ *       round (0 = none), not a requester's id; index = the leader's tick stamp of the round.</li>
  *   <li>READ_INDEX/RESPONSE: readRequestId; index = the read index in the response.</li>
  *   <li>SNAPSHOT: snapshot.</li>
  * </ul>

@@ -258,8 +258,9 @@ final class Raft {
             Progress pr = e.getValue();
             pr.tickInactive();
             if (pr.state() == ProgressState.SNAPSHOT && pr.tickSnapshot() > config.snapshotTimeoutTicks()) {
-                // No news of the snapshot at all: assume it was lost and start over.
-                pr.becomeProbe();
+                // No news of the snapshot at all: assume it was lost and start over from what the
+                // follower is known to hold (becomeProbe would assume it had arrived).
+                pr.snapshotFailed();
             }
         }
         if (leader.transferee != NONE && ++leader.transferElapsedTicks >= config.electionTicks()) {
@@ -290,8 +291,12 @@ final class Raft {
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
-            broadcastHeartbeat(leader, leader.reads.newestRequestId());
-            maybeQuiesce(leader);
+            // An idle group quiesces instead of running one more heartbeat round: the QUIESCE
+            // message carries the commit index and gets no answer, whereas heartbeat responses
+            // (like any message) would wake the leader again right away.
+            if (!maybeQuiesce(leader)) {
+                broadcastHeartbeat(leader, leader.reads.newestTag());
+            }
         }
     }
 
@@ -307,22 +312,23 @@ final class Raft {
 
     /**
      * An idle group stops ticking: every member holds and knows the whole committed log, nothing
-     * is in flight, and no membership change, transfer or read is pending.
+     * is in flight, and no membership change, transfer or read is pending. Returns whether it
+     * quiesced.
      */
-    private void maybeQuiesce(LeaderState leader) {
+    private boolean maybeQuiesce(LeaderState leader) {
         if (!config.quiesce() || quiesced) {
-            return;
+            return false;
         }
         long last = log.lastIndex();
         if (log.committed() != last || log.applied() != last || membership.isJoint()
                 || leader.transferee != NONE || !leader.reads.isEmpty() || !leader.readsBeforeFirstCommit.isEmpty()) {
-            return;
+            return false;
         }
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             Progress pr = e.getValue();
             if (e.getKey() != id && (pr.match() != last || pr.state() != ProgressState.REPLICATE
                     || pr.inflights().count() > 0 || !pr.recentActive())) {
-                return;
+                return false;
             }
         }
         long lastTerm = log.lastTerm();
@@ -333,6 +339,7 @@ final class Raft {
             }
         }
         quiesced = true;
+        return true;
     }
 
     /**
@@ -823,6 +830,7 @@ final class Raft {
             maybeSendAppend(leader, m.from(), true);
         }
         if (m.readRequestId() != 0) {
+            // In heartbeats and their responses readRequestId is the leader's round tag.
             var acks = leader.reads.ack(m.from(), m.readRequestId());
             if (acks != null && quorumOf(acks)) {
                 for (ReadIndexQueue.Request r : leader.reads.advance(m.readRequestId())) {
@@ -840,14 +848,14 @@ final class Raft {
         return membership.voters().voteResult(votes) == VoteResult.WON;
     }
 
-    private void broadcastHeartbeat(LeaderState leader, long readRequestId) {
+    private void broadcastHeartbeat(LeaderState leader, long readTag) {
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             if (e.getKey() == id) {
                 continue;
             }
             long commit = Math.min(e.getValue().match(), log.committed());
             send(Message.builder(MessageType.HEARTBEAT).to(e.getKey()).term(term).commit(commit)
-                    .index(leader.leaderTicks).readRequestId(readRequestId).build());
+                    .index(leader.leaderTicks).readRequestId(readTag).build());
         }
     }
 
@@ -937,9 +945,10 @@ final class Raft {
             answerRead(from, log.committed(), requestId);
             return;
         }
-        if (leader.reads.add(requestId, log.committed(), from)) {
-            leader.reads.ack(id, requestId);
-            broadcastHeartbeat(leader, requestId);
+        long tag = leader.reads.add(requestId, log.committed(), from);
+        if (tag != 0) {
+            leader.reads.ack(id, tag);
+            broadcastHeartbeat(leader, tag);
         }
     }
 

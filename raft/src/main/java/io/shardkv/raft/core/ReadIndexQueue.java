@@ -1,6 +1,7 @@
 package io.shardkv.raft.core;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,34 +12,49 @@ import java.util.Set;
 /**
  * The leader's read-index requests waiting for a quorum to confirm its leadership (thesis 6.4).
  * Each request remembers the commit index when it arrived; a heartbeat round tagged with the
- * newest request id confirms that request and every older one, since the round was sent after
- * all of them arrived.
+ * newest request's round tag confirms that request and every older one, since the round was
+ * sent after all of them arrived.
+ *
+ * <p>Request ids are chosen by each replica on its own, so two replicas may use the same id at
+ * once: a request is identified by (origin, request id), and heartbeat rounds carry a tag the
+ * leader assigns, unique within its term.
  */
 final class ReadIndexQueue {
     /** A pending read: who asked, and the commit index it must wait for. */
-    record Request(long requestId, long index, long from, Set<Long> acks) {
+    record Request(long requestId, long index, long from, long tag, Set<Long> acks) {
     }
 
-    // Insertion order is arrival order; advance() relies on it.
+    private record Key(long from, long requestId) {
+    }
+
+    // Keyed by tag; insertion order is arrival order and tags increase with it. advance() relies on it.
     private final LinkedHashMap<Long, Request> pending = new LinkedHashMap<>();
+    private final Map<Key, Long> tagOf = new HashMap<>();
     private final int maxPending;
+    private long lastTag;
 
     ReadIndexQueue(int maxPending) {
         this.maxPending = maxPending;
     }
 
-    /** Returns false when the request id is already pending or the queue is full. */
-    boolean add(long requestId, long index, long from) {
-        if (pending.containsKey(requestId) || pending.size() >= maxPending) {
-            return false;
+    /**
+     * Queues a request and returns the tag of its heartbeat round; 0 when the same request from
+     * the same replica is already pending or the queue is full.
+     */
+    long add(long requestId, long index, long from) {
+        Key key = new Key(from, requestId);
+        if (tagOf.containsKey(key) || pending.size() >= maxPending) {
+            return 0;
         }
-        pending.put(requestId, new Request(requestId, index, from, new HashSet<>()));
-        return true;
+        long tag = ++lastTag;
+        pending.put(tag, new Request(requestId, index, from, tag, new HashSet<>()));
+        tagOf.put(key, tag);
+        return tag;
     }
 
-    /** Records {@code voter}'s confirmation of the round for {@code requestId}; null if unknown. */
-    Set<Long> ack(long voter, long requestId) {
-        Request r = pending.get(requestId);
+    /** Records {@code voter}'s confirmation of the round tagged {@code tag}; null if unknown. */
+    Set<Long> ack(long voter, long tag) {
+        Request r = pending.get(tag);
         if (r == null) {
             return null;
         }
@@ -46,9 +62,9 @@ final class ReadIndexQueue {
         return r.acks();
     }
 
-    /** Removes and returns {@code requestId} and every request that arrived before it. */
-    List<Request> advance(long requestId) {
-        if (!pending.containsKey(requestId)) {
+    /** Removes and returns the request tagged {@code tag} and every request that arrived before it. */
+    List<Request> advance(long tag) {
+        if (!pending.containsKey(tag)) {
             return List.of();
         }
         List<Request> done = new ArrayList<>();
@@ -56,21 +72,18 @@ final class ReadIndexQueue {
         while (it.hasNext()) {
             Request r = it.next().getValue();
             it.remove();
+            tagOf.remove(new Key(r.from(), r.requestId()));
             done.add(r);
-            if (r.requestId() == requestId) {
+            if (r.tag() == tag) {
                 break;
             }
         }
         return done;
     }
 
-    /** The newest pending request id, to tag the next heartbeat round; 0 when none. */
-    long newestRequestId() {
-        long newest = 0;
-        for (long id : pending.keySet()) {
-            newest = id;
-        }
-        return newest;
+    /** The tag of the newest pending request, to tag the next heartbeat round; 0 when none. */
+    long newestTag() {
+        return pending.isEmpty() ? 0 : lastTag;
     }
 
     boolean isEmpty() {
