@@ -4,116 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardkv.raft.core.ConfState;
-import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
 import io.shardkv.raft.storage.RetentionPolicy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three (or four) servers with real RocksDB log engines, hosting many groups each, talking
- * through the wire codec. Every wait has a deadline.
+ * through the wire codec in one JVM. The key scenarios come from {@link KeyRuntimeScenarios};
+ * every wait has a deadline.
  */
-class RaftServerIntegrationTest {
-    private static final ConfState THREE = ConfState.ofVoters(1L, 2L, 3L);
+class RaftServerIntegrationTest extends KeyRuntimeScenarios {
 
-    @TempDir
-    Path dir;
-
-    @Test
-    void hundredGroupsOnThreeServersElectAndReplicate() {
-        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
-            for (long s = 1; s <= 3; s++) {
-                cluster.start(s);
-                for (long g = 1; g <= 100; g++) {
-                    cluster.createGroup(s, g, THREE);
-                }
-            }
-            for (long g = 1; g <= 100; g++) {
-                assertThat(cluster.write(g, "g" + g + "-first")).isEqualTo("ok:g" + g + "-first");
-            }
-            for (long g = 1; g <= 100; g++) {
-                long group = g;
-                for (long s = 1; s <= 3; s++) {
-                    long server = s;
-                    Await.until(RuntimeTestCluster.DEADLINE, () -> "group " + group + " applied on " + server,
-                            () -> cluster.machine(server, group).commands().contains("g" + group + "-first"));
-                }
-            }
-            // One fsync carries many groups: far fewer synced writes than groups times writes.
-            double syncs = cluster.registry(1).get("raft.log.sync").timer().count();
-            assertThat(syncs).isPositive();
-            assertThat(cluster.registry(1).get("raft.entries.applied").counter().count()).isGreaterThanOrEqualTo(200);
-        }
-    }
-
-    @Test
-    void restartedServerRecoversEveryGroupFromItsLog() {
-        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
-            for (long s = 1; s <= 3; s++) {
-                cluster.start(s);
-                for (long g = 1; g <= 20; g++) {
-                    cluster.createGroup(s, g, THREE);
-                }
-            }
-            for (long g = 1; g <= 20; g++) {
-                cluster.write(g, "before-" + g);
-            }
-            cluster.stop(3);
-            for (long g = 1; g <= 20; g++) {
-                cluster.write(g, "while-down-" + g);
-            }
-            cluster.restart(3);
-            for (long g = 1; g <= 20; g++) {
-                long group = g;
-                Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 caught up on group " + group,
-                        () -> cluster.machine(3, group).commands().equals(List.of("before-" + group, "while-down-" + group)));
-            }
-            // The restarted server takes part again: stop another one and keep writing.
-            cluster.stop(1);
-            for (long g = 1; g <= 20; g++) {
-                cluster.write(g, "after-" + g);
-            }
-            assertThat(cluster.machine(3, 7).commands()).startsWith("before-7", "while-down-7");
-        }
-    }
-
-    @Test
-    void followerBehindCompactedLogCatchesUpBySnapshot() {
-        RetentionPolicy aggressive = new RetentionPolicy(0, 5);
-        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, aggressive,
-                (s, g) -> new RecordingStateMachine(true, null))) {
-            for (long s = 1; s <= 3; s++) {
-                cluster.start(s);
-                cluster.createGroup(s, 1, THREE);
-            }
-            cluster.write(1, "w0");
-            cluster.stop(3);
-            List<String> expected = new ArrayList<>(List.of("w0"));
-            for (int i = 1; i <= 60; i++) {
-                cluster.write(1, "w" + i);
-                expected.add("w" + i);
-            }
-            long leader = cluster.awaitLeader(1);
-            Await.until(RuntimeTestCluster.DEADLINE, () -> "the leader's log compacted",
-                    () -> status(cluster.server(leader), 1).firstIndex() > 10);
-            cluster.restart(3);
-            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 restored from a snapshot",
-                    () -> cluster.machine(3, 1).commands().equals(expected));
-            assertThat(cluster.registry(3).get("raft.snapshots.received").counter().count()).isGreaterThanOrEqualTo(1);
-            assertThat(cluster.registry(leader).get("raft.snapshots.sent").counter().count()).isGreaterThanOrEqualTo(1);
-        }
+    @Override
+    RuntimeTestCluster cluster(RetentionPolicy retention, BiFunction<Long, Long, RecordingStateMachine> machines) {
+        return new RuntimeTestCluster(dir, retention, machines);
     }
 
     @Test
@@ -225,11 +138,4 @@ class RaftServerIntegrationTest {
         }
     }
 
-    private static RaftStatus status(RaftServer server, long groupId) {
-        try {
-            return server.status(groupId).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

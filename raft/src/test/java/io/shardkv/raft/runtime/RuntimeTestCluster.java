@@ -7,7 +7,7 @@ import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.storage.RetentionPolicy;
 import io.shardkv.raft.storage.RocksLogEngine;
-import io.shardkv.raft.transport.InProcessNetwork;
+import io.shardkv.raft.transport.RaftTransport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,14 +21,15 @@ import java.util.function.BiFunction;
 
 /**
  * Several {@link RaftServer}s in one JVM, each with its own RocksDB log engine in a temporary
- * directory, connected by an {@link InProcessNetwork}. Servers can be stopped (threads and engine
- * closed, as after a crash of the process) and restarted from their directories.
+ * directory, connected by a {@link ClusterNetwork}: in-process by default, or real gRPC. Servers
+ * can be stopped (threads and engine closed, as after a crash of the process) and restarted from
+ * their directories.
  */
 final class RuntimeTestCluster implements AutoCloseable {
     static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private final Path dir;
-    private final InProcessNetwork network = new InProcessNetwork();
+    private final ClusterNetwork network;
     private final Map<Long, RaftServer> servers = new HashMap<>();
     private final Map<Long, RocksLogEngine> engines = new HashMap<>();
     private final Map<Long, SimpleMeterRegistry> registries = new HashMap<>();
@@ -38,13 +39,25 @@ final class RuntimeTestCluster implements AutoCloseable {
     private final RetentionPolicy retention;
 
     RuntimeTestCluster(Path dir, RetentionPolicy retention, BiFunction<Long, Long, RecordingStateMachine> machineFactory) {
+        this(dir, retention, machineFactory, ClusterNetwork.inProcess());
+    }
+
+    RuntimeTestCluster(Path dir, RetentionPolicy retention, BiFunction<Long, Long, RecordingStateMachine> machineFactory,
+                       ClusterNetwork network) {
         this.dir = dir;
         this.retention = retention;
         this.machineFactory = machineFactory;
+        this.network = network;
     }
 
     static RuntimeTestCluster inMemoryMachines(Path dir) {
         return new RuntimeTestCluster(dir, RetentionPolicy.defaults(), (s, g) -> RecordingStateMachine.inMemory());
+    }
+
+    /** Servers that talk real gRPC on 127.0.0.1. */
+    static RuntimeTestCluster overGrpc(Path dir, RetentionPolicy retention,
+                                       BiFunction<Long, Long, RecordingStateMachine> machineFactory) {
+        return new RuntimeTestCluster(dir, retention, machineFactory, new GrpcClusterNetwork(dir));
     }
 
     void start(long serverId) {
@@ -53,18 +66,19 @@ final class RuntimeTestCluster implements AutoCloseable {
         RuntimeConfig config = RuntimeConfig.defaults(serverId).withTickMillis(20)
                 .withRaft(RaftConfig.defaults(serverId)).withRetention(retention);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        RaftServer server = new RaftServer(config, engine, network.transportFor(serverId), registry);
+        RaftTransport transport = network.transportFor(serverId, registry);
+        RaftServer server = new RaftServer(config, engine, transport, registry);
         engines.put(serverId, engine);
         servers.put(serverId, server);
         registries.put(serverId, registry);
         machines.putIfAbsent(serverId, new HashMap<>());
-        network.setDown(serverId, false);
         server.start();
+        network.started(serverId, transport);
     }
 
     /** Stops a server's threads and closes its engine, like a process that died. */
     void stop(long serverId) {
-        network.setDown(serverId, true);
+        network.stopping(serverId);
         servers.remove(serverId).close();
         engines.remove(serverId).close();
     }

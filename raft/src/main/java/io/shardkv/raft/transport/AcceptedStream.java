@@ -1,0 +1,112 @@
+package io.shardkv.raft.transport;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.shardkv.raft.proto.RaftMessageBatch;
+import java.util.Optional;
+
+/**
+ * The server side of a Stream call that a lower-id peer dialed. Its first frame must be a
+ * hello naming the peer and this server; the answer is a hello, after which this server's
+ * frames for the peer go out on the same call. gRPC never runs two callbacks of one call at
+ * once, so the fields need no lock.
+ */
+final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
+    private static final System.Logger LOG = System.getLogger(AcceptedStream.class.getName());
+
+    /** What the transport does for accepted streams. */
+    interface Acceptor {
+        /** The connection for a peer that greeted this server, or empty if the transport is closing. */
+        Optional<PeerConnection> accept(long peerServer);
+
+        /** The stream of an accepted peer ended. */
+        void lost(PeerConnection connection, FrameStream stream, Throwable cause);
+    }
+
+    private final long localServer;
+    private final ServerCallStreamObserver<RaftMessageBatch> out;
+    private final Acceptor acceptor;
+    private final BatchCodec codec;
+    private final FrameReceiver receiver;
+    private volatile PeerConnection connection;
+    private volatile FrameStream stream;
+    private boolean refused;
+
+    /** Must run inside the service's {@code stream} method: gRPC takes the handlers only then. */
+    AcceptedStream(long localServer, ServerCallStreamObserver<RaftMessageBatch> out, Acceptor acceptor,
+                   BatchCodec codec, FrameReceiver receiver) {
+        this.localServer = localServer;
+        this.out = out;
+        this.acceptor = acceptor;
+        this.codec = codec;
+        this.receiver = receiver;
+        out.setOnReadyHandler(() -> {
+            PeerConnection c = connection;
+            if (c != null) {
+                c.requestFlush();
+            }
+        });
+        // With a cancel handler set, writing to a call the peer cancelled is ignored instead of
+        // throwing; the failure still reaches onError below.
+        out.setOnCancelHandler(() -> failStream(Status.CANCELLED.withDescription("the peer cancelled the stream")));
+    }
+
+    @Override
+    public void onNext(RaftMessageBatch frame) {
+        PeerConnection c = connection;
+        if (c != null) {
+            receiver.receive(c.peerServer(), frame);
+            return;
+        }
+        if (refused) {
+            return;
+        }
+        long peer = frame.getFromServer();
+        String problem = null;
+        if (!BatchCodec.isHello(frame) || frame.getToServer() != localServer) {
+            problem = "expected a hello to server " + localServer + ", got a frame " + peer + " -> "
+                    + frame.getToServer();
+        } else if (peer <= 0 || peer >= localServer) {
+            problem = "server " + peer + " dialed server " + localServer + ", but the lower id of a pair dials";
+        }
+        Optional<PeerConnection> accepted = problem == null ? acceptor.accept(peer) : Optional.empty();
+        if (problem == null && accepted.isEmpty()) {
+            problem = "server " + localServer + " is shutting down";
+        }
+        if (problem != null) {
+            refused = true;
+            LOG.log(System.Logger.Level.WARNING, "refused a stream: " + problem);
+            out.onError(Status.FAILED_PRECONDITION.withDescription(problem).asRuntimeException());
+            return;
+        }
+        PeerConnection conn = accepted.get();
+        FrameStream s = new FrameStream(out, peer + " -> " + localServer + " (accepted)",
+                (fs, cause) -> acceptor.lost(conn, fs, cause));
+        s.write(codec.hello(peer));
+        stream = s;
+        connection = conn;
+        conn.attach(s);
+        LOG.log(System.Logger.Level.INFO, "accepted " + s);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        FrameStream s = stream;
+        if (s != null) {
+            s.fail(t);
+        }
+    }
+
+    @Override
+    public void onCompleted() {
+        failStream(Status.UNAVAILABLE.withDescription("the peer closed the stream"));
+    }
+
+    private void failStream(Status status) {
+        FrameStream s = stream;
+        if (s != null) {
+            s.fail(status.asRuntimeException());
+        }
+    }
+}

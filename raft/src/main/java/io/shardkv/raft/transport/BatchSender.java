@@ -1,0 +1,99 @@
+package io.shardkv.raft.transport;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The transport's sender threads, shared by all peers. A flush takes everything queued for one
+ * peer (up to a byte budget), merges it into ONE {@code RaftMessageBatch} and writes it on the
+ * peer's stream. Pollers never wait for it: they only queue and request a flush.
+ *
+ * <p>A flush writes only while the stream is ready (gRPC's flow control says the peer keeps
+ * up); otherwise messages wait in the peer's bounded queue and the stream's ready callback
+ * requests the next flush. So nothing piles up unbounded in gRPC's buffers.
+ */
+final class BatchSender implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BatchSender.class.getName());
+
+    private final BatchCodec codec;
+    private final long maxBatchBytes;
+    private final TransportMetrics metrics;
+    /**
+     * Its queue holds at most one flush per peer (PeerConnection.flushScheduled), so it is
+     * bounded by the number of peers.
+     */
+    private final ExecutorService pool;
+
+    BatchSender(long localServer, int threads, BatchCodec codec, long maxBatchBytes, TransportMetrics metrics) {
+        this.codec = codec;
+        this.maxBatchBytes = maxBatchBytes;
+        this.metrics = metrics;
+        AtomicInteger ids = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "raft-batch-sender-" + localServer + "-" + ids.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** Runs one flush of {@code peer} on the pool; called only through PeerConnection.requestFlush. */
+    void schedule(PeerConnection peer) {
+        try {
+            pool.execute(() -> flush(peer));
+        } catch (RejectedExecutionException e) {
+            // Only after close(): the transport is going away with everything it queued.
+            LOG.log(System.Logger.Level.DEBUG, "sender closed; not flushing server " + peer.peerServer(), e);
+        }
+    }
+
+    private void flush(PeerConnection peer) {
+        try {
+            writeOneFrame(peer);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "flushing to server " + peer.peerServer() + " failed", e);
+        } finally {
+            peer.flushDone();
+        }
+    }
+
+    private void writeOneFrame(PeerConnection peer) {
+        FrameStream stream = peer.stream();
+        if (stream == null || !stream.isReady()) {
+            return;
+        }
+        List<GroupMessage> pending = peer.queue().drain(maxBatchBytes);
+        if (pending.isEmpty()) {
+            return;
+        }
+        BatchCodec.Encoded frame = codec.encode(peer.peerServer(), pending);
+        if (frame.droppedTooLarge() > 0) {
+            peer.drop(TransportMetrics.DropReason.TOO_LARGE, frame.droppedTooLarge());
+            LOG.log(System.Logger.Level.WARNING, "dropped " + frame.droppedTooLarge() + " message(s) to server "
+                    + peer.peerServer() + " larger than a frame may be");
+        }
+        if (frame.messages() == 0) {
+            return;
+        }
+        try {
+            stream.write(frame.batch());
+        } catch (RuntimeException e) {
+            // The stream ended between the ready check and the write; its failure handler
+            // reports the peer and redials, and the frame is lost like any message to a dead peer.
+            peer.drop(TransportMetrics.DropReason.DISCONNECTED, frame.messages());
+            stream.fail(e);
+            return;
+        }
+        metrics.batchSent(frame, frame.batch().getSerializedSize());
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,153 @@
+package io.shardkv.raft.transport;
+
+import io.grpc.Status;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything this server holds for one peer: the bounded outbound queue, the stream frames go
+ * out on (whichever side dialed it), and the peer's reachability for status pages. The
+ * {@link BatchSender} drains the queue onto the stream; at most one flush per peer runs at a
+ * time, which keeps frames to a destination in order.
+ */
+final class PeerConnection {
+    private final long peerServer;
+    private final boolean dialer;
+    private final OutboundQueue queue;
+    private final BatchSender sender;
+    private final TransportMetrics metrics;
+    /** Set while a flush of this peer is queued or running on the sender pool. */
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicLong dropped = new AtomicLong();
+
+    // Written under this, read without it by the sender.
+    private volatile FrameStream stream;
+    // Guarded by this.
+    private boolean reachable;
+    private Instant since = Instant.now();
+    private int reconnectAttempts;
+
+    PeerConnection(long localServer, long peerServer, OutboundQueue queue, BatchSender sender,
+                   TransportMetrics metrics) {
+        this.peerServer = peerServer;
+        this.dialer = localServer < peerServer;
+        this.queue = queue;
+        this.sender = sender;
+        this.metrics = metrics;
+    }
+
+    long peerServer() {
+        return peerServer;
+    }
+
+    OutboundQueue queue() {
+        return queue;
+    }
+
+    /** The greeted stream frames go out on, or null while there is none. */
+    FrameStream stream() {
+        return stream;
+    }
+
+    /** Queues messages without blocking, dropping the oldest beyond the bound. */
+    void enqueue(List<GroupMessage> messages) {
+        drop(TransportMetrics.DropReason.QUEUE_FULL, queue.offerAll(messages));
+        if (stream != null) {
+            requestFlush();
+        }
+    }
+
+    void drop(TransportMetrics.DropReason reason, int messages) {
+        if (messages > 0) {
+            dropped.addAndGet(messages);
+            metrics.dropped(reason, messages);
+        }
+    }
+
+    /** Asks the sender pool to flush this peer, unless a flush is already on its way. */
+    void requestFlush() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            sender.schedule(this);
+        }
+    }
+
+    /** Called by the sender at the end of a flush; a flush requested meanwhile runs next. */
+    void flushDone() {
+        flushScheduled.set(false);
+        FrameStream s = stream;
+        if (!queue.isEmpty() && s != null && s.isReady()) {
+            requestFlush();
+        }
+    }
+
+    /**
+     * A stream to the peer was greeted: frames now go on it. A stream it replaces (the peer
+     * redialed before this side saw the old one fail) is ended.
+     */
+    void attach(FrameStream s) {
+        FrameStream old;
+        synchronized (this) {
+            old = stream;
+            stream = s;
+            if (!reachable) {
+                reachable = true;
+                since = Instant.now();
+            }
+            reconnectAttempts = 0;
+        }
+        if (old != null) {
+            old.fail(Status.ABORTED.withDescription("replaced by a newer stream from the same peer")
+                    .asRuntimeException());
+        }
+        requestFlush();
+    }
+
+    /**
+     * Forgets {@code s} if it is the current stream and drops what was queued for it: after
+     * the runtime hears the peer is unreachable its leaders resend from what they know, so
+     * stale messages would only waste the new stream.
+     *
+     * @return true if {@code s} was the current stream (the peer just became unreachable)
+     */
+    boolean detach(FrameStream s) {
+        synchronized (this) {
+            if (stream != s || s == null) {
+                return false;
+            }
+            stream = null;
+            reachable = false;
+            since = Instant.now();
+        }
+        drop(TransportMetrics.DropReason.DISCONNECTED, queue.clear());
+        return true;
+    }
+
+    /** A dial failed before the stream was greeted. */
+    synchronized void dialFailed() {
+        reconnectAttempts++;
+        if (reachable) {
+            reachable = false;
+            since = Instant.now();
+        }
+    }
+
+    synchronized boolean isReachable() {
+        return reachable;
+    }
+
+    /** Ends the current stream, if any, for the given reason. */
+    void closeStream(Status why) {
+        FrameStream s = stream;
+        if (s != null) {
+            s.fail(why.asRuntimeException());
+        }
+    }
+
+    synchronized PeerStatus status(Optional<PeerAddress> address) {
+        return new PeerStatus(peerServer, address, dialer, reachable, since, reconnectAttempts, queue.size(),
+                dropped.get());
+    }
+}
