@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.HardState;
 import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.storage.GroupBootstrap;
 import io.shardkv.raft.storage.LogBatch;
 import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.RandomSource;
@@ -38,14 +39,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RaftServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RaftServer.class.getName());
 
-    /**
-     * Where a new group's log starts: its initial membership is stored as a snapshot point at
-     * this index and term. A replica added later starts with an empty log, so the leader must
-     * send it a snapshot, which carries the membership; replaying membership changes from index
-     * 1 against an empty membership would be wrong. (TiKV bootstraps regions the same way.)
-     */
-    public static final long BOOTSTRAP_INDEX = 5;
-    public static final long BOOTSTRAP_TERM = 5;
 
     private final RuntimeConfig config;
     private final RocksLogEngine engine;
@@ -115,8 +108,8 @@ public final class RaftServer implements AutoCloseable {
         } else {
             storage = engine.createGroup(groupId, initialMembers);
             engine.write(new LogBatch()
-                    .installSnapshot(groupId, new SnapshotMetadata(BOOTSTRAP_INDEX, BOOTSTRAP_TERM, initialMembers))
-                    .setHardState(groupId, new HardState(BOOTSTRAP_TERM, RawNode.NONE, BOOTSTRAP_INDEX)));
+                    .installSnapshot(groupId, new SnapshotMetadata(GroupBootstrap.INDEX, GroupBootstrap.TERM, initialMembers))
+                    .setHardState(groupId, new HardState(GroupBootstrap.TERM, RawNode.NONE, GroupBootstrap.INDEX)));
         }
         host(groupId, storage, stateMachine);
     }
@@ -141,9 +134,9 @@ public final class RaftServer implements AutoCloseable {
 
     private void host(long groupId, RocksGroupStorage storage, StateMachine stateMachine) {
         long applied = stateMachine.durableAppliedIndex();
-        if (applied == 0 && storage.firstIndex() - 1 == BOOTSTRAP_INDEX) {
+        if (applied == 0 && storage.firstIndex() - 1 == GroupBootstrap.INDEX) {
             // An empty state machine is exactly the state at the bootstrap point.
-            applied = BOOTSTRAP_INDEX;
+            applied = GroupBootstrap.INDEX;
         }
         if (applied < storage.firstIndex() - 1) {
             throw new IllegalStateException("group " + groupId + ": state machine applied " + applied

@@ -27,15 +27,20 @@ public final class MemoryLogStorage implements LogStorage {
         entries.add(Entry.noOp(0, 0));
     }
 
+    /** See {@link GroupBootstrap}. */
+    public static final long BOOTSTRAP_INDEX = GroupBootstrap.INDEX;
+    public static final long BOOTSTRAP_TERM = GroupBootstrap.TERM;
+
     /**
-     * Index and term of the snapshot that holds a new group's initial membership (TiKV's
-     * RAFT_INIT_LOG_INDEX idea). It must be above 0: a replica added later starts with an empty
-     * log at index 0 and no membership, and the leader may only catch it up with a snapshot,
-     * never by shipping entries from index 1, which would make it apply membership changes
-     * against an empty membership.
+     * Storage that already holds {@code confState} as the membership at index 0, with an empty
+     * log. For tests that create every replica of a group with its full membership; a replica
+     * added to a running group later must not start this way (see {@link #bootstrap}).
      */
-    public static final long BOOTSTRAP_INDEX = 1;
-    public static final long BOOTSTRAP_TERM = 1;
+    public static MemoryLogStorage withMembership(ConfState confState) {
+        MemoryLogStorage s = new MemoryLogStorage();
+        s.snapshot = new Snapshot(new SnapshotMetadata(0, 0, confState), new byte[0]);
+        return s;
+    }
 
     /**
      * Storage for an initial member of a brand-new group whose members are {@code confState}:

@@ -44,19 +44,31 @@ class RaftElectionTest {
         c.clearSent();
         c.node(1).step(vote(3, 1, 4, 10, 4));
         c.processReadies();
-        assertThat(c.sent()).as("a stale vote request gets no answer").isEmpty();
+        // §5.1: the stale candidate is rejected and learns the current term, so a candidate that
+        // keeps campaigning in old terms cannot block the group (found by the simulation).
+        assertThat(c.sent()).singleElement().satisfies(m -> {
+            assertThat(m.type()).isEqualTo(MessageType.VOTE_RESPONSE);
+            assertThat(m.reject()).isTrue();
+            assertThat(m.term()).isEqualTo(5);
+        });
         assertThat(c.raft(1).vote()).isEqualTo(RawNode.NONE);
     }
 
     @Test
-    @DisplayName("§5.1: without CheckQuorum or PreVote a stale request is simply ignored")
+    @DisplayName("§5.1: without CheckQuorum or PreVote a stale leader still learns the current term")
     void staleTermIgnoredWithoutCheckQuorum() {
         TestCluster c = TestCluster.builder(3).hardState(1, 5, 0, 0)
                 .config(cfg -> cfg.withFeatures(false, false, false)).build();
         c.node(1).step(append(2, 1, 3, 0, 0, List.of(), 0));
         c.processReadies();
-        assertThat(c.sent()).isEmpty();
+        // A replica that cannot campaign must still tell a stale leader about the newer term, or
+        // the group stalls (found by the simulation with both features off).
+        assertThat(c.sent()).singleElement().satisfies(m -> {
+            assertThat(m.type()).isEqualTo(MessageType.APPEND_RESPONSE);
+            assertThat(m.term()).isEqualTo(5);
+        });
         assertThat(c.raft(1).term()).isEqualTo(5);
+        assertThat(c.raft(1).log.lastIndex()).isZero();
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ReadyContractTest {
 
     private static RawNode single() {
-        MemoryLogStorage storage = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L));
+        MemoryLogStorage storage = MemoryLogStorage.withMembership(ConfState.ofVoters(1L));
         return new RawNode(TestCluster.baseConfig(1), storage, RandomSource.seeded(1));
     }
 

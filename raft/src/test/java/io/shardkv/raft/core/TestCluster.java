@@ -175,7 +175,7 @@ final class TestCluster {
             Set<Long> all = new HashSet<>(voterIds);
             all.addAll(learners);
             for (long id : all.stream().sorted().toList()) {
-                MemoryLogStorage storage = MemoryLogStorage.bootstrap(conf);
+                MemoryLogStorage storage = MemoryLogStorage.withMembership(conf);
                 long[] terms = logs.getOrDefault(id, new long[0]);
                 for (int i = 0; i < terms.length; i++) {
                     long index = i + 1;
@@ -214,7 +214,7 @@ final class TestCluster {
         if (peers.containsKey(id)) {
             throw new IllegalArgumentException("peer " + id + " exists");
         }
-        return start(id, MemoryLogStorage.bootstrap(initialConf));
+        return start(id, MemoryLogStorage.withMembership(initialConf));
     }
 
     // ------------------------------------------------------------------ access

@@ -50,7 +50,7 @@ final class CrashWorkload {
     CrashWorkload(long seed) {
         this.random = new Random(seed);
         for (long g : GROUP_IDS) {
-            model.put(g, MemoryLogStorage.bootstrap(MEMBERS));
+            model.put(g, MemoryLogStorage.withMembership(MEMBERS));
         }
     }
 

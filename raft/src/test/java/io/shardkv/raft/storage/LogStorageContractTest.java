@@ -250,7 +250,8 @@ abstract class LogStorageContractTest {
         assertThat(s.lastIndex()).isEqualTo(20);
         assertThat(s.term(20)).isEqualTo(4);
         assertThatThrownBy(() -> s.term(5)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(s.initialState()).isEqualTo(new LogStorage.InitialState(new HardState(4, 0, 20), newMembers));
+        assertThat(s.initialState().hardState()).isEqualTo(new HardState(4, 0, 20));
+        assertThat(s.initialState().confState()).isEqualTo(newMembers);
 
         h.append(entries(21, 23, 4));
         assertThat(s.entries(21, 24, NO_LIMIT)).containsExactlyElementsOf(entries(21, 23, 4));

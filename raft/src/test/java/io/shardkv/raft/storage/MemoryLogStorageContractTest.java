@@ -13,7 +13,7 @@ class MemoryLogStorageContractTest extends LogStorageContractTest {
 
     @Override
     protected Harness bootstrap(ConfState members) {
-        MemoryLogStorage m = MemoryLogStorage.bootstrap(members);
+        MemoryLogStorage m = MemoryLogStorage.withMembership(members);
         return new Harness() {
             @Override
             public LogStorage storage() {

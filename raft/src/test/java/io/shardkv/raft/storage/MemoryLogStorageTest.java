@@ -43,7 +43,7 @@ class MemoryLogStorageTest {
 
     @Test
     void bootstrapCarriesTheInitialMembership() {
-        MemoryLogStorage s = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L, 3L));
+        MemoryLogStorage s = MemoryLogStorage.withMembership(ConfState.ofVoters(1L, 2L, 3L));
         assertThat(s.initialState().confState().voters()).containsExactlyInAnyOrder(1L, 2L, 3L);
         assertThat(s.lastIndex()).isZero();
         assertThat(s.snapshot(0)).as("index 0 is no snapshot to send")
