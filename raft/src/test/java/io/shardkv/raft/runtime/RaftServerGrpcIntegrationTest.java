@@ -20,15 +20,19 @@ class RaftServerGrpcIntegrationTest extends KeyRuntimeScenarios {
     }
 
     @Override
-    void checkSnapshotTravelled(RuntimeTestCluster cluster, long from, long to) {
-        assertThat(counter(cluster.registry(from), "raft.transport.snapshot.chunks.sent")).isGreaterThanOrEqualTo(1);
+    void checkSnapshotTravelled(RuntimeTestCluster cluster, java.util.List<Long> senders, long to) {
+        double chunks = 0;
+        for (long s : senders) {
+            chunks += counter(cluster.registry(s), "raft.transport.snapshot.chunks.sent");
+        }
+        assertThat(chunks).isGreaterThanOrEqualTo(1);
         assertThat(cluster.registry(to).get("raft.transport.snapshots").tag("direction", "received").counter().count())
                 .isGreaterThanOrEqualTo(1);
     }
 
     @Test
     void heartbeatsOfManyGroupsTravelCoalescedInFewFrames() {
-        try (RuntimeTestCluster cluster = inMemoryMachines()) {
+        try (RuntimeTestCluster cluster = inMemoryMachines().withoutQuiescence()) {
             for (long s = 1; s <= 3; s++) {
                 cluster.start(s);
                 for (long g = 1; g <= 60; g++) {
@@ -38,12 +42,8 @@ class RaftServerGrpcIntegrationTest extends KeyRuntimeScenarios {
             for (long g = 1; g <= 60; g++) {
                 cluster.write(g, "w" + g);
             }
-            // Idle groups quiesce and stop heartbeating, so keep writing to groups while waiting:
-            // busy groups heartbeat every few ticks, and those heartbeats must travel coalesced.
-            long[] next = {1};
+            // Quiescence is off here: idle groups would otherwise stop heartbeating altogether.
             Await.until(RuntimeTestCluster.DEADLINE, () -> "coalesced heartbeats received", () -> {
-                long g = next[0]++ % 60 + 1;
-                cluster.write(g, "busy" + next[0]);
                 double received = 0;
                 for (long s = 1; s <= 3; s++) {
                     received += counter(cluster.registry(s), "raft.transport.heartbeats.coalesced.received");

@@ -37,6 +37,7 @@ final class RuntimeTestCluster implements AutoCloseable {
     private final Map<Long, Map<Long, RecordingStateMachine>> machines = new HashMap<>();
     private final BiFunction<Long, Long, RecordingStateMachine> machineFactory;
     private final RetentionPolicy retention;
+    private boolean quiesce = true;
 
     RuntimeTestCluster(Path dir, RetentionPolicy retention, BiFunction<Long, Long, RecordingStateMachine> machineFactory) {
         this(dir, retention, machineFactory, ClusterNetwork.inProcess());
@@ -60,11 +61,17 @@ final class RuntimeTestCluster implements AutoCloseable {
         return new RuntimeTestCluster(dir, retention, machineFactory, new GrpcClusterNetwork(dir));
     }
 
+    /** Keeps idle groups ticking and heartbeating, for tests that observe heartbeats. */
+    RuntimeTestCluster withoutQuiescence() {
+        quiesce = false;
+        return this;
+    }
+
     void start(long serverId) {
         RocksLogEngine engine = RocksLogEngine.open(dir.resolve("server-" + serverId));
         // Short ticks keep tests quick; elections still take several heartbeats.
         RuntimeConfig config = RuntimeConfig.defaults(serverId).withTickMillis(20)
-                .withRaft(RaftConfig.defaults(serverId)).withRetention(retention);
+                .withRaft(RaftConfig.defaults(serverId).withFeatures(true, true, quiesce)).withRetention(retention);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RaftTransport transport = network.transportFor(serverId, registry);
         RaftServer server = new RaftServer(config, engine, transport, registry);
