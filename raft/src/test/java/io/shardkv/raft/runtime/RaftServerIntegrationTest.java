@@ -1,5 +1,6 @@
 package io.shardkv.raft.runtime;
 
+import io.shardkv.raft.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.shardkv.raft.runtime;
 
+import io.shardkv.raft.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.RaftConfig;

@@ -1,5 +1,6 @@
 package io.shardkv.raft.transport;
 
+import io.shardkv.raft.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
