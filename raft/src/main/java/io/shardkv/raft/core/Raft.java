@@ -89,7 +89,7 @@ final class Raft {
             List<Entry> batch = log.slice(i, to + 1, config.maxCommittedBytesPerReady());
             for (Entry e : batch) {
                 if (e.type() == EntryType.CONF_CHANGE) {
-                    membership = applyOrThrow(membership, ConfChange.decode(e.data()), e.index());
+                    membership = membership.applyCommitted(ConfChange.decode(e.data()), e.index());
                 }
             }
             i += batch.size();
@@ -1093,7 +1093,7 @@ final class Raft {
         log.appliedTo(entries.get(entries.size() - 1).index());
         for (Entry e : entries) {
             if (e.type() == EntryType.CONF_CHANGE) {
-                switchToConfig(applyOrThrow(membership, ConfChange.decode(e.data()), e.index()));
+                switchToConfig(membership.applyCommitted(ConfChange.decode(e.data()), e.index()));
             }
         }
         leader = leaderStateOrNull();
@@ -1104,15 +1104,6 @@ final class Raft {
             leader.pendingConfIndex = log.lastIndex();
             broadcastAppend();
         }
-    }
-
-    private static MembershipConfig applyOrThrow(MembershipConfig current, ConfChange cc, long index) {
-        MembershipConfig.ChangeResult result = current.apply(cc);
-        if (result instanceof MembershipConfig.ChangeResult.Invalid invalid) {
-            throw new IllegalStateException("committed membership change at " + index + " is invalid against "
-                    + current + ": " + invalid.reason());
-        }
-        return ((MembershipConfig.ChangeResult.Applied) result).config();
     }
 
     private void switchToConfig(MembershipConfig next) {

@@ -159,13 +159,8 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             if (e.type() == EntryType.CONF_CHANGE) {
-                MembershipConfig.ChangeResult r = MembershipConfig.fromConfState(confState).apply(ConfChange.decode(e.data()));
-                if (r instanceof MembershipConfig.ChangeResult.Applied applied) {
-                    confState = applied.config().toConfState();
-                } else {
-                    throw new IllegalStateException("group " + groupId + ": committed membership change at "
-                            + e.index() + " does not apply to " + confState + ": " + r);
-                }
+                confState = MembershipConfig.fromConfState(confState)
+                        .applyCommitted(ConfChange.decode(e.data()), e.index()).toConfState();
             }
             proposals.onApplied(e, results.get(i));
         }
@@ -197,7 +192,6 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         latestSnapshot = new Snapshot(new SnapshotMetadata(appliedIndex, appliedTerm, confState),
                 stateMachine.snapshotData());
         metrics.snapshotBuilt();
-        // The core asks again on its next contact with the follower; waking the group makes that sooner.
-        onProgress.run();
+        // The core asks for it again on its next contact with the follower (a heartbeat response).
     }
 }

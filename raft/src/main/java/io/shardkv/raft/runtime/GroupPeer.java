@@ -58,10 +58,6 @@ final class GroupPeer {
         return failure != null;
     }
 
-    long leaderId() {
-        return summary.leaderId();
-    }
-
     boolean isLeader() {
         return summary.role() == Role.LEADER;
     }

@@ -41,9 +41,4 @@ sealed interface PeerInput {
 
     record Status(CompletableFuture<io.shardkv.raft.core.RaftStatus> result) implements PeerInput {
     }
-
-    /** Apply workers produced something the core must hear about (runs the group once). */
-    record Wake() implements PeerInput {
-        static final Wake INSTANCE = new Wake();
-    }
 }

@@ -43,8 +43,4 @@ final class ProposalTracker {
         byIndex.values().forEach(p -> p.result().completeExceptionally(cause));
         byIndex.clear();
     }
-
-    int size() {
-        return byIndex.size();
-    }
 }

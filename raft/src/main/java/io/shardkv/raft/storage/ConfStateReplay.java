@@ -36,12 +36,11 @@ final class ConfStateReplay {
                     continue;
                 }
                 MembershipConfig current = config != null ? config : MembershipConfig.fromConfState(start);
-                MembershipConfig.ChangeResult result = current.apply(ConfChange.decode(e.data()));
-                if (result instanceof MembershipConfig.ChangeResult.Invalid invalid) {
-                    throw new IllegalStateException("group " + groupId + ": membership change at " + e.index()
-                            + " is invalid against " + current + ": " + invalid.reason());
+                try {
+                    config = current.applyCommitted(ConfChange.decode(e.data()), e.index());
+                } catch (IllegalStateException invalid) {
+                    throw new IllegalStateException("group " + groupId + ": " + invalid.getMessage(), invalid);
                 }
-                config = ((MembershipConfig.ChangeResult.Applied) result).config();
             }
             i += chunk.size();
         }

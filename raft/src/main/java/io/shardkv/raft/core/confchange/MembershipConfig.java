@@ -122,6 +122,21 @@ public record MembershipConfig(JointConfig voters, Set<Long> learners, boolean a
         return new ChangeResult.Applied(new MembershipConfig(JointConfig.of(in, oldVoters), newLearners, true));
     }
 
+    /**
+     * Applies a change that is already committed at {@code index}. Only one change is in flight
+     * at a time and each is validated when proposed, so an invalid committed change is a bug.
+     *
+     * @throws IllegalStateException if the change does not apply, naming the index and reason
+     */
+    public MembershipConfig applyCommitted(ConfChange cc, long index) {
+        ChangeResult result = apply(cc);
+        if (result instanceof ChangeResult.Invalid invalid) {
+            throw new IllegalStateException("committed membership change at " + index + " is invalid against "
+                    + this + ": " + invalid.reason());
+        }
+        return ((ChangeResult.Applied) result).config();
+    }
+
     private static int symmetricDifferenceSize(Set<Long> a, Set<Long> b) {
         int n = 0;
         for (long id : a) {
