@@ -48,6 +48,7 @@ public final class KvStateMachine implements StateMachine {
     private long unsyncedEntries;
 
     private volatile OwnedSlots owned;
+    private volatile boolean closed;
     private volatile long durableIndex;
     private volatile long appliedIndex;
 
@@ -82,6 +83,20 @@ public final class KvStateMachine implements StateMachine {
         unsyncedEntries = 0;
     }
 
+    /**
+     * Stops writing: waits for an apply in progress, then refuses further ones, so that a
+     * destroyed replica's keys can be deleted without an apply writing them back.
+     */
+    public synchronized void close() {
+        closed = true;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("group " + groupId + ": state machine closed");
+        }
+    }
+
     public long groupId() {
         return groupId;
     }
@@ -89,7 +104,8 @@ public final class KvStateMachine implements StateMachine {
     // ------------------------------------------------------------------ apply
 
     @Override
-    public List<byte[]> apply(List<Entry> committed) {
+    public synchronized List<byte[]> apply(List<Entry> committed) {
+        requireOpen();
         List<byte[]> results = new ArrayList<>(committed.size());
         ApplyContext ctx = new ApplyContext();
         try (WriteBatch batch = new WriteBatch()) {
@@ -133,7 +149,7 @@ public final class KvStateMachine implements StateMachine {
     }
 
     /** Makes everything applied so far durable and reports it as such. */
-    public void syncNow() {
+    public synchronized void syncNow() {
         engine.syncWal();
         unsyncedEntries = 0;
         durableIndex = applyState.index();
@@ -256,7 +272,8 @@ public final class KvStateMachine implements StateMachine {
      * snapshot. Held in memory as one array (the runtime's snapshot contract).
      */
     @Override
-    public byte[] snapshotData() {
+    public synchronized byte[] snapshotData() {
+        requireOpen();
         GroupImage image = GroupImage.read(engine, groupId);
         // A snapshot is a good moment to make the applied state durable: it bounds replay.
         syncNow();
@@ -264,7 +281,8 @@ public final class KvStateMachine implements StateMachine {
     }
 
     @Override
-    public void restore(Snapshot snapshot) {
+    public synchronized void restore(Snapshot snapshot) {
+        requireOpen();
         GroupImage image = GroupImage.decode(snapshot.data(), SNAPSHOT_FORMAT);
         long clock = image.applyState() == null ? 0 : image.applyState().clockMillis();
         ApplyState state = new ApplyState(snapshot.index(), snapshot.term(), clock);
