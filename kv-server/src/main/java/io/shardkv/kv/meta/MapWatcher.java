@@ -53,6 +53,9 @@ public final class MapWatcher implements AutoCloseable {
                 }
                 LOG.debug("map watch: {}", r.getError());
             } catch (MetaClient.MetaUnavailableException e) {
+                if (!running) {
+                    break; // close() cancelled the call in flight.
+                }
                 if (!warned) {
                     LOG.warn("cannot watch the cluster map: {}", e.getMessage());
                     warned = true;
