@@ -21,6 +21,8 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One group's replica of the KV state, in the server's shared {@link KvEngine}. The raft
@@ -34,6 +36,7 @@ import org.rocksdb.WriteBatch;
  * is synced and the durable applied index advances, which is what the log may be compacted to.
  */
 public final class KvStateMachine implements StateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
     private static final byte[] NO_RESULT = new byte[0];
     private static final byte SNAPSHOT_FORMAT = 1;
     private static final byte[] TOMBSTONE = new byte[0];
@@ -297,6 +300,8 @@ public final class KvStateMachine implements StateMachine {
             throw new IllegalStateException("group " + groupId + ": cannot build the restore batch", e);
         }
         load();
+        LOG.info("group {} restored from a snapshot at index {} ({} bytes, {} slots, {} sessions)", groupId,
+                snapshot.index(), snapshot.data().length, owned.count(), sessions.size());
     }
 
     // ------------------------------------------------------------------ reads
