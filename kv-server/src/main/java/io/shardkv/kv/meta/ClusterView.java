@@ -1,7 +1,9 @@
 package io.shardkv.kv.meta;
 
 import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.ShardGroupInfo;
 import io.shardkv.raft.transport.PeerAddress;
 import io.shardkv.raft.transport.PeerDirectory;
 import java.util.Optional;
@@ -53,6 +55,20 @@ public final class ClusterView {
 
     public long version() {
         return map.getConfigVersion();
+    }
+
+    /** Whether the map lists {@code serverId} as a replica (voter or learner) of {@code groupId}. */
+    public boolean listsReplica(long groupId, long serverId) {
+        for (ShardGroupInfo g : map.getGroupsList()) {
+            if (g.getId() == groupId) {
+                for (Replica r : g.getReplicasList()) {
+                    if (r.getServerId() == serverId) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** The KvService address of a server, if the map knows it. */

@@ -118,7 +118,7 @@ public final class KvServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ReplicaCollector collector = new ReplicaCollector(raft, replicas, executor);
+        ReplicaCollector collector = new ReplicaCollector(raft, replicas, executor, view);
         scheduler.scheduleWithFixedDelay(() -> runSafely("replica check", collector::check),
                 config.heartbeatMillis(), config.heartbeatMillis(), TimeUnit.MILLISECONDS);
         if (!config.metaEndpoints().isEmpty()) {

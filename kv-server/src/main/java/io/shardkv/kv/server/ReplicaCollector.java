@@ -1,6 +1,7 @@
 package io.shardkv.kv.server;
 
 import io.shardkv.kv.admin.KvAdminImpl;
+import io.shardkv.kv.meta.ClusterView;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.runtime.RaftServer;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * Garbage-collects replicas this server no longer belongs to: a hosted group whose applied
  * membership does not contain this server (it was removed while the meta-server could not
  * reach it) is destroyed here. An empty replica (no membership yet) is waiting to be caught up
- * and is kept; a replica is destroyed only after two checks in a row agree, and never while it
- * still leads (a removed leader first hands leadership over).
+ * and is kept; a replica is destroyed only after two checks in a row agree, never while it still
+ * leads (a removed leader first hands leadership over), and never while the cluster map lists
+ * this server in the group (it is being added back and its old replica will catch up).
  */
 public final class ReplicaCollector {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaCollector.class);
@@ -23,10 +25,12 @@ public final class ReplicaCollector {
     private final RaftServer raft;
     private final Replicas replicas;
     private final Executor executor;
+    private final ClusterView view;
     private final Map<Long, Integer> strikes = new ConcurrentHashMap<>();
 
-    public ReplicaCollector(RaftServer raft, Replicas replicas, Executor executor) {
+    public ReplicaCollector(RaftServer raft, Replicas replicas, Executor executor, ClusterView view) {
         this.raft = raft;
+        this.view = view;
         this.replicas = replicas;
         this.executor = executor;
     }
@@ -41,7 +45,8 @@ public final class ReplicaCollector {
                 }
                 ConfState m = st.membership();
                 boolean known = !m.voters().isEmpty() || !m.votersOutgoing().isEmpty();
-                if (!known || KvAdminImpl.isMember(m, raft.serverId()) || st.role() == Role.LEADER) {
+                if (!known || KvAdminImpl.isMember(m, raft.serverId()) || st.role() == Role.LEADER
+                        || view.listsReplica(g, raft.serverId())) {
                     strikes.remove(g);
                     return;
                 }
