@@ -1,0 +1,89 @@
+package io.shardkv.kv.engine;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Key layout of the shared KV RocksDB (DESIGN 3). Every key starts with a one-byte kind and the
+ * 8-byte big-endian group id, so one group's keys of one kind form a contiguous range that
+ * {@code deleteRange} drops at once and a snapshot iterates in order:
+ * <ul>
+ *   <li>{@code d | groupId | slot (2 bytes) | userKey}: data,</li>
+ *   <li>{@code a | groupId}: the apply state (applied index, term, clock),</li>
+ *   <li>{@code c | groupId | clientId (8 bytes)}: a client session,</li>
+ *   <li>{@code s | groupId}: the owned-slot set.</li>
+ * </ul>
+ */
+public final class KvKeys {
+    public static final byte DATA = 'd';
+    public static final byte APPLY = 'a';
+    public static final byte CLIENT = 'c';
+    public static final byte SLOTS = 's';
+    /** Every kind a group has keys of, for whole-group deletes, snapshots and restores. */
+    public static final byte[] GROUP_KINDS = {APPLY, CLIENT, DATA, SLOTS};
+
+    static final int GROUP_PREFIX_BYTES = 9;
+    static final int SLOT_PREFIX_BYTES = 11;
+
+    private KvKeys() {
+    }
+
+    public static byte[] data(long groupId, int slot, byte[] userKey) {
+        return ByteBuffer.allocate(SLOT_PREFIX_BYTES + userKey.length).put(DATA).putLong(groupId)
+                .putShort((short) slot).put(userKey).array();
+    }
+
+    /** The first key of a slot's data: every data key of the slot starts with it. */
+    public static byte[] slotStart(long groupId, int slot) {
+        return ByteBuffer.allocate(SLOT_PREFIX_BYTES).put(DATA).putLong(groupId).putShort((short) slot).array();
+    }
+
+    /** The exclusive end of a slot's data (the start of the next slot; slot 1024 fits in two bytes). */
+    public static byte[] slotEnd(long groupId, int slot) {
+        return slotStart(groupId, slot + 1);
+    }
+
+    /** The user key of a data key. */
+    public static byte[] userKey(byte[] dataKey) {
+        return Arrays.copyOfRange(dataKey, SLOT_PREFIX_BYTES, dataKey.length);
+    }
+
+    public static byte[] apply(long groupId) {
+        return groupStart(APPLY, groupId);
+    }
+
+    public static byte[] slots(long groupId) {
+        return groupStart(SLOTS, groupId);
+    }
+
+    public static byte[] client(long groupId, long clientId) {
+        return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 8).put(CLIENT).putLong(groupId).putLong(clientId).array();
+    }
+
+    public static long clientIdOf(byte[] clientKey) {
+        return ByteBuffer.wrap(clientKey, GROUP_PREFIX_BYTES, 8).getLong();
+    }
+
+    /** The first key of a group's range of one kind. */
+    public static byte[] groupStart(byte kind, long groupId) {
+        return ByteBuffer.allocate(GROUP_PREFIX_BYTES).put(kind).putLong(groupId).array();
+    }
+
+    /** The exclusive end of a group's range of one kind. */
+    public static byte[] groupEnd(byte kind, long groupId) {
+        if (groupId == Long.MAX_VALUE) {
+            return new byte[] {(byte) (kind + 1)};
+        }
+        return groupStart(kind, groupId + 1);
+    }
+
+    /** The group id of any key of this layout. */
+    public static long groupOf(byte[] key) {
+        return ByteBuffer.wrap(key, 1, 8).getLong();
+    }
+
+    /** Unsigned lexicographic order, the order RocksDB's default comparator keeps. */
+    public static int compare(byte[] a, byte[] b) {
+        return Arrays.compareUnsigned(a, b);
+    }
+}

@@ -1,0 +1,2 @@
+/** The kv-server process: settings and main. */
+package io.shardkv.kv;

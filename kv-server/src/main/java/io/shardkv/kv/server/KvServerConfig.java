@@ -1,0 +1,38 @@
+package io.shardkv.kv.server;
+
+import io.shardkv.kv.state.StateMachineSettings;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a {@link KvServer} needs to start.
+ *
+ * @param listenHost        KvService + KvAdmin gRPC host
+ * @param listenPort        its port; 0 picks a free one
+ * @param raftHost          raft transport host
+ * @param raftPort          its port; 0 picks a free one
+ * @param metaEndpoints     meta-server endpoints (host:port); empty runs without a meta-server
+ *                          (tests feed the {@link io.shardkv.kv.meta.ClusterView} themselves)
+ * @param heartbeatMillis   interval of heartbeats, and of the removed-replica check
+ * @param tickMillis        raft tick
+ * @param requestTimeoutMillis default deadline of a request whose header names none
+ */
+public record KvServerConfig(long serverId, Path dataDir, String listenHost, int listenPort, String raftHost,
+                             int raftPort, List<String> metaEndpoints, long heartbeatMillis, long tickMillis,
+                             long requestTimeoutMillis, StateMachineSettings stateMachine) {
+    public KvServerConfig {
+        metaEndpoints = List.copyOf(metaEndpoints);
+        if (serverId <= 0) {
+            throw new IllegalArgumentException("server ids start at 1, got " + serverId);
+        }
+        if (heartbeatMillis <= 0 || tickMillis <= 0 || requestTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("intervals must be positive");
+        }
+    }
+
+    /** Local defaults on 127.0.0.1 with free ports and no meta-server, for tests. */
+    public static KvServerConfig local(long serverId, Path dataDir, long tickMillis) {
+        return new KvServerConfig(serverId, dataDir, "127.0.0.1", 0, "127.0.0.1", 0, List.of(), 1000, tickMillis,
+                5000, StateMachineSettings.defaults());
+    }
+}

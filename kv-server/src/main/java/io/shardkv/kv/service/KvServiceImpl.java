@@ -1,0 +1,275 @@
+package io.shardkv.kv.service;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.shardkv.kv.engine.ScanPage;
+import io.shardkv.kv.engine.Slots;
+import io.shardkv.kv.proto.ClientOperationRequest;
+import io.shardkv.kv.proto.ClientOperationResponse;
+import io.shardkv.kv.proto.DeleteRequest;
+import io.shardkv.kv.proto.DeleteResponse;
+import io.shardkv.kv.proto.ErrorCode;
+import io.shardkv.kv.proto.GetRequest;
+import io.shardkv.kv.proto.GetResponse;
+import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.KvOp;
+import io.shardkv.kv.proto.KvPair;
+import io.shardkv.kv.proto.KvServiceGrpc;
+import io.shardkv.kv.proto.OpResult;
+import io.shardkv.kv.proto.OpType;
+import io.shardkv.kv.proto.PutRequest;
+import io.shardkv.kv.proto.PutResponse;
+import io.shardkv.kv.proto.ReadConsistency;
+import io.shardkv.kv.proto.RequestHeader;
+import io.shardkv.kv.proto.ScanRequest;
+import io.shardkv.kv.proto.ScanResponse;
+import io.shardkv.kv.proto.WriteSession;
+import io.shardkv.kv.state.Command;
+import io.shardkv.kv.state.CommandCodec;
+import io.shardkv.kv.state.CommandResult;
+import io.shardkv.kv.state.KvStateMachine;
+import io.shardkv.raft.core.ReadMode;
+import io.shardkv.raft.runtime.RaftServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The client KV API (kv.proto). Every request is checked against the limits first, then routed
+ * ({@link GroupRouter}); writes go through the group's log and are answered after they apply
+ * here, reads are served from the local state after a read index (LINEARIZABLE, LEASE) or at
+ * once (STALE). Answers are built on {@code executor}, never on raft threads.
+ */
+public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
+    private final RaftServer raft;
+    private final GroupRouter router;
+    private final KvErrors errors;
+    private final MeterRegistry registry;
+    private final Executor executor;
+    private final long defaultTimeoutMillis;
+
+    public KvServiceImpl(RaftServer raft, GroupRouter router, KvErrors errors, MeterRegistry registry,
+                         Executor executor, long defaultTimeoutMillis) {
+        this.raft = raft;
+        this.router = router;
+        this.errors = errors;
+        this.registry = registry;
+        this.executor = executor;
+        this.defaultTimeoutMillis = defaultTimeoutMillis;
+    }
+
+    @Override
+    public void put(PutRequest r, StreamObserver<PutResponse> obs) {
+        RequestCall<PutResponse> call = new RequestCall<>("put", obs,
+                e -> PutResponse.newBuilder().setError(e).build(), registry);
+        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.put(r.getKey(), r.getValue()));
+        if (bad.isPresent()) {
+            call.fail(KvErrors.invalid(bad.get()));
+            return;
+        }
+        write(call, r.getHeader(), r.getSession(), List.of(Command.Op.put(r.getKey().toByteArray(),
+                r.getValue().toByteArray())), result -> PutResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void delete(DeleteRequest r, StreamObserver<DeleteResponse> obs) {
+        RequestCall<DeleteResponse> call = new RequestCall<>("delete", obs,
+                e -> DeleteResponse.newBuilder().setError(e).build(), registry);
+        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.key(r.getKey()));
+        if (bad.isPresent()) {
+            call.fail(KvErrors.invalid(bad.get()));
+            return;
+        }
+        write(call, r.getHeader(), r.getSession(), List.of(Command.Op.delete(r.getKey().toByteArray())),
+                result -> DeleteResponse.newBuilder().setExisted(result.found()[0]).build());
+    }
+
+    @Override
+    public void get(GetRequest r, StreamObserver<GetResponse> obs) {
+        RequestCall<GetResponse> call = new RequestCall<>("get", obs,
+                e -> GetResponse.newBuilder().setError(e).build(), registry);
+        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.key(r.getKey()));
+        if (bad.isPresent()) {
+            call.fail(KvErrors.invalid(bad.get()));
+            return;
+        }
+        byte[] key = r.getKey().toByteArray();
+        read(call, r.getHeader(), r.getConsistency(), List.of(Slots.of(key)), sm -> {
+            Optional<byte[]> v = sm.get(key);
+            return v.map(bytes -> GetResponse.newBuilder().setFound(true).setValue(ByteString.copyFrom(bytes)).build())
+                    .orElse(GetResponse.getDefaultInstance());
+        });
+    }
+
+    @Override
+    public void scan(ScanRequest r, StreamObserver<ScanResponse> obs) {
+        RequestCall<ScanResponse> call = new RequestCall<>("scan", obs,
+                e -> ScanResponse.newBuilder().setError(e).build(), registry);
+        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.scan(r));
+        if (bad.isPresent()) {
+            call.fail(KvErrors.invalid(bad.get()));
+            return;
+        }
+        int limit = r.getLimit() == 0 ? Limits.DEFAULT_SCAN_LIMIT : r.getLimit();
+        boolean resume = !r.getCursor().isEmpty()
+                && ByteString.unsignedLexicographicalComparator().compare(r.getCursor(), r.getStart()) >= 0;
+        byte[] from = (resume ? r.getCursor() : r.getStart()).toByteArray();
+        byte[] end = r.getEnd().toByteArray();
+        read(call, r.getHeader(), r.getConsistency(), List.of(), sm -> {
+            if (sm.ownedSlots().count() == 0) {
+                throw new WrongGroup(errors.wrongGroup("group " + sm.groupId() + " owns no slots"));
+            }
+            ScanPage page = sm.scan(from, resume, end, limit);
+            ScanResponse.Builder b = ScanResponse.newBuilder().setMore(page.more());
+            for (int i = 0; i < page.keys().size(); i++) {
+                b.addPairs(KvPair.newBuilder().setKey(ByteString.copyFrom(page.keys().get(i)))
+                        .setValue(ByteString.copyFrom(page.values().get(i))));
+            }
+            if (page.more()) {
+                b.setNextCursor(ByteString.copyFrom(page.lastKey()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void processRwOperation(ClientOperationRequest r, StreamObserver<ClientOperationResponse> obs) {
+        RequestCall<ClientOperationResponse> call = new RequestCall<>("batch", obs,
+                e -> ClientOperationResponse.newBuilder().setError(e).build(), registry);
+        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.batch(r));
+        if (bad.isPresent()) {
+            call.fail(KvErrors.invalid(bad.get()));
+            return;
+        }
+        if (r.getOps(0).getOp() == OpType.GET) {
+            List<byte[]> keys = new ArrayList<>();
+            List<Integer> slots = new ArrayList<>();
+            for (KvOp op : r.getOpsList()) {
+                byte[] key = op.getKey().toByteArray();
+                keys.add(key);
+                slots.add(Slots.of(key));
+            }
+            read(call, r.getHeader(), r.getConsistency(), slots, sm -> {
+                ClientOperationResponse.Builder b = ClientOperationResponse.newBuilder();
+                for (byte[] key : keys) {
+                    Optional<byte[]> v = sm.get(key);
+                    b.addResults(v.map(bytes -> OpResult.newBuilder().setFound(true)
+                            .setValue(ByteString.copyFrom(bytes)).build()).orElse(OpResult.getDefaultInstance()));
+                }
+                return b.build();
+            });
+            return;
+        }
+        List<Command.Op> ops = new ArrayList<>();
+        for (KvOp op : r.getOpsList()) {
+            ops.add(op.getOp() == OpType.PUT ? Command.Op.put(op.getKey().toByteArray(), op.getValue().toByteArray())
+                    : Command.Op.delete(op.getKey().toByteArray()));
+        }
+        write(call, r.getHeader(), r.getSession(), ops, result -> {
+            ClientOperationResponse.Builder b = ClientOperationResponse.newBuilder();
+            for (boolean found : result.found()) {
+                b.addResults(OpResult.newBuilder().setFound(found));
+            }
+            return b.build();
+        });
+    }
+
+    // ------------------------------------------------------------------ common paths
+
+    private <R> void write(RequestCall<R> call, RequestHeader header, WriteSession ws, List<Command.Op> ops,
+                           Function<CommandResult, R> onOk) {
+        List<Integer> slots = new ArrayList<>();
+        ops.forEach(op -> slots.add(Slots.of(op.key())));
+        GroupRouter.Route route = router.route(header.getGroupId(), true, slots);
+        if (!route.ok()) {
+            call.fail(route.error());
+            return;
+        }
+        Command.Session session = new Command.Session(ws.getClientId(), ws.getSequence(), ws.getFirstIncomplete());
+        byte[] command = CommandCodec.encode(new Command.Write(session, System.currentTimeMillis(), ops));
+        raft.propose(header.getGroupId(), command)
+                .orTimeout(timeoutMillis(header), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((bytes, failure) -> {
+                    if (failure != null) {
+                        call.fail(errors.fromFailure(failure));
+                        return;
+                    }
+                    CommandResult result = CommandResult.decode(bytes);
+                    if (result.isOk()) {
+                        call.ok(onOk.apply(result));
+                    } else {
+                        call.fail(resultError(result));
+                    }
+                }, executor);
+    }
+
+    private <R> void read(RequestCall<R> call, RequestHeader header, ReadConsistency consistency, List<Integer> slots,
+                          Function<KvStateMachine, R> reader) {
+        boolean stale = consistency == ReadConsistency.STALE;
+        GroupRouter.Route route = router.route(header.getGroupId(), !stale, slots);
+        if (!route.ok()) {
+            call.fail(route.error());
+            return;
+        }
+        KvStateMachine sm = route.machine();
+        if (stale) {
+            executor.execute(() -> serveRead(call, sm, slots, reader));
+            return;
+        }
+        ReadMode mode = consistency == ReadConsistency.LEASE ? ReadMode.LEASE : ReadMode.SAFE;
+        raft.readIndex(header.getGroupId(), mode)
+                .orTimeout(timeoutMillis(header), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((index, failure) -> {
+                    if (failure != null) {
+                        call.fail(errors.fromFailure(failure));
+                    } else {
+                        serveRead(call, sm, slots, reader);
+                    }
+                }, executor);
+    }
+
+    /** Reads after re-checking the slots: ownership may have changed while the read index was confirmed. */
+    private <R> void serveRead(RequestCall<R> call, KvStateMachine sm, List<Integer> slots,
+                               Function<KvStateMachine, R> reader) {
+        Optional<KvError> slotError = router.checkSlots(sm, slots);
+        if (slotError.isPresent()) {
+            call.fail(slotError.get());
+            return;
+        }
+        try {
+            call.ok(reader.apply(sm));
+        } catch (WrongGroup e) {
+            call.fail(e.error);
+        } catch (RuntimeException e) {
+            call.fail(errors.fromFailure(e));
+        }
+    }
+
+    private KvError resultError(CommandResult result) {
+        ErrorCode code = ErrorCode.forNumber(result.code());
+        KvError.Builder b = KvError.newBuilder().setCode(code == null ? ErrorCode.UNAVAILABLE : code)
+                .setMessage(result.message());
+        if (code == ErrorCode.WRONG_GROUP) {
+            b.setConfigVersion(Math.max(result.configVersion(), errors.wrongGroup("").getConfigVersion()));
+        }
+        return b.build();
+    }
+
+    private long timeoutMillis(RequestHeader header) {
+        return header.getTimeoutMillis() == 0 ? defaultTimeoutMillis : header.getTimeoutMillis();
+    }
+
+    /** A reader's way to answer WRONG_GROUP from inside a read. */
+    private static final class WrongGroup extends RuntimeException {
+        final transient KvError error;
+
+        WrongGroup(KvError error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The client KvService: limits, routing to the group leader, typed errors. */
+package io.shardkv.kv.service;

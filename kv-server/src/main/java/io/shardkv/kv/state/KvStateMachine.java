@@ -1,0 +1,327 @@
+package io.shardkv.kv.state;
+
+import io.shardkv.kv.engine.KvEngine;
+import io.shardkv.kv.engine.KvKeys;
+import io.shardkv.kv.engine.ScanPage;
+import io.shardkv.kv.engine.SlotMergeScan;
+import io.shardkv.kv.engine.Slots;
+import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.EntryType;
+import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.runtime.StateMachine;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One group's replica of the KV state, in the server's shared {@link KvEngine}. The raft
+ * runtime calls {@link #apply}, {@link #snapshotData} and {@link #restore} on one apply thread
+ * at a time; request threads call the read methods concurrently (RocksDB reads are safe, and
+ * the owned-slot view is an immutable object behind a volatile field).
+ *
+ * <p>Every apply writes the data, the client sessions, the owned slots and the apply state in
+ * one {@link WriteBatch}, so a replay after a crash starts exactly after the last applied
+ * entry. Batches are written without fsync; every {@code walSyncEveryEntries} entries the WAL
+ * is synced and the durable applied index advances, which is what the log may be compacted to.
+ */
+public final class KvStateMachine implements StateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+    private static final byte[] NO_RESULT = new byte[0];
+    private static final byte SNAPSHOT_FORMAT = 1;
+    private static final byte[] TOMBSTONE = new byte[0];
+
+    private final long groupId;
+    private final KvEngine engine;
+    private final StateMachineSettings settings;
+
+    // Apply-thread state. Invariant: equals what the database holds after the last write.
+    private ApplyState applyState;
+    private final Map<Long, ClientSession> sessions = new HashMap<>();
+    private long unsyncedEntries;
+
+    private volatile OwnedSlots owned;
+    private volatile boolean closed;
+    private volatile long durableIndex;
+    private volatile long appliedIndex;
+
+    private KvStateMachine(long groupId, KvEngine engine, StateMachineSettings settings) {
+        this.groupId = groupId;
+        this.engine = engine;
+        this.settings = settings;
+    }
+
+    /** Loads a group's state from the engine; an absent group starts empty. */
+    public static KvStateMachine open(long groupId, KvEngine engine, StateMachineSettings settings) {
+        KvStateMachine sm = new KvStateMachine(groupId, engine, settings);
+        sm.load();
+        return sm;
+    }
+
+    private void load() {
+        byte[] a = engine.get(KvKeys.apply(groupId));
+        applyState = a == null ? ApplyState.EMPTY : ApplyState.decode(a);
+        byte[] s = engine.get(KvKeys.slots(groupId));
+        owned = s == null ? OwnedSlots.NONE : OwnedSlots.decode(s);
+        sessions.clear();
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
+            byte[] end = KvKeys.groupEnd(KvKeys.CLIENT, groupId);
+            for (it.seek(KvKeys.groupStart(KvKeys.CLIENT, groupId)); it.isValid()
+                    && KvKeys.compare(it.key(), end) < 0; it.next()) {
+                sessions.put(KvKeys.clientIdOf(it.key()), ClientSession.decode(it.value()));
+            }
+        }
+        durableIndex = applyState.index();
+        appliedIndex = applyState.index();
+        unsyncedEntries = 0;
+    }
+
+    /**
+     * Stops writing: waits for an apply in progress, then refuses further ones, so that a
+     * destroyed replica's keys can be deleted without an apply writing them back.
+     */
+    public synchronized void close() {
+        closed = true;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("group " + groupId + ": state machine closed");
+        }
+    }
+
+    public long groupId() {
+        return groupId;
+    }
+
+    // ------------------------------------------------------------------ apply
+
+    @Override
+    public synchronized List<byte[]> apply(List<Entry> committed) {
+        requireOpen();
+        List<byte[]> results = new ArrayList<>(committed.size());
+        ApplyContext ctx = new ApplyContext();
+        try (WriteBatch batch = new WriteBatch()) {
+            ctx.batch = batch;
+            for (Entry e : committed) {
+                if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+                    results.add(applyCommand(CommandCodec.decode(e.data()), ctx));
+                } else {
+                    results.add(NO_RESULT);
+                }
+                if (e.index() % settings.sessionSweepEveryEntries() == 0) {
+                    expireSessions(ctx);
+                }
+            }
+            Entry last = committed.get(committed.size() - 1);
+            ApplyState next = new ApplyState(last.index(), last.term(), ctx.clock);
+            for (Long clientId : ctx.dirtySessions) {
+                ClientSession s = sessions.get(clientId);
+                if (s == null) {
+                    batch.delete(KvKeys.client(groupId, clientId));
+                } else {
+                    batch.put(KvKeys.client(groupId, clientId), s.encode());
+                }
+            }
+            if (ctx.owned != owned) {
+                batch.put(KvKeys.slots(groupId), ctx.owned.encode());
+            }
+            batch.put(KvKeys.apply(groupId), next.encode());
+            engine.write(batch, false);
+            applyState = next;
+            owned = ctx.owned;
+            appliedIndex = next.index();
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("group " + groupId + ": cannot build the apply batch", e);
+        }
+        unsyncedEntries += committed.size();
+        if (unsyncedEntries >= settings.walSyncEveryEntries()) {
+            syncNow();
+        }
+        return results;
+    }
+
+    /** Makes everything applied so far durable and reports it as such. */
+    public synchronized void syncNow() {
+        engine.syncWal();
+        unsyncedEntries = 0;
+        durableIndex = applyState.index();
+    }
+
+    /** State of one {@link #apply} call: its batch, and what its earlier entries changed. */
+    private final class ApplyContext {
+        WriteBatch batch;
+        long clock = applyState.clockMillis();
+        OwnedSlots owned = KvStateMachine.this.owned;
+        final TreeSet<Long> dirtySessions = new TreeSet<>();
+        /** Data keys written earlier in this batch (TOMBSTONE: deleted), which the database cannot see yet. */
+        final Map<ByteBuffer, byte[]> overlay = new HashMap<>();
+    }
+
+    private byte[] applyCommand(Command command, ApplyContext ctx) throws RocksDBException {
+        ctx.clock = Math.max(ctx.clock, command.timestampMillis());
+        if (command instanceof Command.AssignSlots a) {
+            ctx.owned = ctx.owned.with(a.slots(), a.configVersion());
+            return CommandResult.ok(new boolean[0]).encode();
+        }
+        return applyWrite((Command.Write) command, ctx);
+    }
+
+    private byte[] applyWrite(Command.Write w, ApplyContext ctx) throws RocksDBException {
+        Command.Session s = w.session();
+        ClientSession session = null;
+        if (!s.isNone()) {
+            session = sessions.get(s.clientId());
+            if (session != null) {
+                session.acknowledgeBelow(s.firstIncomplete());
+                session.lastSeenMillis = ctx.clock;
+                ctx.dirtySessions.add(s.clientId());
+                byte[] stored = session.replies.get(s.sequence());
+                if (stored != null) {
+                    return stored;
+                }
+                if (s.sequence() < session.floor) {
+                    return CommandResult.error(CommandResult.INVALID_ARGUMENT, "sequence " + s.sequence()
+                            + " of client " + s.clientId() + " was already acknowledged", 0).encode();
+                }
+                if (session.replies.size() >= settings.maxRepliesPerClient()) {
+                    return CommandResult.error(CommandResult.INVALID_ARGUMENT, "too many outstanding writes: client "
+                            + s.clientId() + " has " + session.replies.size() + " unacknowledged", 0).encode();
+                }
+            } else if (s.sequence() < s.firstIncomplete()) {
+                return CommandResult.error(CommandResult.INVALID_ARGUMENT, "sequence " + s.sequence()
+                        + " is below first_incomplete " + s.firstIncomplete(), 0).encode();
+            }
+        }
+        for (Command.Op op : w.ops()) {
+            int slot = Slots.of(op.key());
+            if (!ctx.owned.owns(slot)) {
+                // Not stored as the session reply: the write did not happen and may be retried.
+                return CommandResult.error(CommandResult.WRONG_GROUP, "group " + groupId + " does not own slot "
+                        + slot, ctx.owned.configVersion()).encode();
+            }
+        }
+        boolean[] found = new boolean[w.ops().size()];
+        for (int i = 0; i < found.length; i++) {
+            Command.Op op = w.ops().get(i);
+            byte[] key = KvKeys.data(groupId, Slots.of(op.key()), op.key());
+            if (op.put()) {
+                ctx.batch.put(key, op.value());
+                ctx.overlay.put(ByteBuffer.wrap(key), op.value());
+            } else {
+                found[i] = exists(key, ctx);
+                ctx.batch.delete(key);
+                ctx.overlay.put(ByteBuffer.wrap(key), TOMBSTONE);
+            }
+        }
+        byte[] reply = CommandResult.ok(found).encode();
+        if (!s.isNone()) {
+            if (session == null) {
+                session = new ClientSession();
+                session.floor = s.firstIncomplete();
+                session.lastSeenMillis = ctx.clock;
+                sessions.put(s.clientId(), session);
+                ctx.dirtySessions.add(s.clientId());
+            }
+            session.replies.put(s.sequence(), reply);
+        }
+        return reply;
+    }
+
+    private boolean exists(byte[] key, ApplyContext ctx) {
+        byte[] pending = ctx.overlay.get(ByteBuffer.wrap(key));
+        if (pending != null) {
+            return pending != TOMBSTONE;
+        }
+        return engine.get(key) != null;
+    }
+
+    /** Drops sessions not seen within the TTL, by the log's clock (the same on every replica). */
+    private void expireSessions(ApplyContext ctx) {
+        Iterator<Map.Entry<Long, ClientSession>> it = sessions.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, ClientSession> e = it.next();
+            if (ctx.clock - e.getValue().lastSeenMillis > settings.sessionTtlMillis()) {
+                it.remove();
+                ctx.dirtySessions.add(e.getKey());
+            }
+        }
+    }
+
+    @Override
+    public long durableAppliedIndex() {
+        return durableIndex;
+    }
+
+    /** The last applied index (visible to any thread). */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * The group's sessions, data and owned slots and its apply state, read from one RocksDB
+     * snapshot. Held in memory as one array (the runtime's snapshot contract).
+     */
+    @Override
+    public synchronized byte[] snapshotData() {
+        requireOpen();
+        GroupImage image = GroupImage.read(engine, groupId);
+        // A snapshot is a good moment to make the applied state durable: it bounds replay.
+        syncNow();
+        return image.encode(SNAPSHOT_FORMAT);
+    }
+
+    @Override
+    public synchronized void restore(Snapshot snapshot) {
+        requireOpen();
+        GroupImage image = GroupImage.decode(snapshot.data(), SNAPSHOT_FORMAT);
+        long clock = image.applyState() == null ? 0 : image.applyState().clockMillis();
+        ApplyState state = new ApplyState(snapshot.index(), snapshot.term(), clock);
+        try (WriteBatch batch = new WriteBatch()) {
+            for (byte kind : KvKeys.GROUP_KINDS) {
+                batch.deleteRange(KvKeys.groupStart(kind, groupId), KvKeys.groupEnd(kind, groupId));
+            }
+            image.writeTo(batch, groupId);
+            batch.put(KvKeys.apply(groupId), state.encode());
+            engine.write(batch, true);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("group " + groupId + ": cannot build the restore batch", e);
+        }
+        load();
+        LOG.info("group {} restored from a snapshot at index {} ({} bytes, {} slots, {} sessions)", groupId,
+                snapshot.index(), snapshot.data().length, owned.count(), sessions.size());
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public OwnedSlots ownedSlots() {
+        return owned;
+    }
+
+    /** The value of a key as last applied here. */
+    public Optional<byte[]> get(byte[] key) {
+        return Optional.ofNullable(engine.get(KvKeys.data(groupId, Slots.of(key), key)));
+    }
+
+    /** Keys in [from, end) across the owned slots; see {@link SlotMergeScan}. */
+    public ScanPage scan(byte[] from, boolean fromExclusive, byte[] end, int limit) {
+        return SlotMergeScan.scan(engine, groupId, owned.list(), from, fromExclusive, end, limit);
+    }
+
+    /** Number of client sessions held (for tests and status). */
+    public int sessionCount() {
+        return sessions.size();
+    }
+}
