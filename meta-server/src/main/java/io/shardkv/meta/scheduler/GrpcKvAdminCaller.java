@@ -31,19 +31,24 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
         this.deadlineMillis = deadlineMillis;
     }
 
-    private KvAdminGrpc.KvAdminBlockingStub stub(ServerInfo server) {
+    private ManagedChannel channel(ServerInfo server) {
         if (server.getAddress().isEmpty()) {
             throw new AdminCallException("server " + server.getId() + " has no address", null);
         }
-        ManagedChannel ch = channels.computeIfAbsent(server.getAddress(), a -> NettyChannelBuilder.forTarget(a)
+        return channels.computeIfAbsent(server.getAddress(), a -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext().maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
-        return KvAdminGrpc.newBlockingStub(ch).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
     private <T> T call(ServerInfo server, String what, Function<KvAdminGrpc.KvAdminBlockingStub, T> rpc) {
+        ManagedChannel ch = channel(server);
         try {
-            return rpc.apply(stub(server));
+            return rpc.apply(KvAdminGrpc.newBlockingStub(ch).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS));
         } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+                // A restarted kv-server must not wait out gRPC's reconnect backoff (up to minutes):
+                // the scheduler already paces its retries.
+                ch.resetConnectBackoff();
+            }
             throw new AdminCallException(what + " on server " + server.getId() + " (" + server.getAddress()
                     + ") failed: " + e.getStatus(), e);
         }

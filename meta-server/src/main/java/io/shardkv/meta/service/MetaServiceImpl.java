@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.map.ClusterMaps;
+import io.shardkv.meta.map.MapTransitions;
 import io.shardkv.meta.map.MetaCommand;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ClusterShardChangeType;
@@ -147,36 +148,16 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
     public void processClusterShardgroupChange(ClusterShardgroupChangeRequest request,
                                                StreamObserver<ClusterShardgroupChangeResponse> out) {
         long start = System.nanoTime();
-        CompletableFuture<ClusterShardgroupChangeResponse> result;
-        MetaError invalid = null;
+        MetaError invalid;
         if (!group.isLeader()) {
             invalid = group.notLeader();
         } else if (request.getType() == ClusterShardChangeType.ADD_SHARDGROUP) {
-            MetaCommand add = null;
-            if (request.getServerIdsCount() > 0) {
-                if (request.getServerIdsCount() > MAX_REPLICAS) {
-                    invalid = error(MetaErrorCode.INVALID_ARGUMENT, "a group has at most " + MAX_REPLICAS
-                            + " replicas, got " + request.getServerIdsCount() + " server_ids");
-                } else {
-                    add = MetaCommand.addGroup(request.getServerIdsList(), request.getConfigVersion());
-                }
-            } else {
-                int replicas = request.getReplicas() == 0 ? defaultReplicas : request.getReplicas();
-                List<Long> candidates = ClusterMaps.leastLoadedRunning(group.currentMap());
-                if (replicas > MAX_REPLICAS) {
-                    invalid = error(MetaErrorCode.INVALID_ARGUMENT, "a group has at most " + MAX_REPLICAS
-                            + " replicas, asked for " + replicas);
-                } else if (candidates.size() < replicas) {
-                    invalid = error(MetaErrorCode.FAILED_PRECONDITION, "a group of " + replicas
-                            + " replicas needs " + replicas + " running servers, but only " + candidates.size()
-                            + " are running");
-                } else {
-                    add = MetaCommand.addGroup(candidates.subList(0, replicas), request.getConfigVersion());
-                }
-            }
-            result = add == null ? null : group.propose(add, adminTimeoutMillis);
-            if (add != null) {
-                finishGroupChange(result, out, start);
+            invalid = checkAddGroup(request);
+            if (invalid == null) {
+                List<Long> servers = request.getServerIdsCount() > 0 ? request.getServerIdsList()
+                        : ClusterMaps.leastLoadedRunning(group.currentMap()).subList(0, replicasWanted(request));
+                finishGroupChange(group.propose(MetaCommand.addGroup(servers, request.getConfigVersion()),
+                        adminTimeoutMillis), out, start);
                 return;
             }
         } else if (request.getType() == ClusterShardChangeType.REMOVE_SHARDGROUP) {
@@ -193,6 +174,25 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
         answer(out, "cluster_shardgroup_change", start, invalid,
                 ClusterShardgroupChangeResponse.newBuilder().setError(invalid)
                         .setConfigVersion(group.currentMap().getConfigVersion()).build());
+    }
+
+    private int replicasWanted(ClusterShardgroupChangeRequest request) {
+        return request.getReplicas() == 0 ? defaultReplicas : request.getReplicas();
+    }
+
+    /** Why an ADD_SHARDGROUP cannot be placed, or null. Explicit servers are checked when the command applies. */
+    private MetaError checkAddGroup(ClusterShardgroupChangeRequest request) {
+        int replicas = request.getServerIdsCount() > 0 ? request.getServerIdsCount() : replicasWanted(request);
+        if (replicas > MAX_REPLICAS) {
+            return error(MetaErrorCode.INVALID_ARGUMENT, "a group has at most " + MAX_REPLICAS + " replicas, asked for "
+                    + replicas);
+        }
+        int running = ClusterMaps.leastLoadedRunning(group.currentMap()).size();
+        if (request.getServerIdsCount() == 0 && running < replicas) {
+            return error(MetaErrorCode.FAILED_PRECONDITION, "a group of " + replicas + " replicas needs " + replicas
+                    + " running servers, but only " + running + " are running");
+        }
+        return null;
     }
 
     private void finishGroupChange(CompletableFuture<ClusterShardgroupChangeResponse> result,
@@ -258,7 +258,7 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                 } else {
                     resp.setError(error(MetaErrorCode.NOT_FOUND, "task " + request.getTaskId() + " does not exist"
                             + " (the map keeps every pending task and the last "
-                            + io.shardkv.meta.map.MapTransitions.FINISHED_TASKS_KEPT + " finished ones)"));
+                            + MapTransitions.FINISHED_TASKS_KEPT + " finished ones)"));
                 }
             }
             answer(out, "get_task", start, resp.getError(), resp.build());
