@@ -21,9 +21,10 @@ import java.util.TreeSet;
 /**
  * The kv side of the scheduler protocol as a deterministic script: which server hosts which
  * replica, who leads each group, who is a member. A stand-in for real kv-servers, which are
- * built elsewhere; it answers exactly as KvAdmin's contract (kv.proto) says.
+ * built elsewhere; it answers exactly as KvAdmin's contract (kv.proto) says. Its KvAdmin methods
+ * are synchronized; tests read its fields inside {@code synchronized (cluster)}.
  */
-final class ScriptedKvCluster implements KvAdminCaller {
+public final class ScriptedKvCluster implements KvAdminCaller {
     final Map<Long, Set<Long>> hosted = new HashMap<>();
     final Map<Long, Long> leaders = new HashMap<>();
     final Map<Long, Set<Long>> voters = new HashMap<>();
@@ -59,7 +60,7 @@ final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
-    public AdminResponse createReplica(ServerInfo s, CreateReplicaRequest r) {
+    public synchronized AdminResponse createReplica(ServerInfo s, CreateReplicaRequest r) {
         reach(s, "CreateReplica");
         if (failNextCreates > 0) {
             failNextCreates--;
@@ -74,7 +75,7 @@ final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
-    public AdminResponse changeMembership(ServerInfo s, ChangeMembershipRequest r) {
+    public synchronized AdminResponse changeMembership(ServerInfo s, ChangeMembershipRequest r) {
         reach(s, "ChangeMembership " + r.getType() + " " + r.getServerId());
         long g = r.getGroupId();
         AdminResponse notLeader = notLeaderUnless(s, g);
@@ -115,7 +116,7 @@ final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
-    public AdminResponse destroyReplica(ServerInfo s, DestroyReplicaRequest r) {
+    public synchronized AdminResponse destroyReplica(ServerInfo s, DestroyReplicaRequest r) {
         reach(s, "DestroyReplica");
         Set<Long> groups = hosted.get(s.getId());
         if (groups != null) {
@@ -125,7 +126,7 @@ final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
-    public AdminResponse assignSlots(ServerInfo s, AssignSlotsRequest r) {
+    public synchronized AdminResponse assignSlots(ServerInfo s, AssignSlotsRequest r) {
         reach(s, "AssignSlots");
         AdminResponse notLeader = notLeaderUnless(s, r.getGroupId());
         if (notLeader != null) {
@@ -136,7 +137,7 @@ final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
-    public GroupStatusResponse groupStatus(ServerInfo s, GroupStatusRequest r) {
+    public synchronized GroupStatusResponse groupStatus(ServerInfo s, GroupStatusRequest r) {
         reach(s, "GroupStatus");
         boolean hosts = hosted.getOrDefault(s.getId(), Set.of()).contains(r.getGroupId());
         return GroupStatusResponse.newBuilder().setError(KvError.newBuilder().setCode(hosts ? ErrorCode.OK

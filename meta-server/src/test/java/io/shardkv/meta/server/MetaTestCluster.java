@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Three in-process meta-servers over real gRPC and RocksDB on 127.0.0.1. Raft ports are fixed
  * up front (peers must know them across restarts); the MetaService and HTTP ports are free ports.
  */
-final class MetaTestCluster implements AutoCloseable {
+public final class MetaTestCluster implements AutoCloseable {
     static final long[] IDS = {1, 2, 3};
 
     private final Path root;
@@ -31,7 +31,7 @@ final class MetaTestCluster implements AutoCloseable {
     private final int replicas;
     private final long serverDownMillis;
 
-    MetaTestCluster(Path root, int initialGroups, int replicas, long serverDownMillis) {
+    public MetaTestCluster(Path root, int initialGroups, int replicas, long serverDownMillis) {
         this.root = root;
         this.initialGroups = initialGroups;
         this.replicas = replicas;
@@ -49,14 +49,14 @@ final class MetaTestCluster implements AutoCloseable {
         }
     }
 
-    MetaTestCluster startAll() {
+    public MetaTestCluster startAll() {
         for (long id : IDS) {
             start(id);
         }
         return this;
     }
 
-    void start(long id) {
+    public void start(long id) {
         PeerAddress raft = peers.get(id);
         MetaServerConfig config = new MetaServerConfig(id, peers, new Listen("127.0.0.1", 0),
                 new Listen(raft.host(), raft.port()), new Listen("127.0.0.1", 0), root.resolve("meta-" + id),
@@ -64,7 +64,7 @@ final class MetaTestCluster implements AutoCloseable {
         servers.put(id, MetaServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
-    void stop(long id) {
+    public void stop(long id) {
         ManagedChannel ch = channels.remove(id);
         if (ch != null) {
             ch.shutdownNow();
@@ -81,12 +81,12 @@ final class MetaTestCluster implements AutoCloseable {
         }
     }
 
-    MetaServer server(long id) {
+    public MetaServer server(long id) {
         return servers.get(id);
     }
 
     /** Waits for a running replica that leads the meta group and returns its id. */
-    long awaitLeader() {
+    public long awaitLeader() {
         long[] leader = {0};
         Await.until(() -> "a meta leader among " + servers.keySet(), () -> {
             for (MetaServer s : servers.values()) {
@@ -109,7 +109,7 @@ final class MetaTestCluster implements AutoCloseable {
         throw new IllegalStateException("no follower running");
     }
 
-    MetaServiceGrpc.MetaServiceBlockingStub stub(long id) {
+    public MetaServiceGrpc.MetaServiceBlockingStub stub(long id) {
         ManagedChannel ch = channels.computeIfAbsent(id, k -> NettyChannelBuilder
                 .forAddress("127.0.0.1", servers.get(k).grpcPort()).usePlaintext().build());
         return MetaServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
