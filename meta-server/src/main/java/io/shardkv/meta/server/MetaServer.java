@@ -8,7 +8,6 @@ import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.liveness.LivenessMonitor;
 import io.shardkv.meta.proto.ClusterMap;
-import io.shardkv.meta.proto.ServerInfo;
 import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.scheduler.BootstrapPlanner;
 import io.shardkv.meta.scheduler.GrpcKvAdminCaller;
@@ -210,11 +209,6 @@ public final class MetaServer implements AutoCloseable {
 
     public ClusterMap currentMap() {
         return stateMachine.currentMap();
-    }
-
-    /** Servers in the map, for status printing. */
-    public List<ServerInfo> servers() {
-        return stateMachine.currentMap().getServersList();
     }
 
     /** Stops serving and closes everything in the reverse order of starting; idempotent. */
