@@ -1,0 +1,473 @@
+package io.shardkv.meta.map;
+
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
+import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.MetaError;
+import io.shardkv.meta.proto.MetaErrorCode;
+import io.shardkv.meta.proto.Replica;
+import io.shardkv.meta.proto.ReplicaRole;
+import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.ShardGroupInfo;
+import io.shardkv.meta.proto.ShardgroupMembersChangeRequest;
+import io.shardkv.meta.proto.SlotInfo;
+import io.shardkv.meta.proto.SlotState;
+import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskState;
+import io.shardkv.meta.proto.TaskType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The cluster map's transition function: {@code (map, command) -> (map', result)}. Pure and
+ * deterministic, so every meta replica reaches the same map from the same log. Validation
+ * happens here, at apply time, against the map as it is when the command commits: a command
+ * checked by the leader against an older map may still be refused, with a typed result.
+ *
+ * <p>Every command that changes the map increases {@code config_version} by one; a refused
+ * command or one with nothing to change leaves the map (and its version) as it was.
+ */
+public final class MapTransitions {
+    /** Finished tasks kept in the map for status; older ones are dropped. */
+    public static final int FINISHED_TASKS_KEPT = 100;
+
+    /**
+     * What applying a command did.
+     *
+     * @param map    the map after the command (the same object when nothing changed)
+     * @param result the outcome: error OK or a typed refusal; group, version and task id when relevant
+     */
+    public record Outcome(ClusterMap map, ClusterShardgroupChangeResponse result) {
+        public boolean ok() {
+            return result.getError().getCode() == MetaErrorCode.OK;
+        }
+    }
+
+    private MapTransitions() {
+    }
+
+    public static Outcome apply(ClusterMap map, MetaCommand command) {
+        switch (command.type()) {
+            case REGISTER_SERVER:
+                return registerServer(map, (ServerInfo) command.payload());
+            case SET_SERVER_STATE:
+                return setServerState(map, (ServerInfo) command.payload());
+            case BOOTSTRAP:
+                return bootstrap(map, (ClusterMap) command.payload());
+            case ADD_GROUP:
+                return addGroup(map, (ClusterShardgroupChangeRequest) command.payload());
+            case REMOVE_GROUP:
+                return removeGroup(map, (ClusterShardgroupChangeRequest) command.payload());
+            case ADD_MEMBER:
+                return addMember(map, (ShardgroupMembersChangeRequest) command.payload());
+            case REMOVE_MEMBER:
+                return removeMember(map, (ShardgroupMembersChangeRequest) command.payload());
+            case TASK_PROGRESS:
+                return taskProgress(map, (Task) command.payload());
+            case TASK_COMPLETE:
+                return taskComplete(map, (Task) command.payload());
+            case TASK_FAIL:
+                return taskFail(map, (Task) command.payload());
+            default:
+                throw new IllegalStateException("no transition for " + command.type());
+        }
+    }
+
+    /** A refusal that leaves the map unchanged. */
+    public static Outcome refuse(ClusterMap map, MetaErrorCode code, String message) {
+        return new Outcome(map, ClusterShardgroupChangeResponse.newBuilder()
+                .setError(MetaError.newBuilder().setCode(code).setMessage(message))
+                .setConfigVersion(map.getConfigVersion()).build());
+    }
+
+    private static Outcome unchanged(ClusterMap map) {
+        return new Outcome(map, ok(map.getConfigVersion()).build());
+    }
+
+    private static ClusterShardgroupChangeResponse.Builder ok(long version) {
+        return ClusterShardgroupChangeResponse.newBuilder().setError(MetaError.newBuilder().setCode(MetaErrorCode.OK))
+                .setConfigVersion(version);
+    }
+
+    private static Outcome changed(ClusterMap.Builder b, ShardGroupInfo group, long taskId) {
+        b.setConfigVersion(b.getConfigVersion() + 1);
+        trimFinishedTasks(b);
+        ClusterMap next = b.build();
+        ClusterShardgroupChangeResponse.Builder r = ok(next.getConfigVersion()).setTaskId(taskId);
+        if (group != null) {
+            r.setGroup(group);
+        }
+        return new Outcome(next, r.build());
+    }
+
+    private static Optional<Outcome> checkVersion(ClusterMap map, long expected) {
+        if (expected != 0 && expected != map.getConfigVersion()) {
+            return Optional.of(refuse(map, MetaErrorCode.FAILED_PRECONDITION, "config_version " + expected
+                    + " is not the current map version " + map.getConfigVersion()));
+        }
+        return Optional.empty();
+    }
+
+    private static Outcome registerServer(ClusterMap map, ServerInfo s) {
+        if (s.getId() <= 0 || s.getAddress().isEmpty() || s.getRaftAddress().isEmpty()) {
+            return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "a server needs an id > 0, an address and a raft"
+                    + " address; got id=" + s.getId() + " address='" + s.getAddress() + "' raft_address='"
+                    + s.getRaftAddress() + "'");
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        for (int i = 0; i < b.getServersCount(); i++) {
+            ServerInfo old = b.getServers(i);
+            if (old.getId() == s.getId()) {
+                if (old.getAddress().equals(s.getAddress()) && old.getRaftAddress().equals(s.getRaftAddress())) {
+                    return unchanged(map);
+                }
+                b.setServers(i, old.toBuilder().setAddress(s.getAddress()).setRaftAddress(s.getRaftAddress()));
+                return changed(b, null, 0);
+            }
+        }
+        b.addServers(s.toBuilder().setState(ServerState.SERVER_RUNNING));
+        // Servers stay sorted by id so every reader sees them in the same order.
+        List<ServerInfo> sorted = new ArrayList<>(b.getServersList());
+        sorted.sort((x, y) -> Long.compare(x.getId(), y.getId()));
+        b.clearServers().addAllServers(sorted);
+        return changed(b, null, 0);
+    }
+
+    private static Outcome setServerState(ClusterMap map, ServerInfo s) {
+        if (s.getState() != ServerState.SERVER_RUNNING && s.getState() != ServerState.SERVER_DOWN) {
+            return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "a server state is SERVER_RUNNING or SERVER_DOWN, got "
+                    + s.getState());
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        for (int i = 0; i < b.getServersCount(); i++) {
+            ServerInfo old = b.getServers(i);
+            if (old.getId() == s.getId()) {
+                if (old.getState() == s.getState()) {
+                    return unchanged(map);
+                }
+                b.setServers(i, old.toBuilder().setState(s.getState()));
+                return changed(b, null, 0);
+            }
+        }
+        return refuse(map, MetaErrorCode.NOT_FOUND, "server " + s.getId() + " is not registered");
+    }
+
+    private static Outcome bootstrap(ClusterMap map, ClusterMap layout) {
+        if (!ClusterMaps.neverBootstrapped(map)) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "the cluster already has or had groups"
+                    + " (next group id " + map.getNextGroupId() + "); bootstrap happens once");
+        }
+        int groups = layout.getGroupsCount();
+        if (groups == 0 || groups > ClusterMaps.SLOT_COUNT) {
+            return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "bootstrap needs 1.." + ClusterMaps.SLOT_COUNT
+                    + " groups, got " + groups);
+        }
+        for (ShardGroupInfo g : layout.getGroupsList()) {
+            List<Long> ids = new ArrayList<>();
+            g.getReplicasList().forEach(r -> ids.add(r.getServerId()));
+            Optional<String> bad = checkPlacement(map, ids);
+            if (bad.isPresent()) {
+                return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "bootstrap: " + bad.get());
+            }
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        List<ShardGroupInfo> created = new ArrayList<>();
+        for (ShardGroupInfo g : layout.getGroupsList()) {
+            created.add(newGroup(b, g.getReplicasList().stream().map(Replica::getServerId).toList()));
+        }
+        for (int i = 0; i < groups; i++) {
+            ShardGroupInfo g = created.get(i);
+            int[] range = ClusterMaps.slotRange(i, groups);
+            Task.Builder assign = newTask(b, TaskType.ASSIGN_SLOTS, g.getId());
+            for (int slot = range[0]; slot < range[1]; slot++) {
+                b.setSlots(slot, SlotInfo.newBuilder().setState(SlotState.RUNNING).setGroupId(g.getId()));
+                assign.addSlots(slot);
+            }
+            b.addTasks(assign);
+        }
+        return changed(b, null, created.isEmpty() ? 0 : b.getTasks(0).getId());
+    }
+
+    /** Adds a group of voters and its CREATE_GROUP task to the builder; returns the group. */
+    private static ShardGroupInfo newGroup(ClusterMap.Builder b, List<Long> voters) {
+        long id = b.getNextGroupId();
+        b.setNextGroupId(id + 1);
+        ShardGroupInfo.Builder g = ShardGroupInfo.newBuilder().setId(id);
+        voters.forEach(s -> g.addReplicas(Replica.newBuilder().setServerId(s).setRole(ReplicaRole.VOTER)));
+        ShardGroupInfo group = g.build();
+        b.addGroups(group);
+        b.addTasks(newTask(b, TaskType.CREATE_GROUP, id).addAllServerIds(voters));
+        return group;
+    }
+
+    private static Task.Builder newTask(ClusterMap.Builder b, TaskType type, long groupId) {
+        long id = b.getNextTaskId();
+        b.setNextTaskId(id + 1);
+        // created_version is the version this command produces (the builder's is bumped at the end).
+        return Task.newBuilder().setId(id).setType(type).setGroupId(groupId).setState(TaskState.PENDING)
+                .setCreatedVersion(b.getConfigVersion() + 1);
+    }
+
+    /** Why these servers cannot host a new group, if they cannot. */
+    private static Optional<String> checkPlacement(ClusterMap map, List<Long> serverIds) {
+        if (serverIds.isEmpty()) {
+            return Optional.of("a group needs at least one server");
+        }
+        Set<Long> seen = new HashSet<>();
+        for (long id : serverIds) {
+            if (!seen.add(id)) {
+                return Optional.of("server " + id + " is listed twice");
+            }
+            Optional<ServerInfo> s = ClusterMaps.server(map, id);
+            if (s.isEmpty()) {
+                return Optional.of("server " + id + " is not registered");
+            }
+            if (s.get().getState() != ServerState.SERVER_RUNNING) {
+                return Optional.of("server " + id + " is " + s.get().getState() + ", not SERVER_RUNNING");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Outcome addGroup(ClusterMap map, ClusterShardgroupChangeRequest r) {
+        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
+        if (stale.isPresent()) {
+            return stale.get();
+        }
+        Optional<String> bad = checkPlacement(map, r.getServerIdsList());
+        if (bad.isPresent()) {
+            boolean unknown = bad.get().endsWith("not registered");
+            return refuse(map, unknown ? MetaErrorCode.NOT_FOUND : MetaErrorCode.FAILED_PRECONDITION,
+                    "cannot add a group: " + bad.get());
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        ShardGroupInfo g = newGroup(b, r.getServerIdsList());
+        return changed(b, g, b.getTasks(b.getTasksCount() - 1).getId());
+    }
+
+    private static Outcome removeGroup(ClusterMap map, ClusterShardgroupChangeRequest r) {
+        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
+        if (stale.isPresent()) {
+            return stale.get();
+        }
+        long gid = r.getGroupId();
+        Optional<ShardGroupInfo> g = ClusterMaps.group(map, gid);
+        if (g.isEmpty()) {
+            return refuse(map, MetaErrorCode.NOT_FOUND, "group " + gid + " does not exist");
+        }
+        int slots = ClusterMaps.slotsOf(map, gid);
+        if (slots > 0) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + gid + " owns " + slots
+                    + " slots; move them away before removing it");
+        }
+        Optional<Outcome> busy = checkNoPendingTask(map, gid);
+        if (busy.isPresent()) {
+            return busy.get();
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        Task.Builder t = newTask(b, TaskType.REMOVE_GROUP, gid);
+        g.get().getReplicasList().forEach(rep -> t.addServerIds(rep.getServerId()));
+        b.addTasks(t);
+        return changed(b, g.get(), t.getId());
+    }
+
+    private static Optional<Outcome> checkNoPendingTask(ClusterMap map, long groupId) {
+        return ClusterMaps.pendingTaskOf(map, groupId).map(t -> refuse(map, MetaErrorCode.FAILED_PRECONDITION,
+                "group " + groupId + " already has pending task " + t.getId() + " (" + t.getType()
+                        + "); wait for it to finish"));
+    }
+
+    private static Outcome addMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
+        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
+        if (stale.isPresent()) {
+            return stale.get();
+        }
+        Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
+        if (g.isEmpty()) {
+            return refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId() + " does not exist");
+        }
+        Optional<ServerInfo> s = ClusterMaps.server(map, r.getServerId());
+        if (s.isEmpty()) {
+            return refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId() + " is not registered");
+        }
+        if (ClusterMaps.replica(g.get(), r.getServerId()).isPresent()) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
+                    + " is already a member of group " + r.getGroupId());
+        }
+        if (s.get().getState() != ServerState.SERVER_RUNNING) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId() + " is "
+                    + s.get().getState() + "; only a running server can join a group");
+        }
+        Optional<Outcome> busy = checkNoPendingTask(map, r.getGroupId());
+        if (busy.isPresent()) {
+            return busy.get();
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        ShardGroupInfo updated = g.get().toBuilder()
+                .addReplicas(Replica.newBuilder().setServerId(r.getServerId()).setRole(ReplicaRole.LEARNER)).build();
+        replaceGroup(b, updated);
+        Task.Builder t = newTask(b, TaskType.ADD_MEMBER, r.getGroupId()).setServerId(r.getServerId());
+        b.addTasks(t);
+        return changed(b, updated, t.getId());
+    }
+
+    private static Outcome removeMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
+        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
+        if (stale.isPresent()) {
+            return stale.get();
+        }
+        Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
+        if (g.isEmpty()) {
+            return refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId() + " does not exist");
+        }
+        if (ClusterMaps.server(map, r.getServerId()).isEmpty()) {
+            return refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId() + " is not registered");
+        }
+        Optional<Replica> rep = ClusterMaps.replica(g.get(), r.getServerId());
+        if (rep.isEmpty()) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
+                    + " is not a member of group " + r.getGroupId());
+        }
+        if (rep.get().getRole() == ReplicaRole.VOTER && ClusterMaps.voters(g.get()).size() == 1) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
+                    + " is the last voter of group " + r.getGroupId() + "; remove the group instead");
+        }
+        Optional<Outcome> busy = checkNoPendingTask(map, r.getGroupId());
+        if (busy.isPresent()) {
+            return busy.get();
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        Task.Builder t = newTask(b, TaskType.REMOVE_MEMBER, r.getGroupId()).setServerId(r.getServerId());
+        b.addTasks(t);
+        return changed(b, g.get(), t.getId());
+    }
+
+    private static void replaceGroup(ClusterMap.Builder b, ShardGroupInfo group) {
+        for (int i = 0; i < b.getGroupsCount(); i++) {
+            if (b.getGroups(i).getId() == group.getId()) {
+                b.setGroups(i, group);
+                return;
+            }
+        }
+        throw new IllegalStateException("group " + group.getId() + " is not in the map");
+    }
+
+    private static int pendingTaskIndex(ClusterMap.Builder b, long taskId) {
+        for (int i = 0; i < b.getTasksCount(); i++) {
+            if (b.getTasks(i).getId() == taskId) {
+                return b.getTasks(i).getState() == TaskState.PENDING ? i : -2;
+            }
+        }
+        return -1;
+    }
+
+    private static Optional<Outcome> taskNotPending(ClusterMap map, int index, long taskId) {
+        if (index == -1) {
+            return Optional.of(refuse(map, MetaErrorCode.NOT_FOUND, "task " + taskId + " does not exist"));
+        }
+        if (index == -2) {
+            return Optional.of(refuse(map, MetaErrorCode.FAILED_PRECONDITION, "task " + taskId
+                    + " is already finished"));
+        }
+        return Optional.empty();
+    }
+
+    private static Outcome taskProgress(ClusterMap map, Task p) {
+        ClusterMap.Builder b = map.toBuilder();
+        int i = pendingTaskIndex(b, p.getId());
+        Optional<Outcome> refused = taskNotPending(map, i, p.getId());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        Task t = b.getTasks(i);
+        if (t.getStep().equals(p.getStep()) && t.getLastError().equals(p.getLastError())) {
+            return unchanged(map);
+        }
+        b.setTasks(i, t.toBuilder().setStep(p.getStep()).setLastError(p.getLastError()));
+        return changed(b, null, t.getId());
+    }
+
+    private static Outcome taskFail(ClusterMap map, Task p) {
+        ClusterMap.Builder b = map.toBuilder();
+        int i = pendingTaskIndex(b, p.getId());
+        Optional<Outcome> refused = taskNotPending(map, i, p.getId());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        Task t = b.getTasks(i);
+        b.setTasks(i, t.toBuilder().setState(TaskState.FAILED).setLastError(p.getLastError()));
+        if (t.getType() == TaskType.ADD_MEMBER) {
+            // The learner never became a member: take it back out of the map.
+            ClusterMaps.group(map, t.getGroupId()).ifPresent(g -> replaceGroup(b, withoutServer(g, t.getServerId())));
+        }
+        return changed(b, null, t.getId());
+    }
+
+    private static Outcome taskComplete(ClusterMap map, Task p) {
+        ClusterMap.Builder b = map.toBuilder();
+        int i = pendingTaskIndex(b, p.getId());
+        Optional<Outcome> refused = taskNotPending(map, i, p.getId());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        Task t = b.getTasks(i);
+        b.setTasks(i, t.toBuilder().setState(TaskState.DONE).setLastError(""));
+        Optional<ShardGroupInfo> g = ClusterMaps.group(map, t.getGroupId());
+        if (t.getType() == TaskType.ADD_MEMBER && g.isPresent()) {
+            ShardGroupInfo.Builder gb = g.get().toBuilder();
+            for (int r = 0; r < gb.getReplicasCount(); r++) {
+                if (gb.getReplicas(r).getServerId() == t.getServerId()) {
+                    gb.setReplicas(r, gb.getReplicas(r).toBuilder().setRole(ReplicaRole.VOTER));
+                }
+            }
+            replaceGroup(b, gb.build());
+        } else if (t.getType() == TaskType.REMOVE_MEMBER && g.isPresent()) {
+            replaceGroup(b, withoutServer(g.get(), t.getServerId()));
+        } else if (t.getType() == TaskType.REMOVE_GROUP && g.isPresent()) {
+            for (int gi = 0; gi < b.getGroupsCount(); gi++) {
+                if (b.getGroups(gi).getId() == t.getGroupId()) {
+                    b.removeGroups(gi);
+                    break;
+                }
+            }
+        }
+        return changed(b, null, t.getId());
+    }
+
+    private static ShardGroupInfo withoutServer(ShardGroupInfo g, long serverId) {
+        ShardGroupInfo.Builder gb = g.toBuilder().clearReplicas();
+        for (Replica r : g.getReplicasList()) {
+            if (r.getServerId() != serverId) {
+                gb.addReplicas(r);
+            }
+        }
+        return gb.build();
+    }
+
+    /** Keeps every pending task and the newest {@link #FINISHED_TASKS_KEPT} finished ones, in id order. */
+    private static void trimFinishedTasks(ClusterMap.Builder b) {
+        int finished = 0;
+        for (Task t : b.getTasksList()) {
+            if (t.getState() != TaskState.PENDING) {
+                finished++;
+            }
+        }
+        int drop = finished - FINISHED_TASKS_KEPT;
+        if (drop <= 0) {
+            return;
+        }
+        List<Task> kept = new ArrayList<>();
+        for (Task t : b.getTasksList()) {
+            if (t.getState() != TaskState.PENDING && drop > 0) {
+                drop--;
+            } else {
+                kept.add(t);
+            }
+        }
+        b.clearTasks().addAllTasks(kept);
+    }
+}

@@ -1,0 +1,56 @@
+package io.shardkv.meta.scheduler;
+
+import io.shardkv.meta.map.ClusterMaps;
+import io.shardkv.meta.map.MetaCommand;
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.ServerState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Plans the cluster's first groups: once the map was never bootstrapped and at least
+ * {@code replicas} kv-servers are RUNNING, {@code initialGroups} groups of {@code replicas}
+ * voters each, placed round-robin over the running servers (by id) so replicas spread evenly.
+ * The slot ranges are laid out when the command applies.
+ */
+public final class BootstrapPlanner {
+    private final int initialGroups;
+    private final int replicas;
+
+    public BootstrapPlanner(int initialGroups, int replicas) {
+        if (initialGroups <= 0 || initialGroups > ClusterMaps.SLOT_COUNT || replicas <= 0) {
+            throw new IllegalArgumentException("need 1.." + ClusterMaps.SLOT_COUNT + " initial groups and at least"
+                    + " one replica, got " + initialGroups + " groups of " + replicas);
+        }
+        this.initialGroups = initialGroups;
+        this.replicas = replicas;
+    }
+
+    public Optional<MetaCommand> plan(ClusterMap map) {
+        if (!ClusterMaps.neverBootstrapped(map)) {
+            return Optional.empty();
+        }
+        List<Long> running = new ArrayList<>();
+        for (ServerInfo s : map.getServersList()) {
+            if (s.getState() == ServerState.SERVER_RUNNING) {
+                running.add(s.getId());
+            }
+        }
+        running.sort(null);
+        if (running.size() < replicas) {
+            return Optional.empty();
+        }
+        List<List<Long>> groups = new ArrayList<>();
+        for (int g = 0; g < initialGroups; g++) {
+            List<Long> voters = new ArrayList<>();
+            for (int r = 0; r < replicas; r++) {
+                // Consecutive positions modulo n: distinct within a group because replicas <= n.
+                voters.add(running.get((g * replicas + r) % running.size()));
+            }
+            groups.add(voters);
+        }
+        return Optional.of(MetaCommand.bootstrap(groups));
+    }
+}

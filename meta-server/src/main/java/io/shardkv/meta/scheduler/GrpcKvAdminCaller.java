@@ -1,0 +1,87 @@
+package io.shardkv.meta.scheduler;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardkv.kv.proto.AdminResponse;
+import io.shardkv.kv.proto.AssignSlotsRequest;
+import io.shardkv.kv.proto.ChangeMembershipRequest;
+import io.shardkv.kv.proto.CreateReplicaRequest;
+import io.shardkv.kv.proto.DestroyReplicaRequest;
+import io.shardkv.kv.proto.GroupStatusRequest;
+import io.shardkv.kv.proto.GroupStatusResponse;
+import io.shardkv.kv.proto.KvAdminGrpc;
+import io.shardkv.meta.proto.ServerInfo;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * KvAdmin over gRPC: one cached channel per server address (a changed address gets a new
+ * channel), a short deadline per call.
+ */
+public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
+    /** Largest message either side accepts (the brief's 32 MiB). */
+    public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+    private final long deadlineMillis;
+    private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public GrpcKvAdminCaller(long deadlineMillis) {
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    private ManagedChannel channel(ServerInfo server) {
+        if (server.getAddress().isEmpty()) {
+            throw new AdminCallException("server " + server.getId() + " has no address", null);
+        }
+        return channels.computeIfAbsent(server.getAddress(), a -> NettyChannelBuilder.forTarget(a)
+                .usePlaintext().maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
+    }
+
+    private <T> T call(ServerInfo server, String what, Function<KvAdminGrpc.KvAdminBlockingStub, T> rpc) {
+        ManagedChannel ch = channel(server);
+        try {
+            return rpc.apply(KvAdminGrpc.newBlockingStub(ch).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+                // A restarted kv-server must not wait out gRPC's reconnect backoff (up to minutes):
+                // the scheduler already paces its retries.
+                ch.resetConnectBackoff();
+            }
+            throw new AdminCallException(what + " on server " + server.getId() + " (" + server.getAddress()
+                    + ") failed: " + e.getStatus(), e);
+        }
+    }
+
+    @Override
+    public AdminResponse createReplica(ServerInfo server, CreateReplicaRequest request) {
+        return call(server, "CreateReplica", s -> s.createReplica(request));
+    }
+
+    @Override
+    public AdminResponse changeMembership(ServerInfo server, ChangeMembershipRequest request) {
+        return call(server, "ChangeMembership", s -> s.changeMembership(request));
+    }
+
+    @Override
+    public AdminResponse destroyReplica(ServerInfo server, DestroyReplicaRequest request) {
+        return call(server, "DestroyReplica", s -> s.destroyReplica(request));
+    }
+
+    @Override
+    public AdminResponse assignSlots(ServerInfo server, AssignSlotsRequest request) {
+        return call(server, "AssignSlots", s -> s.assignSlots(request));
+    }
+
+    @Override
+    public GroupStatusResponse groupStatus(ServerInfo server, GroupStatusRequest request) {
+        return call(server, "GroupStatus", s -> s.groupStatus(request));
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

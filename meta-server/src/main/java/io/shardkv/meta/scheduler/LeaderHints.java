@@ -1,0 +1,8 @@
+package io.shardkv.meta.scheduler;
+
+/** Where the scheduler looks first for a kv group's leader. */
+@FunctionalInterface
+public interface LeaderHints {
+    /** The server id last reported as the group's leader, or 0 when none is known. */
+    long leaderOf(long groupId);
+}

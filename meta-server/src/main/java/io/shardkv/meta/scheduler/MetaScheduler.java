@@ -1,0 +1,178 @@
+package io.shardkv.meta.scheduler;
+
+import io.shardkv.meta.group.MetaGroup;
+import io.shardkv.meta.liveness.HeartbeatTracker;
+import io.shardkv.meta.liveness.LivenessMonitor;
+import io.shardkv.meta.map.ClusterMaps;
+import io.shardkv.meta.map.MetaCommand;
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.MetaErrorCode;
+import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskState;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The meta leader's one scheduler thread. Every {@code intervalMillis} it: marks silent
+ * servers DOWN, bootstraps the first groups when the time has come, and moves each group's
+ * oldest pending task forward through {@link TaskStepper}. Every outcome goes through the
+ * meta log (step reached, last error when it changes, DONE, FAILED), so a new leader resumes
+ * where the old one stood. On a follower it does nothing.
+ */
+public final class MetaScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetaScheduler.class);
+    /** Steps one task may take in one pass before the other groups get their turn. */
+    private static final int MAX_STEPS_PER_PASS = 4;
+
+    private final MetaGroup group;
+    private final HeartbeatTracker heartbeats;
+    private final LivenessMonitor liveness;
+    private final BootstrapPlanner planner;
+    private final TaskStepper stepper;
+    private final long intervalMillis;
+    private final long proposeTimeoutMillis;
+    private final ScheduledExecutorService thread;
+    /** Only the scheduler thread touches it. */
+    private boolean leading;
+
+    public MetaScheduler(MetaGroup group, HeartbeatTracker heartbeats, LivenessMonitor liveness,
+                         BootstrapPlanner planner, TaskStepper stepper, long intervalMillis, long proposeTimeoutMillis) {
+        this.group = group;
+        this.heartbeats = heartbeats;
+        this.liveness = liveness;
+        this.planner = planner;
+        this.stepper = stepper;
+        this.intervalMillis = intervalMillis;
+        this.proposeTimeoutMillis = proposeTimeoutMillis;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meta-scheduler-" + group.selfId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        thread.scheduleWithFixedDelay(this::runOnceSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void runOnceSafely() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            // The next pass retries from the map; a failed pass must not end the schedule.
+            LOG.error("scheduler pass failed on meta-server {}", group.selfId(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One pass; public so tests may drive it. */
+    public void runOnce() throws InterruptedException {
+        if (!group.isLeader()) {
+            leading = false;
+            return;
+        }
+        if (!leading) {
+            // Act only on a map that includes everything the previous leader committed.
+            if (group.confirmReadable(proposeTimeoutMillis).join().getCode() != MetaErrorCode.OK) {
+                return;
+            }
+            heartbeats.becameLeader();
+            leading = true;
+            LOG.info("meta-server {} leads the meta group at map version {}", group.selfId(),
+                    group.currentMap().getConfigVersion());
+        }
+        for (long id : liveness.serversToMarkDown(group.currentMap())) {
+            LOG.warn("marking kv-server {} down: no heartbeat for {} ms", id, heartbeats.silenceMillis(id));
+            propose(MetaCommand.setServerState(id, ServerState.SERVER_DOWN));
+        }
+        Optional<MetaCommand> bootstrap = planner.plan(group.currentMap());
+        if (bootstrap.isPresent()) {
+            LOG.info("bootstrapping the cluster: {}", bootstrap.get());
+            propose(bootstrap.get());
+        }
+        TreeSet<Long> groupsWithTasks = new TreeSet<>();
+        ClusterMaps.pendingTasks(group.currentMap()).forEach(t -> groupsWithTasks.add(t.getGroupId()));
+        for (long g : groupsWithTasks) {
+            if (!group.isLeader()) {
+                return;
+            }
+            drive(g);
+        }
+    }
+
+    private void drive(long groupId) throws InterruptedException {
+        for (int i = 0; i < MAX_STEPS_PER_PASS; i++) {
+            ClusterMap map = group.currentMap();
+            Optional<Task> pending = ClusterMaps.pendingTaskOf(map, groupId);
+            if (pending.isEmpty()) {
+                return;
+            }
+            Task task = pending.get();
+            StepResult r = stepper.step(task, map);
+            if (r instanceof StepResult.Advanced a) {
+                LOG.info("task {} ({} group {}) reached step {}", task.getId(), task.getType(), groupId, a.step());
+                if (!propose(MetaCommand.taskProgress(task.getId(), a.step(), ""))) {
+                    return;
+                }
+            } else if (r instanceof StepResult.Completed) {
+                LOG.info("task {} ({} group {}) is done", task.getId(), task.getType(), groupId);
+                if (!propose(MetaCommand.taskComplete(task.getId()))) {
+                    return;
+                }
+            } else if (r instanceof StepResult.Retry retry) {
+                if (!retry.error().equals(task.getLastError())) {
+                    LOG.info("task {} ({} group {}) will retry: {}", task.getId(), task.getType(), groupId,
+                            retry.error());
+                    propose(MetaCommand.taskProgress(task.getId(), task.getStep(), retry.error()));
+                }
+                return;
+            } else if (r instanceof StepResult.Failed failed) {
+                LOG.warn("task {} ({} group {}) failed: {}", task.getId(), task.getType(), groupId, failed.error());
+                propose(MetaCommand.taskFail(task.getId(), failed.error()));
+                return;
+            }
+        }
+    }
+
+    /** Proposes and waits for the apply; false when it did not apply (the next pass tries again). */
+    private boolean propose(MetaCommand command) throws InterruptedException {
+        try {
+            ClusterShardgroupChangeResponse r = group.propose(command, proposeTimeoutMillis)
+                    .get(proposeTimeoutMillis + 1_000, TimeUnit.MILLISECONDS);
+            if (r.getError().getCode() != MetaErrorCode.OK) {
+                LOG.info("scheduler command {} was refused: {} {}", command.type(), r.getError().getCode(),
+                        r.getError().getMessage());
+                return false;
+            }
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("scheduler command {} did not apply: {}", command.type(), e.toString());
+            return false;
+        }
+    }
+
+    /** Pending tasks in the map (for the metrics gauge). */
+    public static long pendingTasks(ClusterMap map) {
+        return map.getTasksList().stream().filter(t -> t.getState() == TaskState.PENDING).count();
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.shardkv.meta.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardkv.meta.map.ClusterMaps;
+import io.shardkv.meta.map.MapTransitions;
+import io.shardkv.meta.map.MetaCommand;
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ReplicaRole;
+import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler's step logic against a scripted kv side, with the map advanced by the real
+ * transition function exactly as the scheduler would through the log.
+ */
+class TaskStepperTest {
+    private final ScriptedKvCluster kv = new ScriptedKvCluster();
+    private final Map<Long, Long> hints = new HashMap<>();
+    private final TaskStepper stepper = new TaskStepper(kv, g -> hints.getOrDefault(g, 0L));
+    private final List<String> lastErrors = new ArrayList<>();
+
+    private static ClusterMap apply(ClusterMap m, MetaCommand c) {
+        MapTransitions.Outcome o = MapTransitions.apply(m, c);
+        assertThat(o.ok()).as(o.result().getError().getMessage()).isTrue();
+        return o.map();
+    }
+
+    private static ClusterMap servers(int n) {
+        ClusterMap m = ClusterMaps.initial();
+        for (long id = 1; id <= n; id++) {
+            m = apply(m, MetaCommand.registerServer(id, "127.0.0.1:" + (9100 + id), "127.0.0.1:" + (9200 + id)));
+        }
+        return m;
+    }
+
+    /** Runs the scheduler's loop for one group's tasks, as MetaScheduler.drive does, up to a step budget. */
+    private ClusterMap drive(ClusterMap m, int budget) {
+        for (int i = 0; i < budget; i++) {
+            Optional<Task> next = ClusterMaps.pendingTasks(m).stream().findFirst();
+            if (next.isEmpty()) {
+                return m;
+            }
+            Task t = next.get();
+            StepResult r = stepper.step(t, m);
+            if (r instanceof StepResult.Advanced a) {
+                m = apply(m, MetaCommand.taskProgress(t.getId(), a.step(), ""));
+            } else if (r instanceof StepResult.Completed) {
+                m = apply(m, MetaCommand.taskComplete(t.getId()));
+            } else if (r instanceof StepResult.Retry retry) {
+                lastErrors.add(retry.error());
+                m = apply(m, MetaCommand.taskProgress(t.getId(), t.getStep(), retry.error()));
+            } else if (r instanceof StepResult.Failed f) {
+                m = apply(m, MetaCommand.taskFail(t.getId(), f.error()));
+            }
+        }
+        return m;
+    }
+
+    private static Task task(ClusterMap m, long id) {
+        return ClusterMaps.task(m, id).orElseThrow();
+    }
+
+    @Test
+    void bootstrapCreatesGroupsThenAssignsSlotsOnTheirLeaders() {
+        ClusterMap m = servers(3);
+        m = apply(m, new BootstrapPlanner(2, 3).plan(m).orElseThrow());
+        m = drive(m, 50);
+        assertThat(ClusterMaps.pendingTasks(m)).isEmpty();
+        assertThat(m.getTasksList()).extracting(Task::getState).containsOnly(TaskState.DONE);
+        assertThat(kv.hosted.get(1L)).containsExactly(1L, 2L);
+        assertThat(kv.hosted.get(3L)).containsExactly(1L, 2L);
+        assertThat(kv.ownedSlots.get(1L)).hasSize(512).contains(0, 511);
+        assertThat(kv.ownedSlots.get(2L)).hasSize(512).contains(512, 1023);
+    }
+
+    @Test
+    void createGroupRetriesAfterAFailureAndRecordsTheError() {
+        ClusterMap m = apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));
+        kv.failNextCreates = 2;
+        m = drive(m, 1);
+        Task t = task(m, 1);
+        assertThat(t.getState()).isEqualTo(TaskState.PENDING);
+        assertThat(t.getLastError()).contains("CreateReplica(group 1) on server 1: UNAVAILABLE disk busy");
+        m = drive(m, 10);
+        assertThat(task(m, 1).getState()).isEqualTo(TaskState.DONE);
+        assertThat(task(m, 1).getLastError()).isEmpty();
+    }
+
+    @Test
+    void createGroupWaitsForALeader() {
+        ClusterMap m = apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));
+        m = drive(m, 1);
+        assertThat(task(m, 1).getStep()).isEqualTo(TaskStepper.REPLICAS_CREATED);
+        kv.leaders.clear();
+        m = drive(m, 1);
+        assertThat(task(m, 1).getState()).isEqualTo(TaskState.PENDING);
+        assertThat(task(m, 1).getLastError()).contains("reports a leader");
+        hints.put(1L, 2L);
+        m = drive(m, 1);
+        assertThat(task(m, 1).getState()).isEqualTo(TaskState.DONE);
+    }
+
+    @Test
+    void addMemberCreatesAddsAsLearnerAndPromotesOnceCaughtUp() {
+        ClusterMap m = drive(apply(servers(4), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        hints.put(1L, 3L);
+        kv.promoteRefusals = 2;
+        m = apply(m, MetaCommand.addMember(1, 4, 0));
+        m = drive(m, 20);
+        Task t = m.getTasksList().get(m.getTasksCount() - 1);
+        assertThat(t.getState()).isEqualTo(TaskState.DONE);
+        assertThat(lastErrors).anyMatch(e -> e.contains("learner catching up"));
+        // The stale hint (server 3) answered NOT_LEADER naming server 1, and the call followed it.
+        assertThat(kv.calls).containsSubsequence("ChangeMembership ADD_LEARNER 4@3", "ChangeMembership ADD_LEARNER 4@1");
+        assertThat(kv.voters.get(1L)).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(ClusterMaps.replica(ClusterMaps.group(m, 1).orElseThrow(), 4).orElseThrow().getRole())
+                .isEqualTo(ReplicaRole.VOTER);
+        assertThat(kv.hosted.get(4L)).containsExactly(1L);
+    }
+
+    @Test
+    void removingTheLeaderFollowsTheHandOverAndDestroysTheReplica() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        kv.leaderHandsOverOnRemove = true;
+        m = apply(m, MetaCommand.removeMember(1, 1, 0));
+        m = drive(m, 10);
+        Task t = m.getTasksList().get(m.getTasksCount() - 1);
+        assertThat(t.getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.calls).containsSubsequence("ChangeMembership REMOVE 1@1", "ChangeMembership REMOVE 1@2",
+                "DestroyReplica@1");
+        assertThat(kv.voters.get(1L)).containsExactly(2L, 3L);
+        assertThat(kv.hosted.get(1L)).isEmpty();
+        assertThat(ClusterMaps.voters(ClusterMaps.group(m, 1).orElseThrow())).containsExactly(2L, 3L);
+    }
+
+    @Test
+    void removingADownServerSkipsItsDestroy() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        m = apply(m, MetaCommand.setServerState(3, ServerState.SERVER_DOWN));
+        kv.unreachable.add(3L);
+        m = apply(m, MetaCommand.removeMember(1, 3, 0));
+        m = drive(m, 10);
+        assertThat(m.getTasksList().get(m.getTasksCount() - 1).getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.calls).doesNotContain("DestroyReplica@3");
+        assertThat(ClusterMaps.voters(ClusterMaps.group(m, 1).orElseThrow())).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void unreachableLeaderIsRetriedUntilItAnswers() {
+        ClusterMap m = servers(3);
+        m = apply(m, new BootstrapPlanner(1, 3).plan(m).orElseThrow());
+        m = drive(m, 2);
+        assertThat(task(m, 1).getState()).isEqualTo(TaskState.DONE);
+        // Group 1's leader (server 1) stops answering; the others say NOT_LEADER naming it.
+        kv.unreachable.add(1L);
+        m = drive(m, 3);
+        assertThat(task(m, 2).getState()).isEqualTo(TaskState.PENDING);
+        assertThat(task(m, 2).getLastError()).contains("NOT_LEADER");
+        kv.unreachable.clear();
+        m = drive(m, 1);
+        assertThat(task(m, 2).getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.ownedSlots.get(1L)).hasSize(1024);
+    }
+
+    @Test
+    void removeGroupDestroysEveryReplica() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L), 0)), 10);
+        m = apply(m, MetaCommand.removeGroup(1, 0));
+        m = drive(m, 5);
+        assertThat(ClusterMaps.group(m, 1)).isEmpty();
+        assertThat(kv.hosted.get(1L)).isEmpty();
+        assertThat(kv.hosted.get(2L)).isEmpty();
+    }
+
+    @Test
+    void aTaskWhoseServerLeftTheMapFails() {
+        ClusterMap m = servers(2);
+        Task orphan = Task.newBuilder().setId(1).setType(io.shardkv.meta.proto.TaskType.ADD_MEMBER).setGroupId(7)
+                .setServerId(9).setState(TaskState.PENDING).build();
+        StepResult r = stepper.step(orphan, m);
+        assertThat(r).isInstanceOf(StepResult.Failed.class);
+        assertThat(((StepResult.Failed) r).error()).contains("group 7 is no longer in the map");
+    }
+}
