@@ -75,7 +75,15 @@ final class KvRequest<R> {
             timeOut();
             return;
         }
-        withTable(context.maps().current(Duration.ofMillis(remaining)), remaining);
+        withTable(context.maps().current(Duration.ofMillis(metaBudget(remaining))), remaining);
+    }
+
+    /**
+     * A map fetch gets slightly less than what is left, so when the meta-servers cannot be
+     * reached the fetch fails (saying why) just before this request gives up.
+     */
+    private static long metaBudget(long remainingMillis) {
+        return Math.max(1, remainingMillis - Math.min(50, remainingMillis / 10));
     }
 
     /** Continues with {@code table} once it is there, but never past the deadline. */
@@ -259,7 +267,7 @@ final class KvRequest<R> {
         }
         long delay = Math.min(remaining, context.backoff().delayMillis(retries++));
         if (refresh && staleTable != null) {
-            context.maps().refresh(staleTable.version(), Duration.ofMillis(remaining))
+            context.maps().refresh(staleTable.version(), Duration.ofMillis(metaBudget(remaining)))
                     .whenComplete((fresh, error) -> {
                         if (error == null && fresh.version() > staleTable.version()) {
                             attempt();
