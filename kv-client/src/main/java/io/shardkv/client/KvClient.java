@@ -1,14 +1,23 @@
 package io.shardkv.client;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import io.shardkv.kv.proto.ClientOperationRequest;
+import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
 import io.shardkv.kv.proto.DeleteResponse;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GetRequest;
 import io.shardkv.kv.proto.GetResponse;
+import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.KvOp;
+import io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub;
+import io.shardkv.kv.proto.OpResult;
+import io.shardkv.kv.proto.OpType;
 import io.shardkv.kv.proto.PutRequest;
 import io.shardkv.kv.proto.PutResponse;
 import io.shardkv.kv.proto.ReadConsistency;
+import io.shardkv.kv.proto.RequestHeader;
 import io.shardkv.kv.proto.ScanRequest;
 import io.shardkv.kv.proto.ScanResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -208,6 +218,68 @@ public final class KvClient implements AutoCloseable {
         return deleteAsync(utf8(key));
     }
 
+    /**
+     * Several operations on keys of ONE group, applied atomically (ProcessRwOperation): all
+     * writes (PUT/DEL, through the log, exactly-once) or all GETs, not mixed. Keys of several
+     * groups fail with INVALID_ARGUMENT; which keys share a group depends on the map, so
+     * batches suit keys known to share a slot. Results are in the order of {@code ops}.
+     */
+    public List<BatchResult> batch(List<BatchOp> ops) {
+        return join(batchAsync(ops, ReadConsistency.LINEARIZABLE));
+    }
+
+    public CompletableFuture<List<BatchResult>> batchAsync(List<BatchOp> ops, ReadConsistency consistency) {
+        boolean reads;
+        try {
+            reads = checkBatch(ops);
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<KvOp> protoOps = new ArrayList<>(ops.size());
+        for (BatchOp op : ops) {
+            protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
+                    .setValue(ByteString.copyFrom(op.value())).build());
+        }
+        long sequence = reads ? 0 : sequencer.begin();
+        KvCall<ClientOperationResponse> call = new BatchCall(ops, (stub, header) -> {
+            ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
+                    .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
+            if (!reads) {
+                request.setSession(sequencer.session(sequence));
+            }
+            return stub.processRwOperation(request.build());
+        });
+        CompletableFuture<ClientOperationResponse> response =
+                reads ? new KvRequest<>(call, context).start() : write(call, sequence);
+        return response.thenApply(r -> {
+            List<BatchResult> results = new ArrayList<>(r.getResultsCount());
+            for (OpResult result : r.getResultsList()) {
+                results.add(new BatchResult(result.getFound(), result.getValue().toByteArray()));
+            }
+            return results;
+        });
+    }
+
+    /** Checks a batch's limits; true for a read-only batch. */
+    private static boolean checkBatch(List<BatchOp> ops) {
+        if (ops.isEmpty()) {
+            throw KvException.invalidArgument("batch is empty");
+        }
+        long bytes = 0;
+        int gets = 0;
+        for (BatchOp op : ops) {
+            bytes += op.key().length + op.value().length;
+            if (op.type() == OpType.GET) {
+                gets++;
+            }
+        }
+        Limits.checkBatchBytes(bytes);
+        if (gets != 0 && gets != ops.size()) {
+            throw KvException.invalidArgument("batch mixes reads and writes; send them separately");
+        }
+        return gets == ops.size();
+    }
+
     /** Runs a write; its sequence is finished (reply seen or given up) when it completes. */
     private <R> CompletableFuture<R> write(KvCall<R> call, long sequence) {
         CompletableFuture<R> result;
@@ -272,7 +344,7 @@ public final class KvClient implements AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private static ThreadFactory daemon(String name) {
         return runnable -> {
             Thread thread = new Thread(runnable, name);
             thread.setDaemon(true);
@@ -284,10 +356,10 @@ public final class KvClient implements AutoCloseable {
     private static final class KeyCall<R> implements KvCall<R> {
         private final int slot;
         private final String description;
-        private final Function<R, io.shardkv.kv.proto.KvError> errorOf;
+        private final Function<R, KvError> errorOf;
         private final Sender<R> sender;
 
-        KeyCall(byte[] key, String op, Function<R, io.shardkv.kv.proto.KvError> errorOf, Sender<R> sender) {
+        KeyCall(byte[] key, String op, Function<R, KvError> errorOf, Sender<R> sender) {
             this.slot = Slots.slotOf(key);
             this.description = op + " of key '" + printable(key) + "' (slot " + slot + ")";
             this.errorOf = errorOf;
@@ -300,19 +372,64 @@ public final class KvClient implements AutoCloseable {
         }
 
         @Override
-        public com.google.common.util.concurrent.ListenableFuture<R> send(
-                io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub stub, io.shardkv.kv.proto.RequestHeader header) {
+        public ListenableFuture<R> send(
+                KvServiceFutureStub stub, RequestHeader header) {
             return sender.send(stub, header);
         }
 
         @Override
-        public io.shardkv.kv.proto.KvError error(R response) {
+        public KvError error(R response) {
             return errorOf.apply(response);
         }
 
         @Override
         public String describe() {
             return description;
+        }
+    }
+
+    /** A batch, routed to the one group owning all its keys. */
+    private static final class BatchCall implements KvCall<ClientOperationResponse> {
+        private final int[] slots;
+        private final Sender<ClientOperationResponse> sender;
+
+        BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
+            this.slots = new int[ops.size()];
+            for (int i = 0; i < ops.size(); i++) {
+                slots[i] = Slots.slotOf(ops.get(i).key());
+            }
+            this.sender = sender;
+        }
+
+        @Override
+        public long group(RoutingTable table) {
+            long group = table.groupOfSlot(slots[0]);
+            for (int slot : slots) {
+                long other = table.groupOfSlot(slot);
+                if (other == 0) {
+                    return 0;
+                }
+                if (other != group) {
+                    throw KvException.invalidArgument("batch keys belong to groups " + group + " and " + other
+                            + "; a batch must stay within one group");
+                }
+            }
+            return group;
+        }
+
+        @Override
+        public ListenableFuture<ClientOperationResponse> send(KvServiceFutureStub stub, RequestHeader header) {
+            return sender.send(stub, header);
+        }
+
+        @Override
+        public KvError error(ClientOperationResponse response) {
+            return response.getError();
+        }
+
+        @Override
+        public String describe() {
+            return "batch of " + slots.length + " operations";
         }
     }
 
@@ -336,13 +453,13 @@ public final class KvClient implements AutoCloseable {
         }
 
         @Override
-        public com.google.common.util.concurrent.ListenableFuture<ScanResponse> send(
-                io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub stub, io.shardkv.kv.proto.RequestHeader header) {
+        public ListenableFuture<ScanResponse> send(
+                KvServiceFutureStub stub, RequestHeader header) {
             return sender.send(stub, header);
         }
 
         @Override
-        public io.shardkv.kv.proto.KvError error(ScanResponse response) {
+        public KvError error(ScanResponse response) {
             return response.getError();
         }
 
@@ -354,8 +471,8 @@ public final class KvClient implements AutoCloseable {
 
     @FunctionalInterface
     private interface Sender<R> {
-        com.google.common.util.concurrent.ListenableFuture<R> send(
-                io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub stub, io.shardkv.kv.proto.RequestHeader header);
+        ListenableFuture<R> send(
+                KvServiceFutureStub stub, RequestHeader header);
     }
 
     static String printable(byte[] key) {

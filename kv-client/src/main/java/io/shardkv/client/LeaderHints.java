@@ -22,7 +22,7 @@ final class LeaderHints {
         hints.put(groupId, hint);
     }
 
-    /** Drops the hint for the group if it still names {@code serverAddressOrId}'s target. */
+    /** Drops the group's hint if it is still {@code hint} (a newer hint stays). */
     void forget(long groupId, Hint hint) {
         hints.remove(groupId, hint);
     }

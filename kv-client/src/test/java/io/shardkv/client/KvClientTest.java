@@ -235,6 +235,38 @@ class KvClientTest {
         assertThat(bad).isCompletedExceptionally();
     }
 
+    @Test
+    void batchesRunInOneGroupAndRefuseSeveral() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        // Keys of one group, as the map assigns them.
+        List<String> sameGroup = new ArrayList<>();
+        String other = null;
+        for (int i = 0; sameGroup.size() < 3 || other == null; i++) {
+            String key = "b" + i;
+            if (cluster.groupOfKey(key).id() == 1) {
+                if (sameGroup.size() < 3) {
+                    sameGroup.add(key);
+                }
+            } else if (other == null) {
+                other = key;
+            }
+        }
+        List<BatchResult> written = client.batch(List.of(BatchOp.put(sameGroup.get(0), "x"),
+                BatchOp.put(sameGroup.get(1), "y"), BatchOp.delete(sameGroup.get(2))));
+        assertThat(written).extracting(BatchResult::found).containsExactly(true, true, false);
+        List<BatchResult> read = client.batch(List.of(BatchOp.get(sameGroup.get(0)), BatchOp.get(sameGroup.get(2))));
+        assertThat(read.get(0).valueIfFound()).hasValueSatisfying(v -> assertThat(v).asString().isEqualTo("x"));
+        assertThat(read.get(1).found()).isFalse();
+
+        String otherKey = other;
+        assertThatThrownBy(() -> client.batch(List.of(BatchOp.get(sameGroup.get(0)), BatchOp.get(otherKey))))
+                .isInstanceOf(KvException.class).hasMessageContaining("a batch must stay within one group");
+        assertThatThrownBy(() -> client.batch(List.of(BatchOp.get("a"), BatchOp.put("a", "b"))))
+                .isInstanceOf(KvException.class).hasMessage("batch mixes reads and writes; send them separately");
+        assertThatThrownBy(() -> client.batch(List.of())).hasMessage("batch is empty");
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

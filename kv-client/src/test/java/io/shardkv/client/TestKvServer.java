@@ -4,21 +4,27 @@ import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.shardkv.kv.proto.ClientOperationRequest;
+import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
 import io.shardkv.kv.proto.DeleteResponse;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GetRequest;
 import io.shardkv.kv.proto.GetResponse;
 import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.KvOp;
 import io.shardkv.kv.proto.KvServiceGrpc;
+import io.shardkv.kv.proto.OpResult;
+import io.shardkv.kv.proto.OpType;
 import io.shardkv.kv.proto.PutRequest;
 import io.shardkv.kv.proto.PutResponse;
 import io.shardkv.kv.proto.RequestHeader;
 import io.shardkv.kv.proto.ScanRequest;
 import io.shardkv.kv.proto.ScanResponse;
-import io.shardkv.kv.proto.WriteSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -135,6 +141,51 @@ final class TestKvServer implements AutoCloseable {
         }
 
         @Override
+        public void processRwOperation(ClientOperationRequest request,
+                StreamObserver<ClientOperationResponse> observer) {
+            KvError error = null;
+            for (KvOp op : request.getOpsList()) {
+                error = error == null ? check(request.getHeader(), op.getKey()) : error;
+            }
+            ClientOperationResponse.Builder response = ClientOperationResponse.newBuilder().setError(orOk(error));
+            if (error == null) {
+                TestGroup group = cluster.group(request.getHeader().getGroupId());
+                List<OpResult> results = new ArrayList<>();
+                boolean writes = request.getOps(0).getOp() != OpType.GET;
+                if (writes) {
+                    group.recordSession(request.getSession());
+                }
+                Runnable apply = () -> {
+                    for (KvOp op : request.getOpsList()) {
+                        byte[] key = op.getKey().toByteArray();
+                        OpResult.Builder result = OpResult.newBuilder();
+                        if (op.getOp() == OpType.PUT) {
+                            group.data().put(key, op.getValue().toByteArray());
+                            result.setFound(true);
+                        } else if (op.getOp() == OpType.DEL) {
+                            result.setFound(group.data().remove(key) != null);
+                        } else {
+                            byte[] value = group.data().get(key);
+                            result.setFound(value != null).setValue(ByteString.copyFrom(value == null ? new byte[0] : value));
+                        }
+                        results.add(result.build());
+                    }
+                };
+                if (writes) {
+                    group.applyOnce(request.getSession(), () -> {
+                        apply.run();
+                        return true;
+                    });
+                } else {
+                    apply.run();
+                }
+                response.addAllResults(results);
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        }
+
+        @Override
         public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
             KvError error = check(request.getHeader(), null);
             ScanResponse.Builder response = ScanResponse.newBuilder().setError(orOk(error));
@@ -174,9 +225,5 @@ final class TestKvServer implements AutoCloseable {
 
     private static KvError orOk(KvError error) {
         return error == null ? KvError.getDefaultInstance() : error;
-    }
-
-    static WriteSession noSession() {
-        return WriteSession.getDefaultInstance();
     }
 }
