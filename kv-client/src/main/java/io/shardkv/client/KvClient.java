@@ -156,16 +156,17 @@ public final class KvClient implements AutoCloseable {
     // ---- Async API: the futures complete exceptionally with the same exceptions.
 
     public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
+        long sequence;
         try {
             Limits.checkKey(key);
             Limits.checkValue(value);
             Limits.checkBatchBytes((long) key.length + value.length);
+            sequence = sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        long sequence = sequencer.begin();
         KvCall<PutResponse> call = new KeyCall<>(key, "put", PutResponse::getError,
                 (stub, header) -> stub.put(PutRequest.newBuilder()
                         .setHeader(header).setKey(k).setValue(v)
@@ -201,13 +202,14 @@ public final class KvClient implements AutoCloseable {
 
     /** Completes with whether the key existed. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
+        long sequence;
         try {
             Limits.checkKey(key);
+            sequence = sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
-        long sequence = sequencer.begin();
         KvCall<DeleteResponse> call = new KeyCall<>(key, "delete", DeleteResponse::getError,
                 (stub, header) -> stub.delete(DeleteRequest.newBuilder()
                         .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build()));
@@ -230,8 +232,10 @@ public final class KvClient implements AutoCloseable {
 
     public CompletableFuture<List<BatchResult>> batchAsync(List<BatchOp> ops, ReadConsistency consistency) {
         boolean reads;
+        long sequence;
         try {
             reads = checkBatch(ops);
+            sequence = reads ? 0 : sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -240,7 +244,6 @@ public final class KvClient implements AutoCloseable {
             protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
                     .setValue(ByteString.copyFrom(op.value())).build());
         }
-        long sequence = reads ? 0 : sequencer.begin();
         KvCall<ClientOperationResponse> call = new BatchCall(ops, (stub, header) -> {
             ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
                     .setHeader(header).addAllOps(protoOps).setConsistency(consistency);

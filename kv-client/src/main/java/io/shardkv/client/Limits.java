@@ -10,6 +10,8 @@ public final class Limits {
     public static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
     public static final int MAX_SCAN_LIMIT = 10_000;
     public static final int DEFAULT_SCAN_LIMIT = 1_000;
+    /** Writes one client may have outstanding; the groups keep at most this many replies per client. */
+    public static final int MAX_OUTSTANDING_WRITES = 1024;
     /** gRPC inbound message limit on both sides. */
     public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 

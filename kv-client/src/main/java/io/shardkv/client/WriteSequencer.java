@@ -36,8 +36,15 @@ final class WriteSequencer {
         return clientId;
     }
 
-    /** Takes a sequence for a new write; it stays outstanding until {@link #finish}. */
+    /**
+     * Takes a sequence for a new write; it stays outstanding until {@link #finish}. Fails
+     * with INVALID_ARGUMENT when {@link Limits#MAX_OUTSTANDING_WRITES} are outstanding, as
+     * the group would (it keeps only that many replies per client).
+     */
     synchronized long begin() {
+        if (outstanding.size() >= Limits.MAX_OUTSTANDING_WRITES) {
+            throw KvException.invalidArgument("too many outstanding writes");
+        }
         long sequence = nextSequence++;
         outstanding.add(sequence);
         return sequence;

@@ -1,6 +1,7 @@
 package io.shardkv.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,6 +36,17 @@ class WriteSequencerTest {
         sequencer.finish(4);
         assertThat(sequencer.firstIncomplete()).isEqualTo(6);
         assertThat(sequencer.outstandingCount()).isZero();
+    }
+
+    @Test
+    void refusesMoreOutstandingWritesThanTheGroupsKeep() {
+        WriteSequencer sequencer = new WriteSequencer(7);
+        for (int i = 0; i < Limits.MAX_OUTSTANDING_WRITES; i++) {
+            sequencer.begin();
+        }
+        assertThatThrownBy(sequencer::begin).isInstanceOf(KvException.class).hasMessage("too many outstanding writes");
+        sequencer.finish(1);
+        assertThat(sequencer.begin()).isEqualTo(Limits.MAX_OUTSTANDING_WRITES + 1);
     }
 
     @Test
