@@ -1,6 +1,5 @@
 package io.shardkv.client;
 
-import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
@@ -9,15 +8,12 @@ import io.shardkv.kv.proto.DeleteResponse;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GetRequest;
 import io.shardkv.kv.proto.GetResponse;
-import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.KvOp;
-import io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub;
 import io.shardkv.kv.proto.OpResult;
 import io.shardkv.kv.proto.OpType;
 import io.shardkv.kv.proto.PutRequest;
 import io.shardkv.kv.proto.PutResponse;
 import io.shardkv.kv.proto.ReadConsistency;
-import io.shardkv.kv.proto.RequestHeader;
 import io.shardkv.kv.proto.ScanRequest;
 import io.shardkv.kv.proto.ScanResponse;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +30,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * The ShardKV client (DESIGN 6). Built from the meta-server endpoints; caches the cluster
@@ -167,7 +162,7 @@ public final class KvClient implements AutoCloseable {
         }
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        KvCall<PutResponse> call = new KeyCall<>(key, "put", PutResponse::getError,
+        KvCall<PutResponse> call = new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
                 (stub, header) -> stub.put(PutRequest.newBuilder()
                         .setHeader(header).setKey(k).setValue(v)
                         .setSession(sequencer.session(sequence)).build()));
@@ -189,7 +184,7 @@ public final class KvClient implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
-        KvCall<GetResponse> call = new KeyCall<>(key, "get", GetResponse::getError,
+        KvCall<GetResponse> call = new KvCalls.KeyCall<>(key, "get", GetResponse::getError,
                 (stub, header) -> stub.get(GetRequest.newBuilder()
                         .setHeader(header).setKey(k).setConsistency(consistency).build()));
         return new KvRequest<>(call, context).start()
@@ -210,7 +205,7 @@ public final class KvClient implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
-        KvCall<DeleteResponse> call = new KeyCall<>(key, "delete", DeleteResponse::getError,
+        KvCall<DeleteResponse> call = new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
                 (stub, header) -> stub.delete(DeleteRequest.newBuilder()
                         .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build()));
         return write(call, sequence).thenApply(DeleteResponse::getExisted);
@@ -244,7 +239,7 @@ public final class KvClient implements AutoCloseable {
             protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
                     .setValue(ByteString.copyFrom(op.value())).build());
         }
-        KvCall<ClientOperationResponse> call = new BatchCall(ops, (stub, header) -> {
+        KvCall<ClientOperationResponse> call = new KvCalls.BatchCall(ops, (stub, header) -> {
             ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
                     .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
             if (!reads) {
@@ -300,7 +295,7 @@ public final class KvClient implements AutoCloseable {
         ByteString start = ByteString.copyFrom(options.start());
         ByteString end = ByteString.copyFrom(options.end());
         ByteString from = ByteString.copyFrom(cursor);
-        KvCall<ScanResponse> call = new GroupScanCall(group, (stub, header) -> stub.scan(ScanRequest.newBuilder()
+        KvCall<ScanResponse> call = new KvCalls.GroupScanCall(group, (stub, header) -> stub.scan(ScanRequest.newBuilder()
                 .setHeader(header).setStart(start).setEnd(end).setLimit(limit).setCursor(from)
                 .setConsistency(options.consistency()).build()));
         return new KvRequest<>(call, context).start().thenApply(r -> {
@@ -353,134 +348,6 @@ public final class KvClient implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    /** A request routed by its key's slot. */
-    private static final class KeyCall<R> implements KvCall<R> {
-        private final int slot;
-        private final String description;
-        private final Function<R, KvError> errorOf;
-        private final Sender<R> sender;
-
-        KeyCall(byte[] key, String op, Function<R, KvError> errorOf, Sender<R> sender) {
-            this.slot = Slots.slotOf(key);
-            this.description = op + " of key '" + printable(key) + "' (slot " + slot + ")";
-            this.errorOf = errorOf;
-            this.sender = sender;
-        }
-
-        @Override
-        public long group(RoutingTable table) {
-            return table.groupOfSlot(slot);
-        }
-
-        @Override
-        public ListenableFuture<R> send(
-                KvServiceFutureStub stub, RequestHeader header) {
-            return sender.send(stub, header);
-        }
-
-        @Override
-        public KvError error(R response) {
-            return errorOf.apply(response);
-        }
-
-        @Override
-        public String describe() {
-            return description;
-        }
-    }
-
-    /** A batch, routed to the one group owning all its keys. */
-    private static final class BatchCall implements KvCall<ClientOperationResponse> {
-        private final int[] slots;
-        private final Sender<ClientOperationResponse> sender;
-
-        BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
-            this.slots = new int[ops.size()];
-            for (int i = 0; i < ops.size(); i++) {
-                slots[i] = Slots.slotOf(ops.get(i).key());
-            }
-            this.sender = sender;
-        }
-
-        @Override
-        public long group(RoutingTable table) {
-            long group = table.groupOfSlot(slots[0]);
-            for (int slot : slots) {
-                long other = table.groupOfSlot(slot);
-                if (other == 0) {
-                    return 0;
-                }
-                if (other != group) {
-                    throw KvException.invalidArgument("batch keys belong to groups " + group + " and " + other
-                            + "; a batch must stay within one group");
-                }
-            }
-            return group;
-        }
-
-        @Override
-        public ListenableFuture<ClientOperationResponse> send(KvServiceFutureStub stub, RequestHeader header) {
-            return sender.send(stub, header);
-        }
-
-        @Override
-        public KvError error(ClientOperationResponse response) {
-            return response.getError();
-        }
-
-        @Override
-        public String describe() {
-            return "batch of " + slots.length + " operations";
-        }
-    }
-
-    /** A scan page, routed to one group. */
-    private static final class GroupScanCall implements KvCall<ScanResponse> {
-        private final long group;
-        private final Sender<ScanResponse> sender;
-
-        GroupScanCall(long group, Sender<ScanResponse> sender) {
-            this.group = group;
-            this.sender = sender;
-        }
-
-        @Override
-        public long group(RoutingTable table) {
-            if (!table.hasGroup(group)) {
-                throw new KvException(ErrorCode.WRONG_GROUP, "group " + group
-                        + " left the cluster map (version " + table.version() + ") during the scan; scan again");
-            }
-            return group;
-        }
-
-        @Override
-        public ListenableFuture<ScanResponse> send(
-                KvServiceFutureStub stub, RequestHeader header) {
-            return sender.send(stub, header);
-        }
-
-        @Override
-        public KvError error(ScanResponse response) {
-            return response.getError();
-        }
-
-        @Override
-        public String describe() {
-            return "scan of group " + group;
-        }
-    }
-
-    @FunctionalInterface
-    private interface Sender<R> {
-        ListenableFuture<R> send(
-                KvServiceFutureStub stub, RequestHeader header);
-    }
-
-    static String printable(byte[] key) {
-        String s = new String(key, StandardCharsets.UTF_8);
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 
     /** Configures a {@link KvClient}. */

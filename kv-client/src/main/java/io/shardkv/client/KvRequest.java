@@ -230,7 +230,7 @@ final class KvRequest<R> {
     private void handleRpcFailure(RoutingTable table, long group, Target target, Throwable t) {
         Status status = Status.fromThrowable(t);
         Status.Code code = status.getCode();
-        String description = code + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+        String description = MetaCaller.describe(status);
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
             lastFailure = new KvException(ErrorCode.UNAVAILABLE,
                     call.describe() + ": server " + target.serverId() + " (" + target.address() + "): " + description, t);

@@ -23,6 +23,7 @@ import java.util.function.Function;
 final class MetaCaller implements AutoCloseable {
     /** One attempt on one endpoint never takes longer than this, so a hung server is skipped. */
     private static final Duration MAX_ATTEMPT = Duration.ofSeconds(3);
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(10);
 
     private final List<String> endpoints;
     private final List<ManagedChannel> channels = new ArrayList<>();
@@ -57,7 +58,8 @@ final class MetaCaller implements AutoCloseable {
             int start = preferred;
             for (int i = 0; i < endpoints.size(); i++) {
                 long remainingNanos = deadline - System.nanoTime();
-                if (remainingNanos <= 0) {
+                if (remainingNanos < MIN_ATTEMPT.toNanos()) {
+                    // Too little time for an answer; the last real failure says more than a deadline would.
                     break;
                 }
                 int index = (start + i) % endpoints.size();
@@ -96,7 +98,7 @@ final class MetaCaller implements AutoCloseable {
                 throw new MetaException(code, error.getMessage().isEmpty() ? what + " failed: " + code : error.getMessage());
             }
             long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (remainingMillis <= 0) {
+            if (remainingMillis < MIN_ATTEMPT.toMillis()) {
                 String where = String.join(",", endpoints);
                 throw new MetaException(MetaErrorCode.UNAVAILABLE, anyAnswered
                         ? "no meta-server leader answered at " + where + " within " + timeout.toMillis() + " ms; last: " + last
@@ -106,8 +108,16 @@ final class MetaCaller implements AutoCloseable {
         }
     }
 
-    private static String describe(Status status) {
-        return status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+    /** The status and, for an I/O failure, its cause (e.g. "Connection refused"). */
+    static String describe(Status status) {
+        StringBuilder s = new StringBuilder(status.getCode().toString());
+        if (status.getDescription() != null) {
+            s.append(" (").append(status.getDescription()).append(')');
+        }
+        if (status.getCause() != null && status.getCause().getMessage() != null) {
+            s.append(": ").append(status.getCause().getMessage());
+        }
+        return s.toString();
     }
 
     private static void sleep(long millis) {

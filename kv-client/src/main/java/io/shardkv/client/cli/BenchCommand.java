@@ -19,18 +19,18 @@ final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--read-ratio", defaultValue = "0.5", description = "Share of gets, 0..1 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--read-ratio", paramLabel = "RATIO", defaultValue = "0.5", description = "Share of gets, 0..1 (default: ${DEFAULT-VALUE}).")
     double readRatio;
-    @Option(names = "--keys", defaultValue = "100000", description = "Number of keys (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", paramLabel = "N", defaultValue = "100000", description = "Number of keys (default: ${DEFAULT-VALUE}).")
     long keys;
-    @Option(names = "--value-size", defaultValue = "100", description = "Value bytes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--value-size", paramLabel = "BYTES", defaultValue = "100", description = "Value bytes (default: ${DEFAULT-VALUE}).")
     int valueSize;
-    @Option(names = "--concurrency", defaultValue = "16", description = "Requests in flight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Requests in flight (default: ${DEFAULT-VALUE}).")
     int concurrency;
-    @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "Measured time (default: ${DEFAULT-VALUE}).")
     Duration duration;
-    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
             description = "Unmeasured time first (default: ${DEFAULT-VALUE}).")
     Duration warmup;
     @Option(names = "--key-distribution", defaultValue = "uniform", paramLabel = "uniform|zipfian",
@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     String distribution;
     @Option(names = "--load", description = "Write every key once before the run.")
     boolean load;
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
