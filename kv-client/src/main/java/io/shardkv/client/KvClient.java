@@ -23,6 +23,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,6 +53,7 @@ public final class KvClient implements AutoCloseable {
     private final ExecutorService metaExecutor;
     private final RequestContext context;
     private final WriteSequencer sequencer = WriteSequencer.withRandomId();
+    private volatile boolean closed;
 
     private KvClient(Builder builder) {
         this.metaEndpoints = builder.metaEndpoints;
@@ -63,7 +65,7 @@ public final class KvClient implements AutoCloseable {
         Backoff backoff = new Backoff(Duration.ofMillis(10), Duration.ofMillis(1000),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.context = new RequestContext(maps, hints, channels, timer, backoff, builder.requestDeadline,
-                builder.attemptTimeout);
+                builder.attemptTimeout, ConcurrentHashMap.newKeySet());
     }
 
     public static Builder builder() {
@@ -135,6 +137,7 @@ public final class KvClient implements AutoCloseable {
      * those of the map when the scan starts; a scan is not a snapshot of the whole store.
      */
     public Iterator<KvPair> scan(ScanOptions options) {
+        checkOpen();
         RoutingTable table = join(context.maps().current(context.requestDeadline()));
         return new MergingScanIterator(table.groupsWithSlots(),
                 (group, cursor, limit) -> scanPage(group, options, cursor, limit),
@@ -151,6 +154,7 @@ public final class KvClient implements AutoCloseable {
     // ---- Async API: the futures complete exceptionally with the same exceptions.
 
     public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
+        checkOpen();
         long sequence;
         try {
             Limits.checkKey(key);
@@ -178,6 +182,7 @@ public final class KvClient implements AutoCloseable {
     }
 
     public CompletableFuture<Optional<byte[]>> getAsync(byte[] key, ReadConsistency consistency) {
+        checkOpen();
         try {
             Limits.checkKey(key);
         } catch (KvException e) {
@@ -197,6 +202,7 @@ public final class KvClient implements AutoCloseable {
 
     /** Completes with whether the key existed. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
+        checkOpen();
         long sequence;
         try {
             Limits.checkKey(key);
@@ -226,6 +232,7 @@ public final class KvClient implements AutoCloseable {
     }
 
     public CompletableFuture<List<BatchResult>> batchAsync(List<BatchOp> ops, ReadConsistency consistency) {
+        checkOpen();
         boolean reads;
         long sequence;
         try {
@@ -307,9 +314,19 @@ public final class KvClient implements AutoCloseable {
         });
     }
 
-    /** Releases the channels and threads; requests in flight fail. */
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the client is closed");
+        }
+    }
+
+    /** Releases the channels and threads; requests in flight fail with UNAVAILABLE. */
     @Override
     public void close() {
+        closed = true;
+        for (KvRequest<?> request : List.copyOf(context.inflight())) {
+            request.abort();
+        }
         timer.shutdownNow();
         metaExecutor.shutdownNow();
         channels.close();

@@ -61,8 +61,16 @@ final class KvRequest<R> {
     }
 
     CompletableFuture<R> start() {
+        context.inflight().add(this);
+        result.whenComplete((r, e) -> context.inflight().remove(this));
         attempt();
         return result;
+    }
+
+    /** The client is closing: the request ends now (a write may or may not have happened). */
+    void abort() {
+        result.completeExceptionally(new KvException(ErrorCode.UNAVAILABLE,
+                call.describe() + " was cancelled: the client is closed"));
     }
 
     private long remainingMillis() {
@@ -70,6 +78,9 @@ final class KvRequest<R> {
     }
 
     private void attempt() {
+        if (result.isDone()) {
+            return;
+        }
         long remaining = remainingMillis();
         if (remaining <= 0) {
             timeOut();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.ReadConsistency;
 import io.shardkv.kv.proto.WriteSession;
+import io.shardkv.raft.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -265,6 +266,22 @@ class KvClientTest {
         assertThatThrownBy(() -> client.batch(List.of(BatchOp.get("a"), BatchOp.put("a", "b"))))
                 .isInstanceOf(KvException.class).hasMessage("batch mixes reads and writes; send them separately");
         assertThatThrownBy(() -> client.batch(List.of())).hasMessage("batch is empty");
+    }
+
+    @Test
+    void closingFailsRequestsStillRetrying() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        connect(Duration.ofSeconds(30));
+        client.put("k", "v");
+        cluster.group(1).injectFaults(ErrorCode.SERVER_BUSY, 1_000_000);
+        CompletableFuture<Void> retrying = client.putAsync("k", "w");
+        Await.until(() -> "the put got SERVER_BUSY at least once", () -> cluster.group(1).faultsServed() > 0);
+        assertThat(retrying).isNotDone();
+        client.close();
+        assertThatThrownBy(retrying::join).hasCauseInstanceOf(KvException.class)
+                .hasMessageContaining("the client is closed");
+        assertThatThrownBy(() -> client.get("k")).isInstanceOf(IllegalStateException.class);
+        client = null;
     }
 
     private static byte[] bytes(String s) {

@@ -27,6 +27,7 @@ final class TestGroup {
     private final Map<String, Boolean> replies = new HashMap<>();
     private int applies;
     private int loseRepliesLeft;
+    private int faultsServed;
     private int scanPages;
 
     TestGroup(long id, List<Long> members) {
@@ -71,7 +72,16 @@ final class TestGroup {
     }
 
     synchronized KvError takeFault() {
-        return faults.poll();
+        KvError fault = faults.poll();
+        if (fault != null) {
+            faultsServed++;
+        }
+        return fault;
+    }
+
+    /** How many injected errors requests have received. */
+    synchronized int faultsServed() {
+        return faultsServed;
     }
 
     synchronized void recordSession(WriteSession session) {
