@@ -48,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 public final class KvClient implements AutoCloseable {
     private final List<String> metaEndpoints;
     private final MetaCaller meta;
+    private final MetaAdmin admin;
     private final ChannelPool channels = new ChannelPool();
     private final ScheduledExecutorService timer;
     private final ExecutorService metaExecutor;
@@ -64,12 +65,22 @@ public final class KvClient implements AutoCloseable {
         ClusterMapCache maps = new ClusterMapCache(meta, metaExecutor, hints);
         Backoff backoff = new Backoff(Duration.ofMillis(10), Duration.ofMillis(1000),
                 () -> ThreadLocalRandom.current().nextDouble());
+        this.admin = new MetaAdmin(meta, builder.requestDeadline, false);
         this.context = new RequestContext(maps, hints, channels, timer, backoff, builder.requestDeadline,
                 builder.attemptTimeout, ConcurrentHashMap.newKeySet());
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A {@link MetaAdmin} on this client's meta-servers and connections, with the request
+     * deadline as its timeout. Closing the client closes it.
+     */
+    public MetaAdmin admin() {
+        checkOpen();
+        return admin;
     }
 
     /** This client's id in write sessions. */

@@ -5,6 +5,16 @@ import java.util.Arrays;
 
 /** One key and its value, as a scan returns them. */
 public record KvPair(byte[] key, byte[] value) {
+    /** Same as {@link #key()}, for callers used to protobuf-style getters. */
+    public byte[] getKey() {
+        return key;
+    }
+
+    /** Same as {@link #value()}. */
+    public byte[] getValue() {
+        return value;
+    }
+
     public String keyUtf8() {
         return new String(key, StandardCharsets.UTF_8);
     }

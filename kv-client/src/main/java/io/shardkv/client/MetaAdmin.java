@@ -35,10 +35,13 @@ public final class MetaAdmin implements AutoCloseable {
 
     private final MetaCaller meta;
     private final Duration requestTimeout;
+    // False when the caller belongs to a KvClient, which closes it.
+    private final boolean ownsCaller;
 
-    private MetaAdmin(List<String> endpoints, Duration requestTimeout) {
-        this.meta = new MetaCaller(endpoints);
+    MetaAdmin(MetaCaller meta, Duration requestTimeout, boolean ownsCaller) {
+        this.meta = meta;
         this.requestTimeout = requestTimeout;
+        this.ownsCaller = ownsCaller;
     }
 
     /** @param requestTimeout the time one call may take, finding the leader included */
@@ -46,7 +49,7 @@ public final class MetaAdmin implements AutoCloseable {
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
         }
-        return new MetaAdmin(metaEndpoints, requestTimeout);
+        return new MetaAdmin(new MetaCaller(metaEndpoints), requestTimeout, true);
     }
 
     /** @param metaEndpoints {@code "host:port,host:port,..."} */
@@ -173,8 +176,11 @@ public final class MetaAdmin implements AutoCloseable {
                 ShardgroupMembersChangeResponse::getError);
     }
 
+    /** Closes the connections, unless this admin came from {@link KvClient#admin()} (the client owns them). */
     @Override
     public void close() {
-        meta.close();
+        if (ownsCaller) {
+            meta.close();
+        }
     }
 }

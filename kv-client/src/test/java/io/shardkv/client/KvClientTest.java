@@ -182,6 +182,20 @@ class KvClientTest {
     }
 
     @Test
+    void theClientsAdminSharesItsMetaServers() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        MetaAdmin admin = client.admin();
+        assertThat(admin.getClusterMap().getGroupsCount()).isEqualTo(2);
+        admin.close();
+        // Closing the shared admin leaves the client's connections alone.
+        assertThat(client.admin().clusterStatus().getMap().getConfigVersion()).isEqualTo(cluster.version());
+        client.put("k", "v");
+        assertThat(client.scan("k", "")).toIterable().extracting(p -> new String(p.getKey(), StandardCharsets.UTF_8))
+                .containsExactly("k");
+    }
+
+    @Test
     void unreachableMetaServersEndInATimeoutThatSaysSo() {
         client = KvClient.builder().metaEndpoints("127.0.0.1:1,127.0.0.1:2").requestDeadline(Duration.ofMillis(300))
                 .build();

@@ -157,6 +157,24 @@ class KvctlTest {
     }
 
     @Test
+    void clusterWaitReturnsWhenGroupsHaveLeadersAndSlotsAreOwned() throws Exception {
+        cluster = TestCluster.start(3, 3, 3, 1);
+        Result ready = onCluster("cluster", "wait", "--groups", "3", "--timeout", "10s");
+        assertThat(ready.code()).as(ready.err()).isZero();
+        assertThat(ready.out()).isEqualTo("ready" + nl());
+
+        Result tooFew = onCluster("cluster", "wait", "--groups", "4", "--timeout", "600ms");
+        assertThat(tooFew.code()).isEqualTo(3);
+        assertThat(tooFew.out()).isEqualTo("waiting: 3/4 groups, 3 with a leader, 1024/1024 slots owned, "
+                + "0 group creations or slot assignments pending" + nl());
+        assertThat(tooFew.err()).startsWith("kvctl: the cluster was not ready within 600 ms: 3/4 groups");
+
+        Result down = kvctl("--meta", "127.0.0.1:1", "cluster", "wait", "--timeout", "600ms");
+        assertThat(down.code()).isEqualTo(3);
+        assertThat(down.err()).contains("not ready within 600 ms: cannot reach the meta-servers at 127.0.0.1:1");
+    }
+
+    @Test
     void benchRunsAShortWorkload() throws Exception {
         cluster = TestCluster.start(3, 2, 3, 1);
         Result r = onCluster("bench", "--keys", "200", "--duration", "1s", "--warmup", "200ms", "--concurrency", "4",

@@ -1,7 +1,9 @@
 package io.shardkv.client.cli;
 
 import io.shardkv.client.MetaAdmin;
+import io.shardkv.client.MetaException;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ShardGroupInfo;
 import io.shardkv.meta.proto.ShardgroupMembersChangeResponse;
@@ -59,14 +61,67 @@ final class AdminCommands {
     }
 
     @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
-            subcommands = Cluster.Status.class)
+            subcommands = {Cluster.Status.class, Cluster.Wait.class})
     static final class Cluster implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (status)");
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (status, wait)");
+        }
+
+        @Command(name = "wait", mixinStandardHelpOptions = true,
+                description = {"Waits until the cluster can serve: at least --groups shard groups, each with a leader,",
+                    "all 1024 slots owned and assigned. --timeout is the whole wait. Exit code 3 if it never is."})
+        static final class Wait implements Callable<Integer> {
+            /** Each status request gets at most this long, so a hung meta-server is retried. */
+            private static final Duration MAX_REQUEST = Duration.ofSeconds(5);
+            private static final long POLL_MILLIS = 250;
+
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @Option(names = "--groups", defaultValue = "1", paramLabel = "N",
+                    description = "Shard groups to wait for (default: ${DEFAULT-VALUE}).")
+            int groups;
+
+            @Override
+            public Integer call() throws InterruptedException {
+                Kvctl root = Kvctl.root(spec);
+                Duration timeout = root.timeout();
+                PrintWriter out = spec.commandLine().getOut();
+                long deadline = System.nanoTime() + timeout.toNanos();
+                Duration perRequest = timeout.compareTo(MAX_REQUEST) < 0 ? timeout : MAX_REQUEST;
+                String last = "no answer yet";
+                try (MetaAdmin admin = MetaAdmin.connect(root.metaEndpoints(), perRequest)) {
+                    while (true) {
+                        try {
+                            String missing = ClusterReadiness.missing(admin.clusterStatus(), groups);
+                            if (missing == null) {
+                                out.println("ready");
+                                return ExitCodes.OK;
+                            }
+                            if (!missing.equals(last)) {
+                                out.println("waiting: " + missing);
+                                out.flush();
+                            }
+                            last = missing;
+                        } catch (MetaException e) {
+                            if (ExitCodes.of(e) != ExitCodes.UNAVAILABLE) {
+                                throw e;
+                            }
+                            // Meta-servers still starting or electing: keep waiting, remember why.
+                            last = e.getMessage();
+                        }
+                        if (System.nanoTime() + POLL_MILLIS * 1_000_000 > deadline) {
+                            throw new MetaException(MetaErrorCode.TIMEOUT,
+                                    "the cluster was not ready within " + timeout.toMillis() + " ms: " + last);
+                        }
+                        // Polling a cluster that is starting; bounded by the deadline.
+                        Thread.sleep(POLL_MILLIS);
+                    }
+                }
+            }
         }
 
         @Command(name = "status", mixinStandardHelpOptions = true,
