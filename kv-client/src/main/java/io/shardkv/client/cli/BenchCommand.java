@@ -41,6 +41,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** 1500 ms as "1500ms", 30 s as "30s". */
+    static String human(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     @Override
     public Integer call() {
         BenchConfig.Distribution dist;
@@ -65,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         try (KvClient client = Kvctl.root(spec).newClient()) {
             BenchRunner runner = new BenchRunner(client, config);
             out.printf("bench: read ratio %.2f, %d keys (%s), %d-byte values, %d in flight, %s warm-up, %s run%n",
-                    readRatio, keys, distribution, valueSize, concurrency, warmup, duration);
+                    readRatio, keys, distribution, valueSize, concurrency, human(warmup), human(duration));
             out.flush();
             if (load) {
                 Duration took = runner.load();
