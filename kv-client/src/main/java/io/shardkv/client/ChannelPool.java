@@ -17,6 +17,17 @@ final class ChannelPool implements AutoCloseable {
         return channels.computeIfAbsent(address, ChannelPool::open);
     }
 
+    /**
+     * After a failed call: gRPC backs off reconnecting for up to two minutes, which would hide
+     * a restarted server from us; the client has its own backoff, so reconnect on the next call.
+     */
+    void resetConnectBackoff(String address) {
+        ManagedChannel channel = channels.get(address);
+        if (channel != null) {
+            channel.resetConnectBackoff();
+        }
+    }
+
     static ManagedChannel open(String address) {
         return ManagedChannelBuilder.forTarget(address)
                 .usePlaintext()

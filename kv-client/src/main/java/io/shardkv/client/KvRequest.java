@@ -245,6 +245,7 @@ final class KvRequest<R> {
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
             lastFailure = new KvException(ErrorCode.UNAVAILABLE,
                     call.describe() + ": server " + target.serverId() + " (" + target.address() + "): " + description, t);
+            context.channels().resetConnectBackoff(target.address());
             moveOn(group, target);
             unreachable++;
             // After a round of unreachable voters the map may be out of date (a new address).

@@ -73,6 +73,8 @@ final class MetaCaller implements AutoCloseable {
                     Status.Code code = e.getStatus().getCode();
                     if (code == Status.Code.UNAVAILABLE
                             || (code == Status.Code.DEADLINE_EXCEEDED && idempotent)) {
+                        // gRPC's own reconnect backoff would hide a restarted meta-server; ours paces the retries.
+                        channels.get(index).resetConnectBackoff();
                         last = endpoint + ": " + describe(e.getStatus());
                         continue;
                     }

@@ -171,6 +171,22 @@ class KvClientTest {
     }
 
     @Test
+    void aLeaderRestartedOnItsAddressServesAgain() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        connect(Duration.ofSeconds(10));
+        client.put("k", "v1");
+        long leader = cluster.group(1).leaderId();
+        int port = Integer.parseInt(cluster.server(leader).address().split(":")[1]);
+        cluster.server(leader).close();
+        // Every replica names the dead leader: the client keeps failing to connect to it.
+        CompletableFuture<Void> put = client.putAsync("k", "v2");
+        Await.until(() -> "the put is retrying", () -> !put.isDone());
+        cluster.restartServer(leader, port);
+        put.get();
+        assertThat(client.get("k")).contains("v2");
+    }
+
+    @Test
     void findsTheMetaLeaderAmongTheEndpoints() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 3);
         cluster.metas().get(0).setLeader(false);

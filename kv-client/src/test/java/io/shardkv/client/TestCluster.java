@@ -71,6 +71,11 @@ final class TestCluster implements AutoCloseable {
         return servers.get(id);
     }
 
+    /** Starts a closed server again on its old port (the map keeps its address). */
+    void restartServer(long id, int port) throws IOException {
+        servers.put(id, new TestKvServer(id, this, port));
+    }
+
     List<TestMetaServer> metas() {
         return metas;
     }

@@ -42,9 +42,13 @@ final class TestKvServer implements AutoCloseable {
     private final Server server;
 
     TestKvServer(long id, TestCluster cluster) throws IOException {
+        this(id, cluster, 0);
+    }
+
+    TestKvServer(long id, TestCluster cluster, int port) throws IOException {
         this.id = id;
         this.cluster = cluster;
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .addService(new Service())
                 .build()
                 .start();
