@@ -6,6 +6,7 @@ import io.shardkv.meta.proto.GroupLeader;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The client's copy of the cluster map. Refreshes are single-flight: however many requests
@@ -44,7 +45,12 @@ final class ClusterMapCache {
         if (inflight != null) {
             return inflight;
         }
-        CompletableFuture<RoutingTable> fetch = CompletableFuture.supplyAsync(() -> fetch(timeout), metaExecutor);
+        CompletableFuture<RoutingTable> fetch;
+        try {
+            fetch = CompletableFuture.supplyAsync(() -> fetch(timeout), metaExecutor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the client is closed", e));
+        }
         inflight = fetch;
         fetch.whenComplete((result, error) -> clearInflight(fetch));
         return fetch;
