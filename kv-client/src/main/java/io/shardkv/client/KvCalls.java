@@ -1,0 +1,146 @@
+package io.shardkv.client;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.shardkv.kv.proto.ClientOperationResponse;
+import io.shardkv.kv.proto.ErrorCode;
+import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub;
+import io.shardkv.kv.proto.RequestHeader;
+import io.shardkv.kv.proto.ScanResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Function;
+
+/** The {@link KvCall}s of {@link KvClient}: by key, by group (scan pages), by a batch's group. */
+final class KvCalls {
+    private KvCalls() {
+    }
+
+    /** A request routed by its key's slot. */
+    static final class KeyCall<R> implements KvCall<R> {
+        private final int slot;
+        private final String description;
+        private final Function<R, KvError> errorOf;
+        private final Sender<R> sender;
+
+        KeyCall(byte[] key, String op, Function<R, KvError> errorOf, Sender<R> sender) {
+            this.slot = Slots.slotOf(key);
+            this.description = op + " of key '" + printable(key) + "' (slot " + slot + ")";
+            this.errorOf = errorOf;
+            this.sender = sender;
+        }
+
+        @Override
+        public long group(RoutingTable table) {
+            return table.groupOfSlot(slot);
+        }
+
+        @Override
+        public ListenableFuture<R> send(
+                KvServiceFutureStub stub, RequestHeader header) {
+            return sender.send(stub, header);
+        }
+
+        @Override
+        public KvError error(R response) {
+            return errorOf.apply(response);
+        }
+
+        @Override
+        public String describe() {
+            return description;
+        }
+    }
+
+    /** A batch, routed to the one group owning all its keys. */
+    static final class BatchCall implements KvCall<ClientOperationResponse> {
+        private final int[] slots;
+        private final Sender<ClientOperationResponse> sender;
+
+        BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
+            this.slots = new int[ops.size()];
+            for (int i = 0; i < ops.size(); i++) {
+                slots[i] = Slots.slotOf(ops.get(i).key());
+            }
+            this.sender = sender;
+        }
+
+        @Override
+        public long group(RoutingTable table) {
+            long group = table.groupOfSlot(slots[0]);
+            for (int slot : slots) {
+                long other = table.groupOfSlot(slot);
+                if (other == 0) {
+                    return 0;
+                }
+                if (other != group) {
+                    throw KvException.invalidArgument("batch keys belong to groups " + group + " and " + other
+                            + "; a batch must stay within one group");
+                }
+            }
+            return group;
+        }
+
+        @Override
+        public ListenableFuture<ClientOperationResponse> send(KvServiceFutureStub stub, RequestHeader header) {
+            return sender.send(stub, header);
+        }
+
+        @Override
+        public KvError error(ClientOperationResponse response) {
+            return response.getError();
+        }
+
+        @Override
+        public String describe() {
+            return "batch of " + slots.length + " operations";
+        }
+    }
+
+    /** A scan page, routed to one group. */
+    static final class GroupScanCall implements KvCall<ScanResponse> {
+        private final long group;
+        private final Sender<ScanResponse> sender;
+
+        GroupScanCall(long group, Sender<ScanResponse> sender) {
+            this.group = group;
+            this.sender = sender;
+        }
+
+        @Override
+        public long group(RoutingTable table) {
+            if (!table.hasGroup(group)) {
+                throw new KvException(ErrorCode.WRONG_GROUP, "group " + group
+                        + " left the cluster map (version " + table.version() + ") during the scan; scan again");
+            }
+            return group;
+        }
+
+        @Override
+        public ListenableFuture<ScanResponse> send(
+                KvServiceFutureStub stub, RequestHeader header) {
+            return sender.send(stub, header);
+        }
+
+        @Override
+        public KvError error(ScanResponse response) {
+            return response.getError();
+        }
+
+        @Override
+        public String describe() {
+            return "scan of group " + group;
+        }
+    }
+
+    @FunctionalInterface
+    interface Sender<R> {
+        ListenableFuture<R> send(
+                KvServiceFutureStub stub, RequestHeader header);
+    }
+
+    static String printable(byte[] key) {
+        String s = new String(key, StandardCharsets.UTF_8);
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+}

@@ -1,0 +1,430 @@
+package io.shardkv.client;
+
+import com.google.protobuf.ByteString;
+import io.shardkv.kv.proto.ClientOperationRequest;
+import io.shardkv.kv.proto.ClientOperationResponse;
+import io.shardkv.kv.proto.DeleteRequest;
+import io.shardkv.kv.proto.DeleteResponse;
+import io.shardkv.kv.proto.ErrorCode;
+import io.shardkv.kv.proto.GetRequest;
+import io.shardkv.kv.proto.GetResponse;
+import io.shardkv.kv.proto.KvOp;
+import io.shardkv.kv.proto.OpResult;
+import io.shardkv.kv.proto.OpType;
+import io.shardkv.kv.proto.PutRequest;
+import io.shardkv.kv.proto.PutResponse;
+import io.shardkv.kv.proto.ReadConsistency;
+import io.shardkv.kv.proto.ScanRequest;
+import io.shardkv.kv.proto.ScanResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ShardKV client (DESIGN 6). Built from the meta-server endpoints; caches the cluster
+ * map and the groups' leaders; sends each key to the leader of the group owning its slot;
+ * follows NOT_LEADER hints, refreshes the map on WRONG_GROUP, and retries transient errors
+ * with backoff, all within the request deadline (see {@link KvRequest} for the table).
+ *
+ * <p>Writes are exactly-once: the client has a random 64-bit id and numbers its writes; a
+ * retried write keeps its number, so the group applies it once. Failures are
+ * {@link KvException}s ({@link KvTimeoutException} when the deadline ran out).
+ *
+ * <p>Thread-safe; one instance is meant to be shared. Threads: one timer for backoffs, one
+ * for meta-server calls, and gRPC's own; none per request. Close it to release them.
+ */
+public final class KvClient implements AutoCloseable {
+    private final List<String> metaEndpoints;
+    private final MetaCaller meta;
+    private final MetaAdmin admin;
+    private final ChannelPool channels = new ChannelPool();
+    private final ScheduledExecutorService timer;
+    private final ExecutorService metaExecutor;
+    private final RequestContext context;
+    private final WriteSequencer sequencer = WriteSequencer.withRandomId();
+    private volatile boolean closed;
+
+    private KvClient(Builder builder) {
+        this.metaEndpoints = builder.metaEndpoints;
+        this.meta = new MetaCaller(builder.metaEndpoints);
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("shardkv-client-timer"));
+        this.metaExecutor = Executors.newSingleThreadExecutor(daemon("shardkv-client-meta"));
+        LeaderHints hints = new LeaderHints();
+        ClusterMapCache maps = new ClusterMapCache(meta, metaExecutor, hints);
+        Backoff backoff = new Backoff(Duration.ofMillis(10), Duration.ofMillis(1000),
+                () -> ThreadLocalRandom.current().nextDouble());
+        this.admin = new MetaAdmin(meta, builder.requestDeadline, false);
+        this.context = new RequestContext(maps, hints, channels, timer, backoff, builder.requestDeadline,
+                builder.attemptTimeout, ConcurrentHashMap.newKeySet());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A {@link MetaAdmin} on this client's meta-servers and connections, with the request
+     * deadline as its timeout. Closing the client closes it.
+     */
+    public MetaAdmin admin() {
+        checkOpen();
+        return admin;
+    }
+
+    /** This client's id in write sessions. */
+    public long clientId() {
+        return sequencer.clientId();
+    }
+
+    public List<String> metaEndpoints() {
+        return metaEndpoints;
+    }
+
+    public Duration requestDeadline() {
+        return context.requestDeadline();
+    }
+
+    // ---- Blocking API.
+
+    /** Stores {@code value} under {@code key}. */
+    public void put(byte[] key, byte[] value) {
+        join(putAsync(key, value));
+    }
+
+    public void put(String key, String value) {
+        put(utf8(key), utf8(value));
+    }
+
+    /** The value of {@code key}, read linearizably; empty when absent. */
+    public Optional<byte[]> get(byte[] key) {
+        return get(key, ReadConsistency.LINEARIZABLE);
+    }
+
+    public Optional<byte[]> get(byte[] key, ReadConsistency consistency) {
+        return join(getAsync(key, consistency));
+    }
+
+    public Optional<String> get(String key) {
+        return get(utf8(key)).map(v -> new String(v, StandardCharsets.UTF_8));
+    }
+
+    public Optional<String> get(String key, ReadConsistency consistency) {
+        return get(utf8(key), consistency).map(v -> new String(v, StandardCharsets.UTF_8));
+    }
+
+    /** Deletes {@code key}; true if it existed. */
+    public boolean delete(byte[] key) {
+        return join(deleteAsync(key));
+    }
+
+    public boolean delete(String key) {
+        return delete(utf8(key));
+    }
+
+    /** Keys in [start, end) in byte order, across all groups; an empty end means no bound. */
+    public Iterator<KvPair> scan(byte[] start, byte[] end) {
+        return scan(ScanOptions.range(start, end));
+    }
+
+    public Iterator<KvPair> scan(String start, String end) {
+        return scan(utf8(start), utf8(end));
+    }
+
+    /**
+     * A lazy iterator over the pairs {@code options} selects, merged from all groups in key
+     * order and fetched page by page; its methods throw {@link KvException}s. The groups are
+     * those of the map when the scan starts; a scan is not a snapshot of the whole store.
+     */
+    public Iterator<KvPair> scan(ScanOptions options) {
+        checkOpen();
+        RoutingTable table = join(context.maps().current(context.requestDeadline()));
+        return new MergingScanIterator(table.groupsWithSlots(),
+                (group, cursor, limit) -> scanPage(group, options, cursor, limit),
+                options.pageSize(), options.limit(), KvClient::join);
+    }
+
+    /** All pairs of a scan in a list; for small ranges. */
+    public List<KvPair> scanAll(ScanOptions options) {
+        List<KvPair> result = new ArrayList<>();
+        scan(options).forEachRemaining(result::add);
+        return result;
+    }
+
+    // ---- Async API: the futures complete exceptionally with the same exceptions.
+
+    public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
+        checkOpen();
+        long sequence;
+        try {
+            Limits.checkKey(key);
+            Limits.checkValue(value);
+            Limits.checkBatchBytes((long) key.length + value.length);
+            sequence = sequencer.begin();
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        KvCall<PutResponse> call = new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
+                (stub, header) -> stub.put(PutRequest.newBuilder()
+                        .setHeader(header).setKey(k).setValue(v)
+                        .setSession(sequencer.session(sequence)).build()));
+        return write(call, sequence).thenApply(r -> null);
+    }
+
+    public CompletableFuture<Void> putAsync(String key, String value) {
+        return putAsync(utf8(key), utf8(value));
+    }
+
+    public CompletableFuture<Optional<byte[]>> getAsync(byte[] key) {
+        return getAsync(key, ReadConsistency.LINEARIZABLE);
+    }
+
+    public CompletableFuture<Optional<byte[]>> getAsync(byte[] key, ReadConsistency consistency) {
+        checkOpen();
+        try {
+            Limits.checkKey(key);
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ByteString k = ByteString.copyFrom(key);
+        KvCall<GetResponse> call = new KvCalls.KeyCall<>(key, "get", GetResponse::getError,
+                (stub, header) -> stub.get(GetRequest.newBuilder()
+                        .setHeader(header).setKey(k).setConsistency(consistency).build()));
+        return new KvRequest<>(call, context).start()
+                .thenApply(r -> r.getFound() ? Optional.of(r.getValue().toByteArray()) : Optional.empty());
+    }
+
+    public CompletableFuture<Optional<byte[]>> getAsync(String key) {
+        return getAsync(utf8(key));
+    }
+
+    /** Completes with whether the key existed. */
+    public CompletableFuture<Boolean> deleteAsync(byte[] key) {
+        checkOpen();
+        long sequence;
+        try {
+            Limits.checkKey(key);
+            sequence = sequencer.begin();
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ByteString k = ByteString.copyFrom(key);
+        KvCall<DeleteResponse> call = new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
+                (stub, header) -> stub.delete(DeleteRequest.newBuilder()
+                        .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build()));
+        return write(call, sequence).thenApply(DeleteResponse::getExisted);
+    }
+
+    public CompletableFuture<Boolean> deleteAsync(String key) {
+        return deleteAsync(utf8(key));
+    }
+
+    /**
+     * Several operations on keys of ONE group, applied atomically (ProcessRwOperation): all
+     * writes (PUT/DEL, through the log, exactly-once) or all GETs, not mixed. Keys of several
+     * groups fail with INVALID_ARGUMENT; which keys share a group depends on the map, so
+     * batches suit keys known to share a slot. Results are in the order of {@code ops}.
+     */
+    public List<BatchResult> batch(List<BatchOp> ops) {
+        return join(batchAsync(ops, ReadConsistency.LINEARIZABLE));
+    }
+
+    public CompletableFuture<List<BatchResult>> batchAsync(List<BatchOp> ops, ReadConsistency consistency) {
+        checkOpen();
+        boolean reads;
+        long sequence;
+        try {
+            reads = checkBatch(ops);
+            sequence = reads ? 0 : sequencer.begin();
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<KvOp> protoOps = new ArrayList<>(ops.size());
+        for (BatchOp op : ops) {
+            protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
+                    .setValue(ByteString.copyFrom(op.value())).build());
+        }
+        KvCall<ClientOperationResponse> call = new KvCalls.BatchCall(ops, (stub, header) -> {
+            ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
+                    .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
+            if (!reads) {
+                request.setSession(sequencer.session(sequence));
+            }
+            return stub.processRwOperation(request.build());
+        });
+        CompletableFuture<ClientOperationResponse> response =
+                reads ? new KvRequest<>(call, context).start() : write(call, sequence);
+        return response.thenApply(r -> {
+            List<BatchResult> results = new ArrayList<>(r.getResultsCount());
+            for (OpResult result : r.getResultsList()) {
+                results.add(new BatchResult(result.getFound(), result.getValue().toByteArray()));
+            }
+            return results;
+        });
+    }
+
+    /** Checks a batch's limits; true for a read-only batch. */
+    private static boolean checkBatch(List<BatchOp> ops) {
+        if (ops.isEmpty()) {
+            throw KvException.invalidArgument("batch is empty");
+        }
+        long bytes = 0;
+        int gets = 0;
+        for (BatchOp op : ops) {
+            bytes += op.key().length + op.value().length;
+            if (op.type() == OpType.GET) {
+                gets++;
+            }
+        }
+        Limits.checkBatchBytes(bytes);
+        if (gets != 0 && gets != ops.size()) {
+            throw KvException.invalidArgument("batch mixes reads and writes; send them separately");
+        }
+        return gets == ops.size();
+    }
+
+    /** Runs a write; its sequence is finished (reply seen or given up) when it completes. */
+    private <R> CompletableFuture<R> write(KvCall<R> call, long sequence) {
+        CompletableFuture<R> result;
+        try {
+            result = new KvRequest<>(call, context).start();
+        } catch (RuntimeException e) {
+            sequencer.finish(sequence);
+            throw e;
+        }
+        return result.whenComplete((r, e) -> sequencer.finish(sequence));
+    }
+
+    private CompletableFuture<MergingScanIterator.Page> scanPage(long group, ScanOptions options, byte[] cursor,
+            int limit) {
+        ByteString start = ByteString.copyFrom(options.start());
+        ByteString end = ByteString.copyFrom(options.end());
+        ByteString from = ByteString.copyFrom(cursor);
+        KvCall<ScanResponse> call = new KvCalls.GroupScanCall(group, (stub, header) -> stub.scan(ScanRequest.newBuilder()
+                .setHeader(header).setStart(start).setEnd(end).setLimit(limit).setCursor(from)
+                .setConsistency(options.consistency()).build()));
+        return new KvRequest<>(call, context).start().thenApply(r -> {
+            List<KvPair> pairs = new ArrayList<>(r.getPairsCount());
+            for (io.shardkv.kv.proto.KvPair p : r.getPairsList()) {
+                pairs.add(new KvPair(p.getKey().toByteArray(), p.getValue().toByteArray()));
+            }
+            return new MergingScanIterator.Page(pairs, r.getNextCursor().toByteArray(), r.getMore());
+        });
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the client is closed");
+        }
+    }
+
+    /** Releases the channels and threads; requests in flight fail with UNAVAILABLE. */
+    @Override
+    public void close() {
+        closed = true;
+        for (KvRequest<?> request : List.copyOf(context.inflight())) {
+            request.abort();
+        }
+        timer.shutdownNow();
+        metaExecutor.shutdownNow();
+        channels.close();
+        meta.close();
+    }
+
+    /**
+     * Waits for {@code future}, rethrowing the client's own exceptions as they are (they are
+     * unchecked and typed) and anything else wrapped.
+     */
+    static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KvException(ErrorCode.TIMEOUT, "interrupted while waiting for the request", e);
+        } catch (ExecutionException e) {
+            Throwable cause = KvRequest.unwrap(e.getCause());
+            if (cause instanceof ShardKvException s) {
+                throw s;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new KvException(ErrorCode.UNAVAILABLE, "request failed: " + cause, cause);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Configures a {@link KvClient}. */
+    public static final class Builder {
+        private List<String> metaEndpoints;
+        private Duration requestDeadline = Duration.ofSeconds(10);
+        private Duration attemptTimeout = Duration.ofSeconds(5);
+
+        private Builder() {
+        }
+
+        /** The meta-servers' {@code host:port} endpoints (any order; the leader is found). */
+        public Builder metaEndpoints(List<String> endpoints) {
+            this.metaEndpoints = Endpoints.check(endpoints);
+            return this;
+        }
+
+        /** {@code "host:port,host:port,..."}. */
+        public Builder metaEndpoints(String commaSeparated) {
+            this.metaEndpoints = Endpoints.parse(commaSeparated);
+            return this;
+        }
+
+        /** How long one operation may take in total, retries included (default 10 s). */
+        public Builder requestDeadline(Duration deadline) {
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("request deadline must be positive, got " + deadline);
+            }
+            this.requestDeadline = deadline;
+            return this;
+        }
+
+        /**
+         * How long one attempt on one server may take before the client tries another
+         * (default 5 s, never more than what is left of the request deadline).
+         */
+        public Builder attemptTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("attempt timeout must be positive, got " + timeout);
+            }
+            this.attemptTimeout = timeout;
+            return this;
+        }
+
+        public KvClient build() {
+            if (metaEndpoints == null) {
+                throw new IllegalStateException("metaEndpoints must be set");
+            }
+            return new KvClient(this);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.shardkv.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.shardkv.meta.proto.MetaError;
+import io.shardkv.meta.proto.MetaErrorCode;
+import io.shardkv.meta.proto.MetaServiceGrpc;
+import io.shardkv.meta.proto.MetaServiceGrpc.MetaServiceBlockingStub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Calls the meta leader, whichever of the configured meta-servers it is. Starts with the
+ * endpoint that answered last; moves on when one answers NOT_LEADER or cannot be reached;
+ * after a full round with no leader it backs off and goes round again until the deadline.
+ * Blocking: callers are admin tools and the client's one map-refresh thread.
+ */
+final class MetaCaller implements AutoCloseable {
+    /** One attempt on one endpoint never takes longer than this, so a hung server is skipped. */
+    private static final Duration MAX_ATTEMPT = Duration.ofSeconds(3);
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(10);
+
+    private final List<String> endpoints;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Backoff backoff = new Backoff(Duration.ofMillis(20), Duration.ofMillis(500),
+            () -> ThreadLocalRandom.current().nextDouble());
+    // The endpoint that answered as leader last; read and written by any caller thread.
+    private volatile int preferred;
+
+    MetaCaller(List<String> endpoints) {
+        this.endpoints = Endpoints.check(endpoints);
+        for (String endpoint : this.endpoints) {
+            channels.add(ChannelPool.open(endpoint));
+        }
+    }
+
+    List<String> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * Runs {@code rpc} on the meta leader. NOT_LEADER, in-band UNAVAILABLE and unreachable
+     * servers are retried until {@code timeout}; an in-band TIMEOUT or gRPC DEADLINE_EXCEEDED
+     * is retried only for {@code idempotent} calls (a change may have happened). Any other
+     * error throws a {@link MetaException} with the server's code and message.
+     */
+    <R> R call(String what, Duration timeout, boolean idempotent,
+            Function<MetaServiceBlockingStub, R> rpc, Function<R, MetaError> errorOf) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no attempt made";
+        boolean anyAnswered = false;
+        for (int round = 0; ; round++) {
+            int start = preferred;
+            for (int i = 0; i < endpoints.size(); i++) {
+                long remainingNanos = deadline - System.nanoTime();
+                if (remainingNanos < MIN_ATTEMPT.toNanos()) {
+                    // Too little time for an answer; the last real failure says more than a deadline would.
+                    break;
+                }
+                int index = (start + i) % endpoints.size();
+                String endpoint = endpoints.get(index);
+                MetaServiceBlockingStub stub = MetaServiceGrpc.newBlockingStub(channels.get(index))
+                        .withDeadlineAfter(Math.min(remainingNanos, MAX_ATTEMPT.toNanos()), TimeUnit.NANOSECONDS);
+                R response;
+                try {
+                    response = rpc.apply(stub);
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    if (code == Status.Code.UNAVAILABLE
+                            || (code == Status.Code.DEADLINE_EXCEEDED && idempotent)) {
+                        // gRPC's own reconnect backoff would hide a restarted meta-server; ours paces the retries.
+                        channels.get(index).resetConnectBackoff();
+                        last = endpoint + ": " + describe(e.getStatus());
+                        continue;
+                    }
+                    if (code == Status.Code.DEADLINE_EXCEEDED) {
+                        throw new MetaException(MetaErrorCode.TIMEOUT,
+                                what + " on meta-server " + endpoint + " timed out; it may or may not have happened", e);
+                    }
+                    throw new MetaException(MetaErrorCode.UNAVAILABLE,
+                            what + " failed on meta-server " + endpoint + ": " + describe(e.getStatus()), e);
+                }
+                MetaError error = errorOf.apply(response);
+                MetaErrorCode code = error.getCode();
+                if (code == MetaErrorCode.OK) {
+                    preferred = index;
+                    return response;
+                }
+                anyAnswered = true;
+                if (code == MetaErrorCode.NOT_LEADER || code == MetaErrorCode.UNAVAILABLE
+                        || (code == MetaErrorCode.TIMEOUT && idempotent)) {
+                    last = endpoint + ": " + code + (error.getMessage().isEmpty() ? "" : " " + error.getMessage());
+                    continue;
+                }
+                throw new MetaException(code, error.getMessage().isEmpty() ? what + " failed: " + code : error.getMessage());
+            }
+            long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMillis < MIN_ATTEMPT.toMillis()) {
+                String where = String.join(",", endpoints);
+                throw new MetaException(MetaErrorCode.UNAVAILABLE, anyAnswered
+                        ? "no meta-server leader answered at " + where + " within " + timeout.toMillis() + " ms; last: " + last
+                        : "cannot reach the meta-servers at " + where + ": " + last);
+            }
+            sleep(Math.min(remainingMillis, backoff.delayMillis(round)));
+        }
+    }
+
+    /** The status and, for an I/O failure, its cause (e.g. "Connection refused"). */
+    static String describe(Status status) {
+        StringBuilder s = new StringBuilder(status.getCode().toString());
+        if (status.getDescription() != null) {
+            s.append(" (").append(status.getDescription()).append(')');
+        }
+        if (status.getCause() != null && status.getCause().getMessage() != null) {
+            s.append(": ").append(status.getCause().getMessage());
+        }
+        return s.toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            // Waiting for a meta leader to be elected or a server to come back; bounded by the deadline.
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetaException(MetaErrorCode.UNAVAILABLE, "interrupted while waiting for a meta-server leader", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel channel : channels) {
+            channel.shutdown();
+        }
+        for (ManagedChannel channel : channels) {
+            try {
+                if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+                    channel.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                channel.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

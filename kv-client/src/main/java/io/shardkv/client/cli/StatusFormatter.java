@@ -1,0 +1,162 @@
+package io.shardkv.client.cli;
+
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ClusterStatusResponse;
+import io.shardkv.meta.proto.GroupLeader;
+import io.shardkv.meta.proto.Replica;
+import io.shardkv.meta.proto.ReplicaRole;
+import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.ServerStatus;
+import io.shardkv.meta.proto.ShardGroupInfo;
+import io.shardkv.meta.proto.SlotInfo;
+import io.shardkv.meta.proto.SlotState;
+import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Renders {@code kvctl cluster status}: servers, groups with leaders and slot ranges, tasks. */
+public final class StatusFormatter {
+    private StatusFormatter() {
+    }
+
+    public static String format(ClusterStatusResponse status) {
+        ClusterMap map = status.getMap();
+        StringBuilder out = new StringBuilder();
+        out.append("config version ").append(map.getConfigVersion())
+                .append(", meta leader ").append(status.getMetaLeaderId() == 0 ? "unknown" : status.getMetaLeaderId())
+                .append('\n');
+
+        Map<Long, Long> ages = new HashMap<>();
+        for (ServerStatus server : status.getServersList()) {
+            ages.put(server.getServerId(), server.getLastHeartbeatAgeMillis());
+        }
+        out.append("\nservers:\n");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "ADDRESS", "RAFT", "STATE", "HEARTBEAT"});
+        for (ServerInfo server : map.getServersList()) {
+            Long age = ages.get(server.getId());
+            rows.add(new String[] {
+                String.valueOf(server.getId()), server.getAddress(), server.getRaftAddress(), state(server.getState()),
+                age == null || age < 0 ? "never" : String.format("%.1fs ago", age / 1000.0)
+            });
+        }
+        table(out, rows);
+
+        Map<Long, GroupLeader> leaders = new HashMap<>();
+        for (GroupLeader leader : status.getLeadersList()) {
+            leaders.put(leader.getGroupId(), leader);
+        }
+        Map<Long, List<Integer>> slotsByGroup = new HashMap<>();
+        List<Integer> migrating = new ArrayList<>();
+        int unassigned = 0;
+        for (int slot = 0; slot < map.getSlotsCount(); slot++) {
+            SlotInfo info = map.getSlots(slot);
+            if (info.getState() == SlotState.UNSET || info.getGroupId() == 0) {
+                unassigned++;
+                continue;
+            }
+            slotsByGroup.computeIfAbsent(info.getGroupId(), g -> new ArrayList<>()).add(slot);
+            if (info.getState() == SlotState.MIGRATING || info.getState() == SlotState.IMPORTING) {
+                migrating.add(slot);
+            }
+        }
+        out.append("\nshard groups:\n");
+        rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "LEADER", "TERM", "MEMBERS", "SLOTS"});
+        for (ShardGroupInfo group : map.getGroupsList()) {
+            GroupLeader leader = leaders.get(group.getId());
+            List<String> members = new ArrayList<>();
+            for (Replica replica : group.getReplicasList()) {
+                members.add(replica.getServerId() + (replica.getRole() == ReplicaRole.LEARNER ? "(learner)" : "(voter)"));
+            }
+            List<Integer> slots = slotsByGroup.getOrDefault(group.getId(), List.of());
+            rows.add(new String[] {
+                String.valueOf(group.getId()),
+                leader == null || leader.getLeaderServerId() == 0 ? "-" : String.valueOf(leader.getLeaderServerId()),
+                leader == null ? "-" : String.valueOf(leader.getTerm()),
+                String.join(" ", members),
+                SlotRanges.compress(slots) + " (" + slots.size() + ")"
+            });
+        }
+        table(out, rows);
+        if (unassigned > 0) {
+            out.append("unassigned slots: ").append(unassigned).append('\n');
+        }
+        if (!migrating.isEmpty()) {
+            out.append("migrating slots: ").append(SlotRanges.compress(migrating)).append('\n');
+        }
+
+        List<Task> pending = new ArrayList<>();
+        for (Task task : map.getTasksList()) {
+            if (task.getState() == TaskState.PENDING) {
+                pending.add(task);
+            }
+        }
+        out.append("\npending tasks: ").append(pending.isEmpty() ? "none" : String.valueOf(pending.size())).append('\n');
+        for (Task task : pending) {
+            out.append("  ").append(describe(task)).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** One line about a task: id, type, target, state, step and last error. */
+    public static String describe(Task task) {
+        StringBuilder s = new StringBuilder();
+        s.append("task ").append(task.getId()).append(' ').append(task.getType());
+        if (task.getGroupId() != 0) {
+            s.append(" group ").append(task.getGroupId());
+        }
+        if (task.getServerId() != 0) {
+            s.append(" server ").append(task.getServerId());
+        }
+        if (!task.getServerIdsList().isEmpty()) {
+            s.append(" servers ").append(task.getServerIdsList());
+        }
+        if (!task.getSlotsList().isEmpty()) {
+            s.append(" slots ").append(SlotRanges.compress(task.getSlotsList()));
+        }
+        s.append(": ").append(task.getState());
+        if (!task.getStep().isEmpty()) {
+            s.append(", step '").append(task.getStep()).append('\'');
+        }
+        if (!task.getLastError().isEmpty()) {
+            s.append(", last error: ").append(task.getLastError());
+        }
+        return s.toString();
+    }
+
+    private static String state(ServerState state) {
+        switch (state) {
+            case SERVER_RUNNING:
+                return "RUNNING";
+            case SERVER_DOWN:
+                return "DOWN";
+            default:
+                return "UNKNOWN";
+        }
+    }
+
+    private static void table(StringBuilder out, List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] widths = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int c = 0; c < columns; c++) {
+                line.append(row[c]);
+                if (c < columns - 1) {
+                    line.append(" ".repeat(widths[c] - row[c].length() + 2));
+                }
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.shardkv.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.shardkv.kv.proto.ClientOperationRequest;
+import io.shardkv.kv.proto.ClientOperationResponse;
+import io.shardkv.kv.proto.DeleteRequest;
+import io.shardkv.kv.proto.DeleteResponse;
+import io.shardkv.kv.proto.ErrorCode;
+import io.shardkv.kv.proto.GetRequest;
+import io.shardkv.kv.proto.GetResponse;
+import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.KvOp;
+import io.shardkv.kv.proto.KvServiceGrpc;
+import io.shardkv.kv.proto.OpResult;
+import io.shardkv.kv.proto.OpType;
+import io.shardkv.kv.proto.PutRequest;
+import io.shardkv.kv.proto.PutResponse;
+import io.shardkv.kv.proto.RequestHeader;
+import io.shardkv.kv.proto.ScanRequest;
+import io.shardkv.kv.proto.ScanResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A minimal KvService on real gRPC (127.0.0.1, port 0) for the client's routing and retry
+ * tests, since the real kv-server is built elsewhere. It follows kv.proto's semantics: a
+ * server that does not lead the group answers NOT_LEADER with the leader's id and address;
+ * a group that does not own the key's slot answers WRONG_GROUP; writes are exactly-once by
+ * (client id, sequence). The data and leadership live in {@link TestGroup}, shared by the
+ * servers of a group as a replicated group would share them.
+ */
+final class TestKvServer implements AutoCloseable {
+    private final long id;
+    private final TestCluster cluster;
+    private final Server server;
+
+    TestKvServer(long id, TestCluster cluster) throws IOException {
+        this(id, cluster, 0);
+    }
+
+    TestKvServer(long id, TestCluster cluster, int port) throws IOException {
+        this.id = id;
+        this.cluster = cluster;
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(new Service())
+                .build()
+                .start();
+    }
+
+    long id() {
+        return id;
+    }
+
+    String address() {
+        return "127.0.0.1:" + server.getPort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** The error to answer instead of serving, or null to serve. */
+    private KvError check(RequestHeader header, ByteString key) {
+        TestGroup group = cluster.group(header.getGroupId());
+        if (group == null || !group.members().contains(id)) {
+            return error(ErrorCode.WRONG_GROUP, "group " + header.getGroupId() + " is not hosted here");
+        }
+        long leader = group.leaderId();
+        if (leader != id) {
+            KvError.Builder e = KvError.newBuilder().setCode(ErrorCode.NOT_LEADER).setMessage("not the leader");
+            if (leader != 0) {
+                e.setLeaderId(leader).setLeaderAddress(cluster.server(leader).address());
+            }
+            return e.build();
+        }
+        KvError fault = group.takeFault();
+        if (fault != null) {
+            return fault;
+        }
+        if (key != null && !group.ownsSlot(Slots.slotOf(key.toByteArray()))) {
+            return KvError.newBuilder().setCode(ErrorCode.WRONG_GROUP).setMessage("slot not owned")
+                    .setConfigVersion(cluster.version()).build();
+        }
+        return null;
+    }
+
+    private static KvError error(ErrorCode code, String message) {
+        return KvError.newBuilder().setCode(code).setMessage(message).build();
+    }
+
+    private final class Service extends KvServiceGrpc.KvServiceImplBase {
+        @Override
+        public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+            KvError error = check(request.getHeader(), request.getKey());
+            if (error == null) {
+                TestGroup group = cluster.group(request.getHeader().getGroupId());
+                group.recordSession(request.getSession());
+                group.applyOnce(request.getSession(), () -> {
+                    group.data().put(request.getKey().toByteArray(), request.getValue().toByteArray());
+                    return true;
+                });
+                if (group.takeLostReply()) {
+                    error = error(ErrorCode.TIMEOUT, "reply lost after apply");
+                }
+            }
+            observer.onNext(PutResponse.newBuilder().setError(orOk(error)).build());
+            observer.onCompleted();
+        }
+
+        @Override
+        public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+            KvError error = check(request.getHeader(), request.getKey());
+            GetResponse.Builder response = GetResponse.newBuilder().setError(orOk(error));
+            if (error == null) {
+                byte[] value = cluster.group(request.getHeader().getGroupId()).data().get(request.getKey().toByteArray());
+                if (value != null) {
+                    response.setFound(true).setValue(ByteString.copyFrom(value));
+                }
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        }
+
+        @Override
+        public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+            KvError error = check(request.getHeader(), request.getKey());
+            DeleteResponse.Builder response = DeleteResponse.newBuilder().setError(orOk(error));
+            if (error == null) {
+                TestGroup group = cluster.group(request.getHeader().getGroupId());
+                group.recordSession(request.getSession());
+                response.setExisted(group.applyOnce(request.getSession(),
+                        () -> group.data().remove(request.getKey().toByteArray()) != null));
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        }
+
+        @Override
+        public void processRwOperation(ClientOperationRequest request,
+                StreamObserver<ClientOperationResponse> observer) {
+            KvError error = null;
+            for (KvOp op : request.getOpsList()) {
+                error = error == null ? check(request.getHeader(), op.getKey()) : error;
+            }
+            ClientOperationResponse.Builder response = ClientOperationResponse.newBuilder().setError(orOk(error));
+            if (error == null) {
+                TestGroup group = cluster.group(request.getHeader().getGroupId());
+                List<OpResult> results = new ArrayList<>();
+                boolean writes = request.getOps(0).getOp() != OpType.GET;
+                if (writes) {
+                    group.recordSession(request.getSession());
+                }
+                Runnable apply = () -> {
+                    for (KvOp op : request.getOpsList()) {
+                        byte[] key = op.getKey().toByteArray();
+                        OpResult.Builder result = OpResult.newBuilder();
+                        if (op.getOp() == OpType.PUT) {
+                            group.data().put(key, op.getValue().toByteArray());
+                            result.setFound(true);
+                        } else if (op.getOp() == OpType.DEL) {
+                            result.setFound(group.data().remove(key) != null);
+                        } else {
+                            byte[] value = group.data().get(key);
+                            result.setFound(value != null).setValue(ByteString.copyFrom(value == null ? new byte[0] : value));
+                        }
+                        results.add(result.build());
+                    }
+                };
+                if (writes) {
+                    group.applyOnce(request.getSession(), () -> {
+                        apply.run();
+                        return true;
+                    });
+                } else {
+                    apply.run();
+                }
+                response.addAllResults(results);
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        }
+
+        @Override
+        public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
+            KvError error = check(request.getHeader(), null);
+            ScanResponse.Builder response = ScanResponse.newBuilder().setError(orOk(error));
+            if (error == null) {
+                TestGroup group = cluster.group(request.getHeader().getGroupId());
+                group.countScanPage();
+                int limit = request.getLimit() == 0 ? Limits.DEFAULT_SCAN_LIMIT : request.getLimit();
+                byte[] from = request.getCursor().isEmpty() ? request.getStart().toByteArray()
+                        : request.getCursor().toByteArray();
+                boolean inclusive = request.getCursor().isEmpty();
+                Map<byte[], byte[]> tail = group.data().tailMap(from, inclusive);
+                byte[] last = null;
+                int taken = 0;
+                boolean more = false;
+                for (Map.Entry<byte[], byte[]> entry : tail.entrySet()) {
+                    if (!request.getEnd().isEmpty()
+                            && Bytes.compare(entry.getKey(), request.getEnd().toByteArray()) >= 0) {
+                        break;
+                    }
+                    if (taken == limit) {
+                        more = true;
+                        break;
+                    }
+                    response.addPairs(io.shardkv.kv.proto.KvPair.newBuilder()
+                            .setKey(ByteString.copyFrom(entry.getKey())).setValue(ByteString.copyFrom(entry.getValue())));
+                    last = entry.getKey();
+                    taken++;
+                }
+                if (more) {
+                    response.setMore(true).setNextCursor(ByteString.copyFrom(last));
+                }
+            }
+            observer.onNext(response.build());
+            observer.onCompleted();
+        }
+    }
+
+    private static KvError orOk(KvError error) {
+        return error == null ? KvError.getDefaultInstance() : error;
+    }
+}
