@@ -1,0 +1,228 @@
+package io.shardkv.e2e;
+
+import static io.shardkv.e2e.Bytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardkv.client.KvClient;
+import io.shardkv.client.MetaAdmin;
+import io.shardkv.meta.proto.ClusterStatusResponse;
+import io.shardkv.meta.proto.GroupLeader;
+import io.shardkv.meta.proto.GroupReport;
+import io.shardkv.meta.proto.ServerStatus;
+import io.shardkv.raft.linearizability.CheckReport;
+import io.shardkv.raft.linearizability.HistoryRecorder;
+import io.shardkv.raft.linearizability.KvInput;
+import io.shardkv.raft.linearizability.KvModel;
+import io.shardkv.raft.linearizability.KvOutput;
+import io.shardkv.raft.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of a shard group's leader while clients write: writes go on under a new leader, no
+ * acknowledged write is lost, the killed server catches up after a restart, and a concurrent
+ * client history across such a kill is linearizable.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path dir;
+    static LocalCluster cluster;
+    static MetaAdmin admin;
+    static KvClient adminClient;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = LocalCluster.up(dir.resolve("cluster"), 3, 3, 2, 3);
+        adminClient = newClient();
+        admin = adminClient.admin();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (adminClient != null) {
+            adminClient.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static KvClient newClient() {
+        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(20)).build();
+    }
+
+    @Test
+    @Order(1)
+    void acknowledgedWritesSurviveKillingTheLeader() throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        AtomicInteger failures = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        List<KvClient> clients = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            KvClient c = newClient();
+            clients.add(c);
+            int writer = w;
+            Thread t = new Thread(() -> {
+                for (int n = 0; !stop.get(); n++) {
+                    String key = "w" + writer + "/" + n;
+                    try {
+                        c.put(utf8(key), utf8("v" + n));
+                        acked.put(key, "v" + n);
+                    } catch (RuntimeException e) {
+                        // Not acknowledged: it may or may not have happened, and is not checked.
+                        failures.incrementAndGet();
+                    }
+                }
+            }, "writer-" + w);
+            writers.add(t);
+            t.start();
+        }
+        try {
+            Await.until(DEADLINE, () -> "200 writes before the kill, have " + acked.size(), () -> acked.size() >= 200);
+            long victim = leaderOf(1);
+            String victimName = "kv-" + victim;
+            cluster.kill(victimName);
+            int atKill = acked.size();
+            Await.until(DEADLINE, () -> "300 more writes after killing " + victimName + " (have "
+                    + (acked.size() - atKill) + ", failures " + failures.get() + ")\n" + cluster.logTails(),
+                    () -> acked.size() >= atKill + 300);
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(30_000);
+            }
+
+            try (KvClient reader = newClient()) {
+                for (Map.Entry<String, String> e : acked.entrySet()) {
+                    assertThat(reader.get(utf8(e.getKey())).map(Bytes::string)).as("acknowledged %s", e.getKey())
+                            .contains(e.getValue());
+                }
+            }
+
+            cluster.start(victimName);
+            Await.until(DEADLINE, () -> victimName + " catches up with every group it replicates",
+                    () -> caughtUp(victim));
+        } finally {
+            stop.set(true);
+            clients.forEach(KvClient::close);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void concurrentHistoryAcrossALeaderKillIsLinearizable() throws Exception {
+        HistoryRecorder<KvInput, KvOutput> history = new HistoryRecorder<>();
+        List<String> keys = List.of("lin/a", "lin/b", "lin/c", "lin/d");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong values = new AtomicLong();
+        long origin = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        List<KvClient> clients = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            KvClient c = newClient();
+            clients.add(c);
+            long clientId = w;
+            Random random = new Random(w);
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    String key = keys.get(random.nextInt(keys.size()));
+                    int choice = random.nextInt(10);
+                    KvInput input = choice < 5 ? KvInput.get(key)
+                            : choice < 9 ? KvInput.put(key, "v" + values.incrementAndGet()) : KvInput.delete(key);
+                    long op = history.invoke(clientId, input, System.nanoTime() - origin);
+                    try {
+                        KvOutput out;
+                        if (input instanceof KvInput.Get) {
+                            Optional<byte[]> v = c.get(utf8(key));
+                            out = v.map(b -> (KvOutput) KvOutput.read(Bytes.string(b))).orElse(KvOutput.absent());
+                        } else if (input instanceof KvInput.Put) {
+                            c.put(utf8(key), utf8(((KvInput.Put) input).value()));
+                            out = KvOutput.ack();
+                        } else {
+                            c.delete(utf8(key));
+                            out = KvOutput.ack();
+                        }
+                        history.complete(op, out, System.nanoTime() - origin);
+                    } catch (RuntimeException e) {
+                        // The outcome is unknown: a write may still take effect at any later time.
+                        history.completeUnknown(op);
+                    }
+                }
+            }, "lin-client-" + w);
+            threads.add(t);
+            t.start();
+        }
+        String victimName = null;
+        try {
+            Await.until(DEADLINE, () -> "300 operations before the kill", () -> history.size() >= 300);
+            long victim = leaderOf(groupOfKey("lin/a"));
+            victimName = "kv-" + victim;
+            cluster.kill(victimName);
+            int atKill = history.size();
+            Await.until(DEADLINE, () -> "600 operations after the kill", () -> history.size() >= atKill + 600);
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+            clients.forEach(KvClient::close);
+        }
+        cluster.start(victimName);
+
+        CheckReport<KvInput, KvOutput> report = KvModel.checker().check(history.history());
+        assertThat(report.isOk()).as("linearizability of %d operations: %s", history.size(), report.explain()).isTrue();
+    }
+
+    private static long groupOfKey(String key) {
+        return admin.getClusterMap().getSlots(Bytes.slot(key)).getGroupId();
+    }
+
+    private static long leaderOf(long groupId) {
+        long[] leader = new long[1];
+        Await.until(DEADLINE, () -> "a leader for group " + groupId, () -> {
+            Optional<GroupLeader> l = admin.clusterStatus().getLeadersList().stream()
+                    .filter(x -> x.getGroupId() == groupId && x.getLeaderServerId() != 0).findFirst();
+            l.ifPresent(x -> leader[0] = x.getLeaderServerId());
+            return l.isPresent();
+        });
+        return leader[0];
+    }
+
+    /** Every group the server replicates has applied, there, what its leader had committed. */
+    private static boolean caughtUp(long serverId) {
+        ClusterStatusResponse status = admin.clusterStatus();
+        Optional<ServerStatus> self = status.getServersList().stream().filter(s -> s.getServerId() == serverId).findFirst();
+        if (self.isEmpty() || self.get().getGroupsCount() == 0) {
+            return false;
+        }
+        for (GroupReport mine : self.get().getGroupsList()) {
+            long leaderCommit = status.getServersList().stream()
+                    .flatMap(s -> s.getGroupsList().stream())
+                    .filter(r -> r.getGroupId() == mine.getGroupId() && r.getRole().equals("LEADER"))
+                    .mapToLong(GroupReport::getCommit).max().orElse(Long.MAX_VALUE);
+            if (mine.getApplied() < leaderCommit) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
