@@ -52,13 +52,14 @@ public final class HeartbeatTracker implements LeaderHints {
         }
     }
 
-    /** Milliseconds since the last heartbeat during this leadership, or -1 if none came. */
+    /**
+     * Milliseconds since this replica last heard from the server, or -1 if it never did. Not cut
+     * at the start of the leadership: the scheduler notices leadership up to a pass late, and
+     * heartbeats served in between are real.
+     */
     public long heartbeatAgeMillis(long serverId) {
         Seen s = seen.get(serverId);
-        if (s == null || s.atMillis < leaderSinceMillis) {
-            return -1;
-        }
-        return clockMillis.getAsLong() - s.atMillis;
+        return s == null ? -1 : clockMillis.getAsLong() - s.atMillis;
     }
 
     /** How long the server has been silent, counting no earlier than the start of this leadership. */
