@@ -112,6 +112,11 @@ public final class MetaAdmin implements AutoCloseable {
         return membersChange(ShardMembersChangeType.REMOVE_SERVER, groupId, serverId);
     }
 
+    /** Asks the meta-server to make {@code serverId}, a voter of the group, its leader. */
+    public ShardgroupMembersChangeResponse transferLeader(long groupId, long serverId) {
+        return membersChange(ShardMembersChangeType.TRANSFER_LEADERSHIP, groupId, serverId);
+    }
+
     public Task getTask(long taskId) {
         return meta.call("GetTask", requestTimeout, true,
                 stub -> stub.getTask(GetTaskRequest.newBuilder().setTaskId(taskId).build()),

@@ -151,6 +151,11 @@ class KvctlTest {
         Result failed = onCluster("member", "add", "--group", "1", "--server", "99");
         assertThat(failed.code()).isEqualTo(4);
         assertThat(failed.err()).contains("failed", "server 99 is not registered");
+        Result transfer = onCluster("group", "transfer-leader", "1", "--to", "2");
+        assertThat(transfer.code()).isZero();
+        assertThat(transfer.out()).startsWith("moving the leadership of group 1 to server 2").contains("done");
+        assertThat(onCluster("group", "transfer-leader", "1").code()).isEqualTo(2);
+        assertThat(onCluster("group", "transfer-leader", "x", "--to", "2").code()).isEqualTo(2);
         Result unknown = onCluster("member", "remove", "--group", "42", "--server", "1");
         assertThat(unknown.code()).isEqualTo(4);
         assertThat(unknown.err()).isEqualTo("kvctl: no shard group 42" + nl());

@@ -160,8 +160,9 @@ final class TestMetaServer implements AutoCloseable {
                 if (cluster.group(request.getGroupId()) == null) {
                     response.setError(error(MetaErrorCode.NOT_FOUND, "no shard group " + request.getGroupId()));
                 } else {
-                    TaskType type = request.getType() == ShardMembersChangeType.ADD_SERVER
-                            ? TaskType.ADD_MEMBER : TaskType.REMOVE_MEMBER;
+                    TaskType type = request.getType() == ShardMembersChangeType.ADD_SERVER ? TaskType.ADD_MEMBER
+                            : request.getType() == ShardMembersChangeType.REMOVE_SERVER ? TaskType.REMOVE_MEMBER
+                            : TaskType.TRANSFER_LEADER;
                     Task task = newTask(type, request.getGroupId(), request.getServerId(), List.of());
                     response.setTaskId(task.getId()).setConfigVersion(cluster.version());
                 }

@@ -212,6 +212,38 @@ class ClusterEndToEndIT {
         assertThat(client.get(utf8("still")).map(Bytes::string)).contains("works");
     }
 
+    @Test
+    @Order(6)
+    void leadersSpreadOverTheServersAndMoveOnRequest() {
+        // The meta-server moves leaders by itself once no task is pending: 3 groups, 4 servers.
+        Await.until(Duration.ofSeconds(90), () -> "each group led by a different server: "
+                + admin.clusterStatus().getLeadersList(), () -> {
+                    ClusterStatusResponse status = admin.clusterStatus();
+                    Set<Long> leaders = new HashSet<>();
+                    status.getLeadersList().forEach(l -> leaders.add(l.getLeaderServerId()));
+                    return status.getLeadersCount() == status.getMap().getGroupsCount() && !leaders.contains(0L)
+                            && leaders.size() == status.getMap().getGroupsCount();
+                });
+
+        long leader = awaitLeader(1);
+        ShardGroupInfo g1 = group(admin.getClusterMap(), 1);
+        long target = g1.getReplicasList().stream().mapToLong(r -> r.getServerId()).filter(s -> s != leader)
+                .findFirst().orElseThrow();
+        CommandResult moved = cluster.kvctl("group", "transfer-leader", "1", "--to", String.valueOf(target));
+        assertThat(moved.exitCode()).as("%s", moved).isZero();
+        assertThat(moved.stdout()).contains("task", "done");
+        String key = keyInGroup(1);
+        client.put(utf8(key), utf8("after-transfer"));
+        assertThat(client.get(utf8(key)).map(Bytes::string)).contains("after-transfer");
+
+        long outsider = List.of(1L, 2L, 3L, 4L).stream()
+                .filter(s -> g1.getReplicasList().stream().noneMatch(r -> r.getServerId() == s))
+                .findFirst().orElseThrow();
+        CommandResult refused = cluster.kvctl("group", "transfer-leader", "1", "--to", String.valueOf(outsider));
+        assertThat(refused.exitCode()).as("%s", refused).isEqualTo(4);
+        assertThat(refused.stderr()).startsWith("kvctl: ").contains("not a voter");
+    }
+
     private static ShardGroupInfo group(ClusterMap map, long id) {
         return map.getGroupsList().stream().filter(g -> g.getId() == id).findFirst()
                 .orElseThrow(() -> new AssertionError("no group " + id + " in " + map));

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * cluster status, group add/remove, member add/remove. Changes wait for their meta-server
+ * cluster status, group add/remove/transfer-leader, member add/remove. Changes wait for their meta-server
  * task to finish, printing each step, unless {@code --no-wait} (then they print the task id).
  */
 final class AdminCommands {
@@ -141,14 +141,39 @@ final class AdminCommands {
     }
 
     @Command(name = "group", mixinStandardHelpOptions = true, description = "Adds or removes shard groups.",
-            subcommands = {Group.Add.class, Group.Remove.class})
+            subcommands = {Group.Add.class, Group.Remove.class, Group.TransferLeader.class})
     static final class Group implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (add, remove)");
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "missing subcommand (add, remove, transfer-leader)");
+        }
+
+        @Command(name = "transfer-leader", mixinStandardHelpOptions = true,
+                description = {"Makes SERVER, a voter of GROUP, the group's leader. The meta-server also moves",
+                    "leaders by itself to even them out over the servers (meta setting leader-balance-millis)."})
+        static final class TransferLeader implements Callable<Integer> {
+            @CommandLine.Spec
+            CommandLine.Model.CommandSpec spec;
+            @Parameters(index = "0", paramLabel = "GROUP")
+            long groupId;
+            @Option(names = "--to", required = true, paramLabel = "SERVER", description = "The new leader.")
+            long serverId;
+            @CommandLine.Mixin
+            WaitOptions wait;
+
+            @Override
+            public Integer call() {
+                try (MetaAdmin admin = Kvctl.root(spec).newAdmin()) {
+                    ShardgroupMembersChangeResponse response = admin.transferLeader(groupId, serverId);
+                    String summary = "moving the leadership of group " + groupId + " to server " + serverId
+                            + " (config version " + response.getConfigVersion() + ")";
+                    return wait.finish(admin, response.getTaskId(), summary, spec.commandLine().getOut());
+                }
+            }
         }
 
         @Command(name = "add", mixinStandardHelpOptions = true,

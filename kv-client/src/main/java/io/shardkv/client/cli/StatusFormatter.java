@@ -34,22 +34,25 @@ public final class StatusFormatter {
         for (ServerStatus server : status.getServersList()) {
             ages.put(server.getServerId(), server.getLastHeartbeatAgeMillis());
         }
+        Map<Long, GroupLeader> leaders = new HashMap<>();
+        Map<Long, Integer> groupsLed = new HashMap<>();
+        for (GroupLeader leader : status.getLeadersList()) {
+            leaders.put(leader.getGroupId(), leader);
+            groupsLed.merge(leader.getLeaderServerId(), 1, Integer::sum);
+        }
         out.append("\nservers:\n");
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "ADDRESS", "RAFT", "STATE", "HEARTBEAT"});
+        rows.add(new String[] {"ID", "ADDRESS", "RAFT", "STATE", "HEARTBEAT", "LEADER OF"});
         for (ServerInfo server : map.getServersList()) {
             Long age = ages.get(server.getId());
             rows.add(new String[] {
                 String.valueOf(server.getId()), server.getAddress(), server.getRaftAddress(), state(server.getState()),
-                age == null || age < 0 ? "never" : String.format("%.1fs ago", age / 1000.0)
+                age == null || age < 0 ? "never" : String.format("%.1fs ago", age / 1000.0),
+                String.valueOf(groupsLed.getOrDefault(server.getId(), 0))
             });
         }
         table(out, rows);
 
-        Map<Long, GroupLeader> leaders = new HashMap<>();
-        for (GroupLeader leader : status.getLeadersList()) {
-            leaders.put(leader.getGroupId(), leader);
-        }
         Map<Long, List<Integer>> slotsByGroup = new HashMap<>();
         List<Integer> migrating = new ArrayList<>();
         int unassigned = 0;

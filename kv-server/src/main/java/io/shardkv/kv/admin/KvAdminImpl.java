@@ -13,6 +13,7 @@ import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvAdminGrpc;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.ReplicaProgress;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.kv.server.Replicas;
 import io.shardkv.kv.service.GroupRouter;
 import io.shardkv.kv.service.KvErrors;
@@ -95,15 +96,10 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
     public void changeMembership(ChangeMembershipRequest r, StreamObserver<AdminResponse> obs) {
         long g = r.getGroupId();
         long s = r.getServerId();
-        if (g == 0 || s == 0) {
-            answer(obs, KvErrors.invalid("group_id and server_id are required"), "");
+        if (refusedAsUnknown(g, s, obs)) {
             return;
         }
-        if (replicas.get(g).isEmpty()) {
-            answer(obs, errors.wrongGroup("group " + g + " is not hosted on server " + raft.serverId()), "");
-            return;
-        }
-        raft.status(g).thenCompose(st -> {
+        reply(raft.status(g).thenCompose(st -> {
             if (st.role() != Role.LEADER) {
                 return done(errors.notLeader(g, st.leaderId() == raft.serverId() ? 0 : st.leaderId()), "");
             }
@@ -130,12 +126,30 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
                 default:
                     return done(KvErrors.invalid("unknown membership change type " + r.getTypeValue()), "");
             }
-        }).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((result, failure) -> {
+        }), obs, "group " + g + ": " + r.getType() + " of server " + s);
+    }
+
+    /** Answers a request naming no group or server, or a group not hosted here; true if it did. */
+    private boolean refusedAsUnknown(long g, long serverId, StreamObserver<AdminResponse> obs) {
+        if (g == 0 || serverId == 0) {
+            answer(obs, KvErrors.invalid("group_id and server_id are required"), "");
+            return true;
+        }
+        if (replicas.get(g).isEmpty()) {
+            answer(obs, errors.wrongGroup("group " + g + " is not hosted on server " + raft.serverId()), "");
+            return true;
+        }
+        return false;
+    }
+
+    /** Answers with the outcome (or the failure) once known, within the admin timeout; logs successes. */
+    private void reply(CompletableFuture<Outcome> outcome, StreamObserver<AdminResponse> obs, String what) {
+        outcome.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((result, failure) -> {
             if (failure != null) {
                 answer(obs, errors.fromFailure(failure), "");
             } else {
                 if (result.error().getCode() == ErrorCode.OK) {
-                    LOG.info("group {}: {} of server {}: {}", g, r.getType(), s, result.detail());
+                    LOG.info("{}: {}", what, result.detail());
                 }
                 answer(obs, result.error(), result.detail());
             }
@@ -252,6 +266,29 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
                         answer(obs, KvErrors.of(ErrorCode.forNumber(result.code()), result.message()), "");
                     }
                 }, executor);
+    }
+
+    @Override
+    public void transferLeader(TransferLeaderRequest r, StreamObserver<AdminResponse> obs) {
+        long g = r.getGroupId();
+        long target = r.getServerId();
+        if (refusedAsUnknown(g, target, obs)) {
+            return;
+        }
+        reply(raft.status(g).thenCompose(st -> {
+            if (st.leaderId() == target) {
+                return done(KvErrors.OK, "already the leader");
+            }
+            if (st.role() != Role.LEADER) {
+                return done(errors.notLeader(g, st.leaderId() == raft.serverId() ? 0 : st.leaderId()), "");
+            }
+            ConfState m = st.membership();
+            if (!m.voters().contains(target) || m.isJoint()) {
+                return done(KvErrors.invalid("server " + target + " is not a voter of group " + g
+                        + " (voters " + m.voters() + ")"), "");
+            }
+            return raft.transferLeader(g, target).thenApply(ignored -> new Outcome(KvErrors.OK, "transfer started"));
+        }), obs, "group " + g + ": leadership to server " + target);
     }
 
     @Override

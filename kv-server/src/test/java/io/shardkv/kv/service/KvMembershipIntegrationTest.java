@@ -20,6 +20,7 @@ import io.shardkv.kv.proto.PutResponse;
 import io.shardkv.kv.proto.ReadConsistency;
 import io.shardkv.kv.proto.ReplicaProgress;
 import io.shardkv.kv.proto.RequestHeader;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.raft.testing.Await;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -154,5 +155,33 @@ class KvMembershipIntegrationTest {
         put("later", "2");
         Await.until(KvTestCluster.DEADLINE, () -> "restarted server " + restarted + " to catch up",
                 () -> staleHas(restarted, "later", "2"));
+    }
+
+    private AdminResponse transfer(long askedServer, long target) {
+        return cluster.admin(askedServer).transferLeader(TransferLeaderRequest.newBuilder().setGroupId(G)
+                .setServerId(target).build());
+    }
+
+    @Test
+    void leadershipMovesToTheNamedVoterAndWritesGoOn() {
+        put("before", "1");
+        long oldLeader = cluster.awaitLeader(G);
+        long target = oldLeader % 3 + 1;
+        long bystander = 6 - oldLeader - target;
+        assertThat(transfer(bystander, target).getError().getCode()).isEqualTo(ErrorCode.NOT_LEADER);
+        assertThat(transfer(oldLeader, 7).getError().getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(transfer(oldLeader, 0).getError().getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(transfer(oldLeader, oldLeader).getDetail()).isEqualTo("already the leader");
+
+        AdminResponse started = transfer(oldLeader, target);
+        assertThat(started.getError().getCode()).isEqualTo(ErrorCode.OK);
+        assertThat(started.getDetail()).isIn("transfer started", "already the leader");
+        Await.until(KvTestCluster.DEADLINE, () -> "server " + target + " to lead group " + G,
+                () -> cluster.awaitLeader(G) == target);
+        Await.until(KvTestCluster.DEADLINE, () -> "server " + bystander + " to know the new leader",
+                () -> transfer(bystander, target).getDetail().equals("already the leader"));
+        put("after", "2");
+        assertThat(staleHas(target, "before", "1")).isTrue();
+        assertThat(staleHas(target, "after", "2")).isTrue();
     }
 }

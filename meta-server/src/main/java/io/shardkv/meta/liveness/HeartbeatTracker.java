@@ -1,12 +1,16 @@
 package io.shardkv.meta.liveness;
 
+import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.GroupLeader;
 import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.HeartbeatRequest;
+import io.shardkv.meta.proto.ShardGroupInfo;
 import io.shardkv.meta.scheduler.LeaderHints;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -74,10 +78,24 @@ public final class HeartbeatTracker implements LeaderHints {
         return s == null ? List.of() : s.reports;
     }
 
-    public List<GroupLeader> leaders() {
-        List<GroupLeader> out = new ArrayList<>(leaders.values());
+    /** The leader hints of the map's groups, by group id (a removed group's last hint is left out). */
+    public List<GroupLeader> leaders(ClusterMap map) {
+        List<GroupLeader> out = new ArrayList<>();
+        for (ShardGroupInfo g : map.getGroupsList()) {
+            GroupLeader l = leaders.get(g.getId());
+            if (l != null) {
+                out.add(l);
+            }
+        }
         out.sort(Comparator.comparingLong(GroupLeader::getGroupId));
         return out;
+    }
+
+    /** Drops the hints of groups no longer in the map, so removed groups do not pile up. */
+    public void forgetGroupsOutside(ClusterMap map) {
+        Set<Long> live = new HashSet<>();
+        map.getGroupsList().forEach(g -> live.add(g.getId()));
+        leaders.keySet().removeIf(g -> !live.contains(g));
     }
 
     /** Forgets a group's leader hint, e.g. after the hinted server turned out not to lead. */

@@ -66,6 +66,8 @@ public final class MapTransitions {
                 return addMember(map, (ShardgroupMembersChangeRequest) command.payload());
             case REMOVE_MEMBER:
                 return removeMember(map, (ShardgroupMembersChangeRequest) command.payload());
+            case TRANSFER_LEADER:
+                return transferLeader(map, (ShardgroupMembersChangeRequest) command.payload());
             case TASK_PROGRESS:
                 return taskProgress(map, (Task) command.payload());
             case TASK_COMPLETE:
@@ -275,39 +277,60 @@ public final class MapTransitions {
         return changed(b, g.get(), t.getId());
     }
 
+    /**
+     * One change at a time per group, except that a pending leader transfer does not block: it is
+     * short, often the balancer's own, and gives way to a task queued behind it (TaskStepper).
+     */
     private static Optional<Outcome> checkNoPendingTask(ClusterMap map, long groupId) {
-        return ClusterMaps.pendingTaskOf(map, groupId).map(t -> refuse(map, MetaErrorCode.FAILED_PRECONDITION,
-                "group " + groupId + " already has pending task " + t.getId() + " (" + t.getType()
-                        + "); wait for it to finish"));
+        return ClusterMaps.pendingTasks(map).stream()
+                .filter(t -> t.getGroupId() == groupId && t.getType() != TaskType.TRANSFER_LEADER).findFirst()
+                .map(t -> refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + groupId
+                        + " already has pending task " + t.getId() + " (" + t.getType() + "); wait for it to finish"));
+    }
+
+    /**
+     * What a members change names: its group and server, or the refusal when its version is stale
+     * or either is unknown.
+     */
+    private record MemberChange(Outcome refusal, ShardGroupInfo group, ServerInfo server) {
+        static MemberChange resolve(ClusterMap map, ShardgroupMembersChangeRequest r) {
+            Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
+            if (stale.isPresent()) {
+                return new MemberChange(stale.get(), null, null);
+            }
+            Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
+            if (g.isEmpty()) {
+                return new MemberChange(refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId()
+                        + " does not exist"), null, null);
+            }
+            Optional<ServerInfo> s = ClusterMaps.server(map, r.getServerId());
+            if (s.isEmpty()) {
+                return new MemberChange(refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId()
+                        + " is not registered"), null, null);
+            }
+            return new MemberChange(null, g.get(), s.get());
+        }
     }
 
     private static Outcome addMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
-        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
-        if (stale.isPresent()) {
-            return stale.get();
+        MemberChange c = MemberChange.resolve(map, r);
+        if (c.refusal() != null) {
+            return c.refusal();
         }
-        Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
-        if (g.isEmpty()) {
-            return refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId() + " does not exist");
-        }
-        Optional<ServerInfo> s = ClusterMaps.server(map, r.getServerId());
-        if (s.isEmpty()) {
-            return refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId() + " is not registered");
-        }
-        if (ClusterMaps.replica(g.get(), r.getServerId()).isPresent()) {
+        if (ClusterMaps.replica(c.group(), r.getServerId()).isPresent()) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
                     + " is already a member of group " + r.getGroupId());
         }
-        if (s.get().getState() != ServerState.SERVER_RUNNING) {
+        if (c.server().getState() != ServerState.SERVER_RUNNING) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId() + " is "
-                    + s.get().getState() + "; only a running server can join a group");
+                    + c.server().getState() + "; only a running server can join a group");
         }
         Optional<Outcome> busy = checkNoPendingTask(map, r.getGroupId());
         if (busy.isPresent()) {
             return busy.get();
         }
         ClusterMap.Builder b = map.toBuilder();
-        ShardGroupInfo updated = g.get().toBuilder()
+        ShardGroupInfo updated = c.group().toBuilder()
                 .addReplicas(Replica.newBuilder().setServerId(r.getServerId()).setRole(ReplicaRole.LEARNER)).build();
         replaceGroup(b, updated);
         Task.Builder t = newTask(b, TaskType.ADD_MEMBER, r.getGroupId()).setServerId(r.getServerId());
@@ -316,23 +339,16 @@ public final class MapTransitions {
     }
 
     private static Outcome removeMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
-        Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
-        if (stale.isPresent()) {
-            return stale.get();
+        MemberChange c = MemberChange.resolve(map, r);
+        if (c.refusal() != null) {
+            return c.refusal();
         }
-        Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
-        if (g.isEmpty()) {
-            return refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId() + " does not exist");
-        }
-        if (ClusterMaps.server(map, r.getServerId()).isEmpty()) {
-            return refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId() + " is not registered");
-        }
-        Optional<Replica> rep = ClusterMaps.replica(g.get(), r.getServerId());
+        Optional<Replica> rep = ClusterMaps.replica(c.group(), r.getServerId());
         if (rep.isEmpty()) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
                     + " is not a member of group " + r.getGroupId());
         }
-        if (rep.get().getRole() == ReplicaRole.VOTER && ClusterMaps.voters(g.get()).size() == 1) {
+        if (rep.get().getRole() == ReplicaRole.VOTER && ClusterMaps.voters(c.group()).size() == 1) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
                     + " is the last voter of group " + r.getGroupId() + "; remove the group instead");
         }
@@ -343,7 +359,32 @@ public final class MapTransitions {
         ClusterMap.Builder b = map.toBuilder();
         Task.Builder t = newTask(b, TaskType.REMOVE_MEMBER, r.getGroupId()).setServerId(r.getServerId());
         b.addTasks(t);
-        return changed(b, g.get(), t.getId());
+        return changed(b, c.group(), t.getId());
+    }
+
+    /** A task to move the group's leadership; the map itself changes only by the task. */
+    private static Outcome transferLeader(ClusterMap map, ShardgroupMembersChangeRequest r) {
+        MemberChange c = MemberChange.resolve(map, r);
+        if (c.refusal() != null) {
+            return c.refusal();
+        }
+        Optional<Replica> rep = ClusterMaps.replica(c.group(), r.getServerId());
+        if (rep.isEmpty() || rep.get().getRole() != ReplicaRole.VOTER) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
+                    + " is not a voter of group " + r.getGroupId() + "; only a voter can lead");
+        }
+        if (c.server().getState() != ServerState.SERVER_RUNNING) {
+            return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId() + " is "
+                    + c.server().getState() + "; only a running server can take over leadership");
+        }
+        Optional<Outcome> busy = checkNoPendingTask(map, r.getGroupId());
+        if (busy.isPresent()) {
+            return busy.get();
+        }
+        ClusterMap.Builder b = map.toBuilder();
+        Task.Builder t = newTask(b, TaskType.TRANSFER_LEADER, r.getGroupId()).setServerId(r.getServerId());
+        b.addTasks(t);
+        return changed(b, c.group(), t.getId());
     }
 
     private static void replaceGroup(ClusterMap.Builder b, ShardGroupInfo group) {

@@ -43,7 +43,9 @@ public record MetaCommand(Type type, Message payload) {
         /** Payload {@link Task} (id): the task's last step succeeded; its map effect applies. */
         TASK_COMPLETE(9),
         /** Payload {@link Task} (id, last_error): the task cannot be carried out. */
-        TASK_FAIL(10);
+        TASK_FAIL(10),
+        /** Payload {@link ShardgroupMembersChangeRequest}: the new leader of the group. */
+        TRANSFER_LEADER(11);
 
         final byte code;
 
@@ -107,6 +109,11 @@ public record MetaCommand(Type type, Message payload) {
                 .setServerId(serverId).setConfigVersion(configVersion).build());
     }
 
+    public static MetaCommand transferLeader(long groupId, long serverId, long configVersion) {
+        return new MetaCommand(Type.TRANSFER_LEADER, ShardgroupMembersChangeRequest.newBuilder().setGroupId(groupId)
+                .setServerId(serverId).setConfigVersion(configVersion).build());
+    }
+
     public static MetaCommand taskProgress(long taskId, String step, String lastError) {
         return new MetaCommand(Type.TASK_PROGRESS, Task.newBuilder().setId(taskId).setStep(step)
                 .setLastError(lastError).build());
@@ -154,6 +161,7 @@ public record MetaCommand(Type type, Message payload) {
                 return ClusterShardgroupChangeRequest.parseFrom(body);
             case ADD_MEMBER:
             case REMOVE_MEMBER:
+            case TRANSFER_LEADER:
                 return ShardgroupMembersChangeRequest.parseFrom(body);
             case TASK_PROGRESS:
             case TASK_COMPLETE:

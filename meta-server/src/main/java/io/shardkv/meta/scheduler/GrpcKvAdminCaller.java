@@ -11,6 +11,7 @@ import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvAdminGrpc;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +73,11 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
     @Override
     public AdminResponse assignSlots(ServerInfo server, AssignSlotsRequest request) {
         return call(server, "AssignSlots", s -> s.assignSlots(request));
+    }
+
+    @Override
+    public AdminResponse transferLeader(ServerInfo server, TransferLeaderRequest request) {
+        return call(server, "TransferLeader", s -> s.transferLeader(request));
     }
 
     @Override

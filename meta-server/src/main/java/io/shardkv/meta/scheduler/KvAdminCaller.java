@@ -7,6 +7,7 @@ import io.shardkv.kv.proto.CreateReplicaRequest;
 import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
 
 /**
@@ -23,6 +24,8 @@ public interface KvAdminCaller {
     AdminResponse destroyReplica(ServerInfo server, DestroyReplicaRequest request);
 
     AdminResponse assignSlots(ServerInfo server, AssignSlotsRequest request);
+
+    AdminResponse transferLeader(ServerInfo server, TransferLeaderRequest request);
 
     GroupStatusResponse groupStatus(ServerInfo server, GroupStatusRequest request);
 }

@@ -1,5 +1,6 @@
 package io.shardkv.meta.scheduler;
 
+import io.micrometer.core.instrument.Counter;
 import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.liveness.LivenessMonitor;
@@ -11,6 +12,10 @@ import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
+import io.shardkv.meta.proto.TaskType;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -23,29 +28,47 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The meta leader's one scheduler thread. Every {@code intervalMillis} it: marks silent
- * servers DOWN, bootstraps the first groups when the time has come, and moves each group's
- * oldest pending task forward through {@link TaskStepper}. Every outcome goes through the
- * meta log (step reached, last error when it changes, DONE, FAILED), so a new leader resumes
- * where the old one stood. On a follower it does nothing.
+ * servers DOWN, bootstraps the first groups when the time has come, moves each group's
+ * oldest pending task forward through {@link TaskStepper}, and, once no task has been pending
+ * for {@code balanceQuietMillis}, files a leader transfer that {@link LeaderBalancer} proposes.
+ * Every outcome goes through the meta log (step reached, last error when it changes, DONE,
+ * FAILED), so a new leader resumes where the old one stood. On a follower it does nothing.
  */
 public final class MetaScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaScheduler.class);
     /** Steps one task may take in one pass before the other groups get their turn. */
     private static final int MAX_STEPS_PER_PASS = 4;
+    /** A leader transfer not done by then is failed: its target cannot catch up or win. */
+    public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
+    /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
+    private static final long RESPONSIVE_HEARTBEAT_MILLIS = 3_000;
 
     private final MetaGroup group;
     private final HeartbeatTracker heartbeats;
     private final LivenessMonitor liveness;
     private final BootstrapPlanner planner;
     private final TaskStepper stepper;
+    private final LeaderBalancer balancer = new LeaderBalancer();
     private final long intervalMillis;
     private final long proposeTimeoutMillis;
+    private final long balanceQuietMillis;
+    private final Counter balanceMoves;
     private final ScheduledExecutorService thread;
-    /** Only the scheduler thread touches it. */
+    // Only the scheduler thread touches the fields below.
     private boolean leading;
+    /** Since when no task has been pending (as far as this leadership has seen). */
+    private long quietSinceMillis;
+    /** When this leadership first saw each pending TRANSFER_LEADER task. */
+    private final Map<Long, Long> transferSeenMillis = new HashMap<>();
 
+    /**
+     * @param balanceQuietMillis how long no task must be pending before the next leader move; 0
+     *                           turns leader balancing off
+     * @param balanceMoves       counts the leader moves the balancer files
+     */
     public MetaScheduler(MetaGroup group, HeartbeatTracker heartbeats, LivenessMonitor liveness,
-                         BootstrapPlanner planner, TaskStepper stepper, long intervalMillis, long proposeTimeoutMillis) {
+                         BootstrapPlanner planner, TaskStepper stepper, long intervalMillis, long proposeTimeoutMillis,
+                         long balanceQuietMillis, Counter balanceMoves) {
         this.group = group;
         this.heartbeats = heartbeats;
         this.liveness = liveness;
@@ -53,6 +76,8 @@ public final class MetaScheduler implements AutoCloseable {
         this.stepper = stepper;
         this.intervalMillis = intervalMillis;
         this.proposeTimeoutMillis = proposeTimeoutMillis;
+        this.balanceQuietMillis = balanceQuietMillis;
+        this.balanceMoves = balanceMoves;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-scheduler-" + group.selfId());
             t.setDaemon(true);
@@ -88,6 +113,9 @@ public final class MetaScheduler implements AutoCloseable {
             }
             heartbeats.becameLeader();
             leading = true;
+            // Leader hints start empty on a new leader: give heartbeats a quiet period to fill them.
+            quietSinceMillis = heartbeats.nowMillis();
+            transferSeenMillis.clear();
             LOG.info("meta-server {} leads the meta group at map version {}", group.selfId(),
                     group.currentMap().getConfigVersion());
         }
@@ -108,6 +136,52 @@ public final class MetaScheduler implements AutoCloseable {
             }
             drive(g);
         }
+        maybeBalanceLeaders();
+    }
+
+    private void maybeBalanceLeaders() throws InterruptedException {
+        ClusterMap map = group.currentMap();
+        heartbeats.forgetGroupsOutside(map);
+        long now = heartbeats.nowMillis();
+        List<Task> pending = ClusterMaps.pendingTasks(map);
+        transferSeenMillis.keySet().removeIf(id -> pending.stream().noneMatch(t -> t.getId() == id));
+        if (!pending.isEmpty()) {
+            quietSinceMillis = now;
+            return;
+        }
+        if (balanceQuietMillis <= 0 || now - quietSinceMillis < balanceQuietMillis || !group.isLeader()) {
+            return;
+        }
+        Optional<LeaderBalancer.Move> move = balancer.plan(map, heartbeats, id -> {
+            long age = heartbeats.heartbeatAgeMillis(id);
+            return age >= 0 && age <= RESPONSIVE_HEARTBEAT_MILLIS;
+        });
+        if (move.isEmpty()) {
+            return;
+        }
+        LeaderBalancer.Move m = move.get();
+        LOG.info("balancing leaders: group {} from kv-server {} to kv-server {}", m.groupId(), m.from(), m.to());
+        if (propose(MetaCommand.transferLeader(m.groupId(), m.to(), map.getConfigVersion()))) {
+            balanceMoves.increment();
+        }
+        quietSinceMillis = now;
+    }
+
+    /** Fails a leader transfer that has run past {@link #TRANSFER_GIVE_UP_MILLIS}; true if it did. */
+    private boolean gaveUpOn(Task task) throws InterruptedException {
+        if (task.getType() != TaskType.TRANSFER_LEADER) {
+            return false;
+        }
+        long now = heartbeats.nowMillis();
+        long since = transferSeenMillis.computeIfAbsent(task.getId(), id -> now);
+        if (now - since < TRANSFER_GIVE_UP_MILLIS) {
+            return false;
+        }
+        String why = "server " + task.getServerId() + " did not take over group " + task.getGroupId() + " within "
+                + TRANSFER_GIVE_UP_MILLIS + " ms" + (task.getLastError().isEmpty() ? "" : ": " + task.getLastError());
+        LOG.warn("task {} (TRANSFER_LEADER group {}) failed: {}", task.getId(), task.getGroupId(), why);
+        propose(MetaCommand.taskFail(task.getId(), why));
+        return true;
     }
 
     private void drive(long groupId) throws InterruptedException {
@@ -118,6 +192,9 @@ public final class MetaScheduler implements AutoCloseable {
                 return;
             }
             Task task = pending.get();
+            if (gaveUpOn(task)) {
+                return;
+            }
             StepResult r = stepper.step(task, map);
             if (r instanceof StepResult.Advanced a) {
                 LOG.info("task {} ({} group {}) reached step {}", task.getId(), task.getType(), groupId, a.step());

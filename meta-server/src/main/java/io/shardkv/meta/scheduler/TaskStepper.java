@@ -10,6 +10,7 @@ import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.MembershipChangeType;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ServerInfo;
@@ -40,6 +41,10 @@ import java.util.function.Function;
  *   <li>REMOVE_MEMBER: REMOVE on the leader → {@value #REMOVED_FROM_GROUP}; DestroyReplica on s
  *       (skipped while s is DOWN) → done.</li>
  *   <li>REMOVE_GROUP: DestroyReplica on every replica not DOWN → done.</li>
+ *   <li>TRANSFER_LEADER: the target answers GroupStatus, then TransferLeader on the leader →
+ *       {@value #TRANSFER_REQUESTED}; the target reports itself leader → done. Until then the
+ *       request is repeated (a leader abandons a transfer that takes longer than an election
+ *       timeout); it gives way to any task queued behind it.</li>
  * </ul>
  */
 public final class TaskStepper {
@@ -47,6 +52,7 @@ public final class TaskStepper {
     public static final String REPLICA_CREATED = "replica-created";
     public static final String LEARNER_ADDED = "learner-added";
     public static final String REMOVED_FROM_GROUP = "removed-from-group";
+    public static final String TRANSFER_REQUESTED = "transfer-requested";
 
     private final KvAdminCaller admin;
     private final LeaderHints hints;
@@ -73,6 +79,8 @@ public final class TaskStepper {
                 return removeMember(task, map, group.get());
             case REMOVE_GROUP:
                 return removeGroup(task, map);
+            case TRANSFER_LEADER:
+                return transferLeader(task, map, group.get());
             default:
                 return new StepResult.Failed("unknown task type " + task.getType());
         }
@@ -198,6 +206,54 @@ public final class TaskStepper {
             }
         }
         return new StepResult.Completed();
+    }
+
+    private StepResult transferLeader(Task task, ClusterMap map, ShardGroupInfo group) {
+        long g = group.getId();
+        long target = task.getServerId();
+        Optional<ServerInfo> server = ClusterMaps.server(map, target);
+        if (server.isEmpty()) {
+            return new StepResult.Failed("server " + target + " is no longer registered");
+        }
+        if (!ClusterMaps.voters(group).contains(target)) {
+            return new StepResult.Failed("server " + target + " is no longer a voter of group " + g);
+        }
+        if (server.get().getState() == ServerState.SERVER_DOWN) {
+            return new StepResult.Failed("server " + target + " is down; it cannot take over group " + g);
+        }
+        // The target's own view decides (heartbeat hints may lag), and a target that does not
+        // answer gets no transfer: its leader would refuse writes while waiting for it.
+        try {
+            GroupStatusResponse st = admin.groupStatus(server.get(), GroupStatusRequest.newBuilder().setGroupId(g)
+                    .build());
+            if (st.getError().getCode() != ErrorCode.OK) {
+                return new StepResult.Retry("GroupStatus(group " + g + ") on server " + target + ": "
+                        + st.getError().getCode() + " " + st.getError().getMessage());
+            }
+            if (st.getRole().equals("LEADER")) {
+                return new StepResult.Completed();
+            }
+        } catch (AdminCallException e) {
+            return new StepResult.Retry(e.getMessage());
+        }
+        if (task.getStep().equals(TRANSFER_REQUESTED)) {
+            Optional<Task> behind = ClusterMaps.pendingTasks(map).stream()
+                    .filter(t -> t.getGroupId() == g && t.getId() != task.getId()).findFirst();
+            if (behind.isPresent()) {
+                return new StepResult.Failed("gave way to task " + behind.get().getId() + " ("
+                        + behind.get().getType() + ") before server " + target + " took over");
+            }
+        }
+        TransferLeaderRequest req = TransferLeaderRequest.newBuilder().setGroupId(g).setServerId(target)
+                .setConfigVersion(task.getCreatedVersion()).build();
+        Optional<String> failed = onLeader(map, group, "TransferLeader(group " + g + " to server " + target + ")",
+                s -> admin.transferLeader(s, req));
+        if (failed.isPresent()) {
+            return new StepResult.Retry(failed.get());
+        }
+        return task.getStep().equals(TRANSFER_REQUESTED)
+                ? new StepResult.Retry("server " + target + " has not taken over group " + g + " yet")
+                : new StepResult.Advanced(TRANSFER_REQUESTED);
     }
 
     private Optional<String> changeMembership(ClusterMap map, ShardGroupInfo group, MembershipChangeType type,

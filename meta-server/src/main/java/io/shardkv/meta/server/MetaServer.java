@@ -2,6 +2,7 @@ package io.shardkv.meta.server;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.meta.group.MetaGroup;
@@ -12,6 +13,7 @@ import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.scheduler.BootstrapPlanner;
 import io.shardkv.meta.scheduler.GrpcKvAdminCaller;
 import io.shardkv.meta.scheduler.KvAdminCaller;
+import io.shardkv.meta.scheduler.LeaderBalancer;
 import io.shardkv.meta.scheduler.MetaScheduler;
 import io.shardkv.meta.scheduler.TaskStepper;
 import io.shardkv.meta.service.MapWatchers;
@@ -136,7 +138,7 @@ public final class MetaServer implements AutoCloseable {
 
         GrpcKvAdminCaller admin = new GrpcKvAdminCaller(config.adminCallDeadlineMillis());
         closeOrder.add(0, admin);
-        MetaScheduler scheduler = schedulerWith(admin);
+        MetaScheduler scheduler = schedulerWith(admin, registry);
         scheduler.start();
         closeOrder.add(0, scheduler);
 
@@ -147,15 +149,21 @@ public final class MetaServer implements AutoCloseable {
                 raftPort(), httpPort());
     }
 
-    private MetaScheduler schedulerWith(KvAdminCaller admin) {
+    private MetaScheduler schedulerWith(KvAdminCaller admin, PrometheusMeterRegistry registry) {
         return new MetaScheduler(group, heartbeats, new LivenessMonitor(heartbeats, config.serverDownMillis()),
                 new BootstrapPlanner(config.initialGroups(), config.replicas()), new TaskStepper(admin, heartbeats),
-                config.schedulerIntervalMillis(), config.adminTimeoutMillis());
+                config.schedulerIntervalMillis(), config.adminTimeoutMillis(), config.leaderBalanceQuietMillis(),
+                Counter.builder("shardkv.meta.leader.balance.moves")
+                        .description("Leader transfers filed by the leader balancer").register(registry));
     }
 
     private void registerGauges(PrometheusMeterRegistry registry) {
         Gauge.builder("shardkv.meta.config.version", stateMachine, sm -> sm.currentMap().getConfigVersion())
                 .description("Version of the applied cluster map").register(registry);
+        Gauge.builder("shardkv.meta.leader.imbalance", stateMachine,
+                        sm -> LeaderBalancer.imbalance(sm.currentMap(), heartbeats))
+                .description("Most groups led by one kv-server minus fewest led by another (as last reported)")
+                .register(registry);
         Gauge.builder("shardkv.meta.tasks.pending", stateMachine,
                         sm -> MetaScheduler.pendingTasks(sm.currentMap()))
                 .description("Pending tasks in the cluster map").register(registry);

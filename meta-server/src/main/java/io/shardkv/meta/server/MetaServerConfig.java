@@ -22,15 +22,18 @@ import java.util.TreeMap;
  * @param schedulerIntervalMillis pause between two scheduler passes
  * @param adminTimeoutMillis how long a write waits to apply before answering TIMEOUT
  * @param adminCallDeadlineMillis deadline of one KvAdmin call to a kv-server
+ * @param leaderBalanceQuietMillis no task pending for this long before the scheduler moves a group
+ *                           leader to even out leaders per kv-server; 0 turns balancing off
  */
 public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, Listen listen,
                                Listen raftListen, Listen httpListen, Path dataDir, int initialGroups,
                                int replicas, long serverDownMillis, long tickMillis, long schedulerIntervalMillis,
-                               long adminTimeoutMillis, long adminCallDeadlineMillis) {
+                               long adminTimeoutMillis, long adminCallDeadlineMillis, long leaderBalanceQuietMillis) {
 
     public static final long DEFAULT_SCHEDULER_INTERVAL_MILLIS = 200;
     public static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 5_000;
     public static final long DEFAULT_ADMIN_CALL_DEADLINE_MILLIS = 2_000;
+    public static final long DEFAULT_LEADER_BALANCE_MILLIS = 5_000;
 
     public MetaServerConfig {
         peers = Map.copyOf(new TreeMap<>(peers));
@@ -39,7 +42,8 @@ public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, List
                     + serverId);
         }
         if (initialGroups <= 0 || replicas <= 0 || serverDownMillis <= 0 || tickMillis <= 0
-                || schedulerIntervalMillis <= 0 || adminTimeoutMillis <= 0 || adminCallDeadlineMillis <= 0) {
+                || schedulerIntervalMillis <= 0 || adminTimeoutMillis <= 0 || adminCallDeadlineMillis <= 0
+                || leaderBalanceQuietMillis < 0) {
             throw new IllegalArgumentException("meta-server settings must be positive: " + this);
         }
     }

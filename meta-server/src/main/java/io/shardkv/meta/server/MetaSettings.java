@@ -25,7 +25,10 @@ public final class MetaSettings {
             SettingKey.optional("replicas", "3", "replicas per group at bootstrap and the default for new groups"),
             SettingKey.optional("server-down-millis", "10000", "a kv-server without a heartbeat for this long is"
                     + " marked SERVER_DOWN"),
-            SettingKey.optional("tick-millis", "100", "Raft tick of the meta group"));
+            SettingKey.optional("tick-millis", "100", "Raft tick of the meta group"),
+            SettingKey.optional("leader-balance-millis", Long.toString(MetaServerConfig.DEFAULT_LEADER_BALANCE_MILLIS),
+                    "when no task has been pending for this long, move one group leader from the kv-server leading"
+                            + " the most groups to one leading fewer; 0 turns leader balancing off"));
 
     private MetaSettings() {
     }
@@ -44,7 +47,7 @@ public final class MetaSettings {
                 Path.of(s.string("data-dir")), s.intValue("initial-groups", 1, 1024), s.intValue("replicas", 1, 9),
                 s.longValue("server-down-millis", 100, 86_400_000L), s.longValue("tick-millis", 1, 10_000),
                 MetaServerConfig.DEFAULT_SCHEDULER_INTERVAL_MILLIS, MetaServerConfig.DEFAULT_ADMIN_TIMEOUT_MILLIS,
-                MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS);
+                MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS, s.longValue("leader-balance-millis", 0, 86_400_000L));
     }
 
     private static Listen listen(Settings s, String name) {

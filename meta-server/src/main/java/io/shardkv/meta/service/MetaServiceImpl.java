@@ -97,7 +97,7 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                     : watchers.awaitNewerThan(request.getKnownVersion(), waitMillis);
             return map.thenApply(m -> group.isLeader()
                     ? GetClusterMapResponse.newBuilder().setError(error(MetaErrorCode.OK, "")).setMap(m)
-                    .addAllLeaders(heartbeats.leaders()).build()
+                    .addAllLeaders(heartbeats.leaders(m)).build()
                     : GetClusterMapResponse.newBuilder().setError(group.notLeader()).build());
         }).whenComplete((r, t) -> {
             GetClusterMapResponse resp = t == null ? r : GetClusterMapResponse.newBuilder()
@@ -220,6 +220,9 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
         } else if (request.getType() == ShardMembersChangeType.REMOVE_SERVER) {
             command = MetaCommand.removeMember(request.getGroupId(), request.getServerId(),
                     request.getConfigVersion());
+        } else if (request.getType() == ShardMembersChangeType.TRANSFER_LEADERSHIP) {
+            command = MetaCommand.transferLeader(request.getGroupId(), request.getServerId(),
+                    request.getConfigVersion());
         } else {
             invalid = error(MetaErrorCode.INVALID_ARGUMENT, "unknown members change type " + request.getTypeValue());
         }
@@ -276,7 +279,7 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                 resp.setError(err);
             } else {
                 ClusterMap map = group.currentMap();
-                resp.setError(error(MetaErrorCode.OK, "")).setMap(map).addAllLeaders(heartbeats.leaders());
+                resp.setError(error(MetaErrorCode.OK, "")).setMap(map).addAllLeaders(heartbeats.leaders(map));
                 for (ServerInfo s : map.getServersList()) {
                     resp.addServers(ServerStatus.newBuilder().setServerId(s.getId())
                             .setLastHeartbeatAgeMillis(heartbeats.heartbeatAgeMillis(s.getId()))

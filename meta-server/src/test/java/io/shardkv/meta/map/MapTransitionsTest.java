@@ -212,6 +212,38 @@ class MapTransitionsTest {
     }
 
     @Test
+    void leaderTransfersAreValidatedAndDoNotBlockOtherTasks() {
+        ClusterMap m = withServers(4);
+        MapTransitions.Outcome g = apply(m, MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));
+        m = finish(g.map(), g.result().getTaskId());
+        refused(m, MetaCommand.transferLeader(9, 2, 0), MetaErrorCode.NOT_FOUND);
+        refused(m, MetaCommand.transferLeader(1, 9, 0), MetaErrorCode.NOT_FOUND);
+        refused(m, MetaCommand.transferLeader(1, 4, 0), MetaErrorCode.FAILED_PRECONDITION);
+        refused(m, MetaCommand.transferLeader(1, 2, m.getConfigVersion() + 1), MetaErrorCode.FAILED_PRECONDITION);
+        ClusterMap down = ok(m, MetaCommand.setServerState(3, ServerState.SERVER_DOWN));
+        refused(down, MetaCommand.transferLeader(1, 3, 0), MetaErrorCode.FAILED_PRECONDITION);
+
+        MapTransitions.Outcome learner = apply(m, MetaCommand.addMember(1, 4, 0));
+        MapTransitions.Outcome toLearner = refused(learner.map(), MetaCommand.transferLeader(1, 4, 0),
+                MetaErrorCode.FAILED_PRECONDITION);
+        assertThat(toLearner.result().getError().getMessage()).contains("not a voter");
+
+        MapTransitions.Outcome transfer = apply(m, MetaCommand.transferLeader(1, 2, m.getConfigVersion()));
+        assertThat(transfer.ok()).isTrue();
+        Task t = ClusterMaps.task(transfer.map(), transfer.result().getTaskId()).orElseThrow();
+        assertThat(t.getType()).isEqualTo(TaskType.TRANSFER_LEADER);
+        assertThat(t.getServerId()).isEqualTo(2);
+        assertThat(transfer.map().getGroupsList()).isEqualTo(m.getGroupsList());
+        // A member change queues behind the short transfer instead of being refused ...
+        MapTransitions.Outcome remove = apply(transfer.map(), MetaCommand.removeMember(1, 3, 0));
+        assertThat(remove.ok()).isTrue();
+        // ... but then the group is busy for anything else.
+        refused(remove.map(), MetaCommand.transferLeader(1, 3, 0), MetaErrorCode.FAILED_PRECONDITION);
+        ClusterMap done = finish(remove.map(), transfer.result().getTaskId());
+        assertThat(done.getGroupsList()).isEqualTo(remove.map().getGroupsList());
+    }
+
+    @Test
     void failedAddMemberTakesTheLearnerBackOut() {
         ClusterMap m = withServers(2);
         MapTransitions.Outcome g = apply(m, MetaCommand.addGroup(List.of(1L), 0));

@@ -8,6 +8,7 @@ import io.shardkv.meta.proto.GetClusterMapRequest;
 import io.shardkv.meta.proto.GetClusterMapResponse;
 import io.shardkv.meta.proto.GetTaskRequest;
 import io.shardkv.meta.proto.GetTaskResponse;
+import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.HeartbeatRequest;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.ReplicaRole;
@@ -16,11 +17,15 @@ import io.shardkv.meta.proto.ShardgroupMembersChangeRequest;
 import io.shardkv.meta.proto.ShardgroupMembersChangeResponse;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
+import io.shardkv.meta.proto.TaskType;
 import io.shardkv.meta.server.MetaTestCluster;
 import io.shardkv.raft.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,6 +119,56 @@ class SchedulerOverGrpcTest {
                         .as("the new leader resumed after the recorded removal").hasSize(1);
                 assertThat(kv.hosted.get(outsider)).doesNotContain(1L);
             }
+        } finally {
+            kvServers.forEach(ScriptedKvAdminServer::close);
+        }
+    }
+
+    /** Heartbeats as kv-servers send them: each reports the groups it hosts and who leads them. */
+    private void reportGroups(MetaTestCluster c, long leader, List<HeartbeatRequest> servers, Map<Long, Long> terms,
+                              Map<Long, Long> reportedLeaders) {
+        synchronized (kv) {
+            for (Map.Entry<Long, Long> e : kv.leaders.entrySet()) {
+                if (!e.getValue().equals(reportedLeaders.put(e.getKey(), e.getValue()))) {
+                    terms.merge(e.getKey(), 1L, Long::sum);
+                }
+            }
+            for (HeartbeatRequest hb : servers) {
+                HeartbeatRequest.Builder b = hb.toBuilder();
+                for (long g : kv.hosted.getOrDefault(hb.getServerId(), java.util.Set.of())) {
+                    long l = kv.leaders.getOrDefault(g, 0L);
+                    b.addGroups(GroupReport.newBuilder().setGroupId(g).setLeaderId(l).setTerm(terms.getOrDefault(g, 0L))
+                            .setRole(l == hb.getServerId() ? "LEADER" : "FOLLOWER"));
+                }
+                c.stub(leader).heartbeat(b.build());
+            }
+        }
+    }
+
+    @Test
+    void groupLeadersAreSpreadOverTheServersOnceTheClusterIsQuiet() {
+        try (MetaTestCluster c = new MetaTestCluster(dir, 3, 3, 60_000, 300).startAll()) {
+            long leader = c.awaitLeader();
+            List<HeartbeatRequest> servers = new ArrayList<>();
+            for (long id = 1; id <= 3; id++) {
+                servers.add(startKvServer(id));
+            }
+            Map<Long, Long> terms = new HashMap<>();
+            Map<Long, Long> reported = new HashMap<>();
+            // Every bootstrapped group's first voter is server 1, which the script makes its leader.
+            Await.until(() -> "one group led by each server: " + kv.leaders + " tasks " + map(c, leader).getTasksList(),
+                    () -> {
+                        reportGroups(c, leader, servers, terms, reported);
+                        synchronized (kv) {
+                            if (kv.leaders.size() != 3 || new HashSet<>(kv.leaders.values()).size() != 3) {
+                                return false;
+                            }
+                        }
+                        return ClusterMaps.pendingTasks(map(c, leader)).isEmpty();
+                    });
+            List<Task> transfers = map(c, leader).getTasksList().stream()
+                    .filter(t -> t.getType() == TaskType.TRANSFER_LEADER).toList();
+            assertThat(transfers).hasSize(2).extracting(Task::getState).containsOnly(TaskState.DONE);
         } finally {
             kvServers.forEach(ScriptedKvAdminServer::close);
         }

@@ -12,6 +12,7 @@ import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvAdminGrpc;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +48,11 @@ final class ScriptedKvAdminServer implements AutoCloseable {
                     @Override
                     public void assignSlots(AssignSlotsRequest r, StreamObserver<AdminResponse> out) {
                         reply(out, () -> cluster.assignSlots(self, r));
+                    }
+
+                    @Override
+                    public void transferLeader(TransferLeaderRequest r, StreamObserver<AdminResponse> out) {
+                        reply(out, () -> cluster.transferLeader(self, r));
                     }
 
                     @Override

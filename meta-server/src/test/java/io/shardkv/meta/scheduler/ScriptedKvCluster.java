@@ -9,6 +9,7 @@ import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +38,8 @@ public final class ScriptedKvCluster implements KvAdminCaller {
     int promoteRefusals;
     /** A leader asked to remove itself first hands leadership over and answers NOT_LEADER. */
     boolean leaderHandsOverOnRemove;
+    /** Accepted transfers that never happen (the target cannot win) until this turns false. */
+    boolean transfersStall;
 
     private static AdminResponse ok() {
         return AdminResponse.newBuilder().setError(KvError.newBuilder().setCode(ErrorCode.OK)).build();
@@ -137,10 +140,32 @@ public final class ScriptedKvCluster implements KvAdminCaller {
     }
 
     @Override
+    public synchronized AdminResponse transferLeader(ServerInfo s, TransferLeaderRequest r) {
+        reach(s, "TransferLeader " + r.getServerId());
+        long g = r.getGroupId();
+        if (leaders.getOrDefault(g, 0L) == r.getServerId()) {
+            return ok();
+        }
+        AdminResponse notLeader = notLeaderUnless(s, g);
+        if (notLeader != null) {
+            return notLeader;
+        }
+        if (!voters.getOrDefault(g, Set.of()).contains(r.getServerId())) {
+            return error(ErrorCode.INVALID_ARGUMENT, "not a voter", 0);
+        }
+        if (!transfersStall) {
+            leaders.put(g, r.getServerId());
+        }
+        return ok();
+    }
+
+    @Override
     public synchronized GroupStatusResponse groupStatus(ServerInfo s, GroupStatusRequest r) {
         reach(s, "GroupStatus");
         boolean hosts = hosted.getOrDefault(s.getId(), Set.of()).contains(r.getGroupId());
+        long leader = hosts ? leaders.getOrDefault(r.getGroupId(), 0L) : 0;
         return GroupStatusResponse.newBuilder().setError(KvError.newBuilder().setCode(hosts ? ErrorCode.OK
-                : ErrorCode.WRONG_GROUP)).setLeaderId(hosts ? leaders.getOrDefault(r.getGroupId(), 0L) : 0).build();
+                : ErrorCode.WRONG_GROUP)).setLeaderId(leader).setRole(leader == s.getId() ? "LEADER" : "FOLLOWER")
+                .build();
     }
 }

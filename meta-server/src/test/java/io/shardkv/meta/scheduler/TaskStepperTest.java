@@ -189,4 +189,51 @@ class TaskStepperTest {
         assertThat(r).isInstanceOf(StepResult.Failed.class);
         assertThat(((StepResult.Failed) r).error()).contains("group 7 is no longer in the map");
     }
+
+    @Test
+    void transferLeaderAsksTheLeaderAndCompletesWhenTheTargetLeads() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        assertThat(kv.leaders.get(1L)).isEqualTo(1L);
+        hints.put(1L, 2L);
+        m = apply(m, MetaCommand.transferLeader(1, 3, 0));
+        long id = m.getTasksList().get(m.getTasksCount() - 1).getId();
+        m = drive(m, 5);
+        assertThat(task(m, id).getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.leaders.get(1L)).isEqualTo(3L);
+        // The stale hint (server 2) answered NOT_LEADER naming server 1, which took the request.
+        assertThat(kv.calls).containsSubsequence("TransferLeader 3@2", "TransferLeader 3@1", "GroupStatus@3");
+    }
+
+    @Test
+    void aStalledTransferIsRepeatedAndGivesWayToATaskQueuedBehindIt() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        kv.transfersStall = true;
+        m = apply(m, MetaCommand.transferLeader(1, 3, 0));
+        long transfer = m.getTasksList().get(m.getTasksCount() - 1).getId();
+        m = drive(m, 3);
+        assertThat(task(m, transfer).getState()).isEqualTo(TaskState.PENDING);
+        assertThat(task(m, transfer).getStep()).isEqualTo(TaskStepper.TRANSFER_REQUESTED);
+        assertThat(task(m, transfer).getLastError()).contains("has not taken over");
+        assertThat(kv.calls.stream().filter(c -> c.equals("TransferLeader 3@1"))).hasSizeGreaterThan(1);
+
+        m = apply(m, MetaCommand.removeMember(1, 2, 0));
+        long removal = m.getTasksList().get(m.getTasksCount() - 1).getId();
+        m = drive(m, 10);
+        assertThat(task(m, transfer).getState()).isEqualTo(TaskState.FAILED);
+        assertThat(task(m, transfer).getLastError()).contains("gave way to task " + removal);
+        assertThat(task(m, removal).getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.voters.get(1L)).containsExactly(1L, 3L);
+    }
+
+    @Test
+    void aTransferToAServerThatWentDownFails() {
+        ClusterMap m = drive(apply(servers(3), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        m = apply(m, MetaCommand.transferLeader(1, 3, 0));
+        m = apply(m, MetaCommand.setServerState(3, ServerState.SERVER_DOWN));
+        m = drive(m, 2);
+        Task t = m.getTasksList().get(m.getTasksCount() - 1);
+        assertThat(t.getState()).isEqualTo(TaskState.FAILED);
+        assertThat(t.getLastError()).contains("server 3 is down");
+        assertThat(kv.leaders.get(1L)).isEqualTo(1L);
+    }
 }

@@ -30,12 +30,20 @@ public final class MetaTestCluster implements AutoCloseable {
     private final int initialGroups;
     private final int replicas;
     private final long serverDownMillis;
+    private final long leaderBalanceMillis;
 
+    /** A cluster whose scheduler does not balance leaders (tests that count tasks stay exact). */
     public MetaTestCluster(Path root, int initialGroups, int replicas, long serverDownMillis) {
+        this(root, initialGroups, replicas, serverDownMillis, 0);
+    }
+
+    public MetaTestCluster(Path root, int initialGroups, int replicas, long serverDownMillis,
+                           long leaderBalanceMillis) {
         this.root = root;
         this.initialGroups = initialGroups;
         this.replicas = replicas;
         this.serverDownMillis = serverDownMillis;
+        this.leaderBalanceMillis = leaderBalanceMillis;
         for (long id : IDS) {
             peers.put(id, new PeerAddress("127.0.0.1", freePort()));
         }
@@ -60,7 +68,7 @@ public final class MetaTestCluster implements AutoCloseable {
         PeerAddress raft = peers.get(id);
         MetaServerConfig config = new MetaServerConfig(id, peers, new Listen("127.0.0.1", 0),
                 new Listen(raft.host(), raft.port()), new Listen("127.0.0.1", 0), root.resolve("meta-" + id),
-                initialGroups, replicas, serverDownMillis, 50, 100, 5_000, 1_000);
+                initialGroups, replicas, serverDownMillis, 50, 100, 5_000, 1_000, leaderBalanceMillis);
         servers.put(id, MetaServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
