@@ -18,15 +18,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * KvAdmin over gRPC: one cached channel per server address (a changed address gets a new
- * channel), a short deadline per call.
+ * KvAdmin over gRPC: one cached channel per server, replaced (and the old one shut down) when
+ * the server registers a new address; a short deadline per call.
  */
 public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
     /** Largest message either side accepts (the brief's 32 MiB). */
     public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+    private record Cached(String address, ManagedChannel channel) {
+    }
+
     private final long deadlineMillis;
-    private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Cached> channels = new ConcurrentHashMap<>();
 
     public GrpcKvAdminCaller(long deadlineMillis) {
         this.deadlineMillis = deadlineMillis;
@@ -36,8 +39,17 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
         if (server.getAddress().isEmpty()) {
             throw new AdminCallException("server " + server.getId() + " has no address", null);
         }
-        return channels.computeIfAbsent(server.getAddress(), a -> NettyChannelBuilder.forTarget(a)
-                .usePlaintext().maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
+        Cached c = channels.compute(server.getId(), (id, old) -> {
+            if (old != null && old.address().equals(server.getAddress())) {
+                return old;
+            }
+            if (old != null) {
+                old.channel().shutdown();
+            }
+            return new Cached(server.getAddress(), NettyChannelBuilder.forTarget(server.getAddress()).usePlaintext()
+                    .maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
+        });
+        return c.channel();
     }
 
     private <T> T call(ServerInfo server, String what, Function<KvAdminGrpc.KvAdminBlockingStub, T> rpc) {
@@ -87,7 +99,7 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(c -> c.channel().shutdownNow());
         channels.clear();
     }
 }
