@@ -13,23 +13,29 @@ import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
 import io.shardkv.meta.proto.TaskType;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The meta leader's one scheduler thread. Every {@code intervalMillis} it: marks silent
+ * The meta leader's scheduler thread. Every {@code intervalMillis} it: marks silent
  * servers DOWN, bootstraps the first groups when the time has come, moves each group's
- * oldest pending task forward through {@link TaskStepper}, and, once no task has been pending
+ * oldest pending task forward through {@link TaskStepper} (groups side by side on a small
+ * pool, and the pass waits for all of them), and, once no task has been pending
  * for {@code balanceQuietMillis}, files a leader transfer that {@link LeaderBalancer} proposes.
  * Every outcome goes through the meta log (step reached, last error when it changes, DONE,
  * FAILED), so a new leader resumes where the old one stood. On a follower it does nothing.
@@ -42,6 +48,8 @@ public final class MetaScheduler implements AutoCloseable {
     public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
     /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
     private static final long RESPONSIVE_HEARTBEAT_MILLIS = 3_000;
+    /** Groups whose tasks move forward at the same time. */
+    private static final int STEP_THREADS = 4;
 
     private final MetaGroup group;
     private final HeartbeatTracker heartbeats;
@@ -58,8 +66,10 @@ public final class MetaScheduler implements AutoCloseable {
     private boolean leading;
     /** Since when no task has been pending (as far as this leadership has seen). */
     private long quietSinceMillis;
-    /** When this leadership first saw each pending TRANSFER_LEADER task. */
-    private final Map<Long, Long> transferSeenMillis = new HashMap<>();
+    /** When this leadership first saw each pending TRANSFER_LEADER task (step threads write it too). */
+    private final Map<Long, Long> transferSeenMillis = new ConcurrentHashMap<>();
+    /** Runs the groups' tasks of one pass side by side. */
+    private final ExecutorService steps;
 
     /**
      * @param balanceQuietMillis how long no task must be pending before the next leader move; 0
@@ -80,6 +90,12 @@ public final class MetaScheduler implements AutoCloseable {
         this.balanceMoves = balanceMoves;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-scheduler-" + group.selfId());
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger stepThreads = new AtomicInteger();
+        this.steps = Executors.newFixedThreadPool(STEP_THREADS, r -> {
+            Thread t = new Thread(r, "meta-steps-" + group.selfId() + "-" + stepThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -130,13 +146,34 @@ public final class MetaScheduler implements AutoCloseable {
         }
         TreeSet<Long> groupsWithTasks = new TreeSet<>();
         ClusterMaps.pendingTasks(group.currentMap()).forEach(t -> groupsWithTasks.add(t.getGroupId()));
-        for (long g : groupsWithTasks) {
-            if (!group.isLeader()) {
-                return;
-            }
-            drive(g);
-        }
+        driveAll(groupsWithTasks);
         maybeBalanceLeaders();
+    }
+
+    /**
+     * Drives each group's tasks on the step pool and waits for all: one group's kv-server that
+     * does not answer (each call waits out its deadline) must not hold up the other groups.
+     */
+    private void driveAll(Set<Long> groups) throws InterruptedException {
+        List<Future<?>> running = new ArrayList<>();
+        for (long g : groups) {
+            running.add(steps.submit(() -> {
+                try {
+                    if (group.isLeader()) {
+                        drive(g);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                LOG.error("driving the tasks of a group failed on meta-server {}", group.selfId(), e.getCause());
+            }
+        }
     }
 
     private void maybeBalanceLeaders() throws InterruptedException {
@@ -246,8 +283,10 @@ public final class MetaScheduler implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdownNow();
+        steps.shutdownNow();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);
+            steps.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

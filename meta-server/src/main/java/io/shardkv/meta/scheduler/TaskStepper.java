@@ -272,7 +272,7 @@ public final class TaskStepper {
                                       Function<ServerInfo, AdminResponse> call) {
         Deque<Long> candidates = new ArrayDeque<>();
         long hinted = hints.leaderOf(group.getId());
-        if (hinted != 0) {
+        if (hinted != 0 && ClusterMaps.isRunning(map, hinted)) {
             candidates.add(hinted);
         }
         for (long id : ClusterMaps.voters(group)) {
