@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 
 /**
  * The ShardKV client (DESIGN 6). Built from the meta-server endpoints; caches the cluster
@@ -166,22 +167,19 @@ public final class KvClient implements AutoCloseable {
 
     public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
         checkOpen();
-        long sequence;
         try {
             Limits.checkKey(key);
             Limits.checkValue(value);
             Limits.checkBatchBytes((long) key.length + value.length);
-            sequence = sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        KvCall<PutResponse> call = new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
+        return write(sequence -> new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
                 (stub, header) -> stub.put(PutRequest.newBuilder()
                         .setHeader(header).setKey(k).setValue(v)
-                        .setSession(sequencer.session(sequence)).build()));
-        return write(call, sequence).thenApply(r -> null);
+                        .setSession(sequencer.session(sequence)).build()))).thenApply(r -> null);
     }
 
     public CompletableFuture<Void> putAsync(String key, String value) {
@@ -214,18 +212,16 @@ public final class KvClient implements AutoCloseable {
     /** Completes with whether the key existed. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
         checkOpen();
-        long sequence;
         try {
             Limits.checkKey(key);
-            sequence = sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
-        KvCall<DeleteResponse> call = new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
+        return write(sequence -> new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
                 (stub, header) -> stub.delete(DeleteRequest.newBuilder()
-                        .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build()));
-        return write(call, sequence).thenApply(DeleteResponse::getExisted);
+                        .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build())))
+                .thenApply(DeleteResponse::getExisted);
     }
 
     public CompletableFuture<Boolean> deleteAsync(String key) {
@@ -245,10 +241,8 @@ public final class KvClient implements AutoCloseable {
     public CompletableFuture<List<BatchResult>> batchAsync(List<BatchOp> ops, ReadConsistency consistency) {
         checkOpen();
         boolean reads;
-        long sequence;
         try {
             reads = checkBatch(ops);
-            sequence = reads ? 0 : sequencer.begin();
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -257,16 +251,17 @@ public final class KvClient implements AutoCloseable {
             protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
                     .setValue(ByteString.copyFrom(op.value())).build());
         }
-        KvCall<ClientOperationResponse> call = new KvCalls.BatchCall(ops, (stub, header) -> {
-            ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
-                    .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
-            if (!reads) {
-                request.setSession(sequencer.session(sequence));
-            }
-            return stub.processRwOperation(request.build());
-        });
+        LongFunction<KvCall<ClientOperationResponse>> callFor = sequence -> new KvCalls.BatchCall(ops,
+                (stub, header) -> {
+                    ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
+                            .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
+                    if (!reads) {
+                        request.setSession(sequencer.session(sequence));
+                    }
+                    return stub.processRwOperation(request.build());
+                });
         CompletableFuture<ClientOperationResponse> response =
-                reads ? new KvRequest<>(call, context).start() : write(call, sequence);
+                reads ? new KvRequest<>(callFor.apply(0), context).start() : write(callFor);
         return response.thenApply(r -> {
             List<BatchResult> results = new ArrayList<>(r.getResultsCount());
             for (OpResult result : r.getResultsList()) {
@@ -296,16 +291,28 @@ public final class KvClient implements AutoCloseable {
         return gets == ops.size();
     }
 
-    /** Runs a write; its sequence is finished (reply seen or given up) when it completes. */
-    private <R> CompletableFuture<R> write(KvCall<R> call, long sequence) {
-        CompletableFuture<R> result;
-        try {
-            result = new KvRequest<>(call, context).start();
-        } catch (RuntimeException e) {
-            sequencer.finish(sequence);
-            throw e;
-        }
-        return result.whenComplete((r, e) -> sequencer.finish(sequence));
+    /**
+     * Runs a write once it has a sequence (at once, unless earlier writes fill the window); the
+     * wait counts toward the request deadline. The sequence is finished (reply seen or given up)
+     * when the write completes.
+     */
+    private <R> CompletableFuture<R> write(LongFunction<KvCall<R>> callFor) {
+        long startNanos = System.nanoTime();
+        long deadlineMillis = context.requestDeadline().toMillis();
+        return sequencer.begin().orTimeout(deadlineMillis, TimeUnit.MILLISECONDS).handle((sequence, waitFailure) -> {
+            if (waitFailure != null) {
+                return CompletableFuture.<R>failedFuture(new KvTimeoutException("no room for a new write within "
+                        + deadlineMillis + " ms: the earliest of this client's writes is still unanswered", null));
+            }
+            CompletableFuture<R> result;
+            try {
+                result = new KvRequest<>(callFor.apply(sequence), context, startNanos).start();
+            } catch (RuntimeException e) {
+                sequencer.finish(sequence);
+                return CompletableFuture.<R>failedFuture(e);
+            }
+            return result.whenComplete((r, e) -> sequencer.finish(sequence));
+        }).thenCompose(f -> f);
     }
 
     private CompletableFuture<MergingScanIterator.Page> scanPage(long group, ScanOptions options, byte[] cursor,

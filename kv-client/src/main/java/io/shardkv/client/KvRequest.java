@@ -54,9 +54,14 @@ final class KvRequest<R> {
     private Throwable lastFailure;
 
     KvRequest(KvCall<R> call, RequestContext context) {
+        this(call, context, System.nanoTime());
+    }
+
+    /** A request whose deadline counts from {@code startNanos} (e.g. when a write began waiting for a sequence). */
+    KvRequest(KvCall<R> call, RequestContext context, long startNanos) {
         this.call = call;
         this.context = context;
-        this.startNanos = System.nanoTime();
+        this.startNanos = startNanos;
         this.deadlineNanos = startNanos + context.requestDeadline().toNanos();
     }
 

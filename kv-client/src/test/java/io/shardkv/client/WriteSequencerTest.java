@@ -1,12 +1,12 @@
 package io.shardkv.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +20,7 @@ class WriteSequencerTest {
         WriteSequencer sequencer = new WriteSequencer(42);
         assertThat(sequencer.firstIncomplete()).isEqualTo(1);
         for (int i = 1; i <= 5; i++) {
-            assertThat(sequencer.begin()).isEqualTo(i);
+            assertThat(sequencer.begin().join()).isEqualTo(i);
         }
         assertThat(sequencer.firstIncomplete()).isEqualTo(1);
         sequencer.finish(3);
@@ -39,14 +39,41 @@ class WriteSequencerTest {
     }
 
     @Test
-    void refusesMoreOutstandingWritesThanTheGroupsKeep() {
+    void aSlowWriteHoldsTheWindowAndLaterWritesWaitForRoomInOrder() {
         WriteSequencer sequencer = new WriteSequencer(7);
-        for (int i = 0; i < Limits.MAX_OUTSTANDING_WRITES; i++) {
-            sequencer.begin();
+        long slow = sequencer.begin().join();
+        // Fast writes finish at once, but the groups keep their replies from the slow one on.
+        for (int i = 1; i < Limits.MAX_OUTSTANDING_WRITES; i++) {
+            sequencer.finish(sequencer.begin().join());
         }
-        assertThatThrownBy(sequencer::begin).isInstanceOf(KvException.class).hasMessage("too many outstanding writes");
-        sequencer.finish(1);
-        assertThat(sequencer.begin()).isEqualTo(Limits.MAX_OUTSTANDING_WRITES + 1);
+        CompletableFuture<Long> first = sequencer.begin();
+        CompletableFuture<Long> second = sequencer.begin();
+        CompletableFuture<Long> givenUp = sequencer.begin();
+        assertThat(first).isNotDone();
+        assertThat(sequencer.waitingCount()).isEqualTo(3);
+        givenUp.completeExceptionally(new KvTimeoutException("deadline", null));
+
+        sequencer.finish(slow);
+        assertThat(first).isCompletedWithValue((long) Limits.MAX_OUTSTANDING_WRITES + 1);
+        assertThat(second).isCompletedWithValue((long) Limits.MAX_OUTSTANDING_WRITES + 2);
+        assertThat(sequencer.waitingCount()).isZero();
+        assertThat(sequencer.outstandingCount()).isEqualTo(2);
+        assertThat(sequencer.firstIncomplete()).isEqualTo(Limits.MAX_OUTSTANDING_WRITES + 1);
+    }
+
+    @Test
+    void aSequenceGrantedToAWriterThatStoppedWaitingIsReleased() {
+        WriteSequencer sequencer = new WriteSequencer(9);
+        long slow = sequencer.begin().join();
+        for (int i = 1; i < Limits.MAX_OUTSTANDING_WRITES; i++) {
+            sequencer.finish(sequencer.begin().join());
+        }
+        CompletableFuture<Long> waiter = sequencer.begin();
+        // The waiter's deadline fires while its grant is on the way: the future is already done.
+        waiter.completeExceptionally(new KvTimeoutException("deadline", null));
+        sequencer.finish(slow);
+        assertThat(sequencer.outstandingCount()).isZero();
+        assertThat(sequencer.begin().join()).isEqualTo(Limits.MAX_OUTSTANDING_WRITES + 1);
     }
 
     @Test
@@ -64,7 +91,14 @@ class WriteSequencerTest {
                 Random random = new Random(seed);
                 List<Long> mine = new ArrayList<>();
                 for (int i = 0; i < perThread; i++) {
-                    mine.add(sequencer.begin());
+                    CompletableFuture<Long> next = sequencer.begin();
+                    if (!next.isDone()) {
+                        // The window is full: a real writer waits without holding a thread,
+                        // here this thread must finish its own writes before it waits.
+                        mine.forEach(sequencer::finish);
+                        mine.clear();
+                    }
+                    mine.add(next.join());
                     if (mine.size() > 4 || random.nextBoolean()) {
                         Collections.shuffle(mine, random);
                         long finishing = mine.remove(0);

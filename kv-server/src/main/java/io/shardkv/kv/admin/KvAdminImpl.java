@@ -26,6 +26,7 @@ import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
+import io.shardkv.raft.runtime.RaftRequestException;
 import io.shardkv.raft.runtime.RaftServer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -193,29 +194,45 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
             return;
         }
         if (replicas.get(g).isEmpty()) {
-            executor.execute(() -> {
-                replicas.destroy(g);
-                answer(obs, KvErrors.OK, "not hosted");
-            });
+            executor.execute(() -> destroy(g, obs, "not hosted"));
             return;
         }
         raft.status(g).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenCompleteAsync((st, failure) -> {
-            try {
-                // A removed leader hands leadership over before it steps down; destroying it
-                // earlier could leave the rest of the group without the entries only it holds.
-                if (failure == null && st.role() == Role.LEADER && !isMember(st.membership(), raft.serverId())) {
-                    answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "handing over leadership of group " + g
-                            + "; retry"), "");
-                    return;
-                }
-                replicas.destroy(g);
-                answer(obs, KvErrors.OK, "destroyed");
-            } catch (RuntimeException e) {
-                LOG.error("DestroyReplica of group {} failed", g, e);
-                answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "cannot destroy group " + g + ": " + e.getMessage()),
-                        "");
+            if (failure != null && !groupStopped(failure)) {
+                // Busy or slow: whether it still leads is unknown, so it is not destroyed yet.
+                answer(obs, errors.fromFailure(failure), "");
+                return;
             }
+            // A removed leader hands leadership over before it steps down; destroying it
+            // earlier could leave the rest of the group without the entries only it holds.
+            if (failure == null && st.role() == Role.LEADER && !isMember(st.membership(), raft.serverId())) {
+                answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "handing over leadership of group " + g
+                        + "; retry"), "");
+                return;
+            }
+            destroy(g, obs, "destroyed");
         }, executor);
+    }
+
+    /** Whether a status request failed because the group no longer runs here (it leads nothing). */
+    private static boolean groupStopped(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof RaftRequestException r
+                && (r.kind() == RaftRequestException.Kind.GROUP_FAILED
+                || r.kind() == RaftRequestException.Kind.NO_SUCH_GROUP);
+    }
+
+    private void destroy(long g, StreamObserver<AdminResponse> obs, String detail) {
+        try {
+            replicas.destroy(g);
+            answer(obs, KvErrors.OK, detail);
+        } catch (RuntimeException e) {
+            LOG.error("DestroyReplica of group {} failed", g, e);
+            answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "cannot destroy group " + g + ": " + e.getMessage()), "");
+        }
     }
 
     /** Whether a server is a voter (either half) or learner of a membership. */

@@ -59,8 +59,14 @@ public final class Limits {
                 r.getStart()) <= 0) {
             return Optional.of("scan end must be greater than start (or empty for no bound)");
         }
-        if (r.getLimit() > MAX_SCAN_LIMIT) {
-            return Optional.of("scan limit " + r.getLimit() + " exceeds the maximum of " + MAX_SCAN_LIMIT);
+        // limit is a uint32 on the wire: Java sees values from 2^31 on as negative.
+        long limit = Integer.toUnsignedLong(r.getLimit());
+        if (limit > MAX_SCAN_LIMIT) {
+            return Optional.of("scan limit " + limit + " exceeds the maximum of " + MAX_SCAN_LIMIT);
+        }
+        if (r.getStart().size() > MAX_KEY_BYTES || r.getEnd().size() > MAX_KEY_BYTES
+                || r.getCursor().size() > MAX_KEY_BYTES) {
+            return Optional.of("scan start, end and cursor are keys: at most " + MAX_KEY_BYTES + " bytes each");
         }
         return Optional.empty();
     }

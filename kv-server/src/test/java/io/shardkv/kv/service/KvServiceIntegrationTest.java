@@ -253,6 +253,10 @@ class KvServiceIntegrationTest {
                 .setEnd(b("a")).build()).getError(), "end must be greater");
         assertInvalid(cluster.kv(l).scan(ScanRequest.newBuilder().setHeader(header()).setLimit(10_001).build())
                 .getError(), "limit");
+        assertInvalid(cluster.kv(l).scan(ScanRequest.newBuilder().setHeader(header()).setLimit(0xFFFF_FFFF).build())
+                .getError(), "limit 4294967295");
+        assertInvalid(cluster.kv(l).scan(ScanRequest.newBuilder().setHeader(header()).setCursor(bigKey).build())
+                .getError(), "at most 8192 bytes");
         assertInvalid(cluster.kv(l).processRwOperation(ClientOperationRequest.newBuilder().setHeader(header())
                 .addOps(KvOp.newBuilder().setOp(OpType.PUT).setKey(b("a")).setValue(b("1")))
                 .addOps(KvOp.newBuilder().setOp(OpType.GET).setKey(b("a"))).build()).getError(), "not mixed");

@@ -17,6 +17,12 @@ final class ReadTracker {
     private final Map<Long, CompletableFuture<Long>> awaitingIndex = new ConcurrentHashMap<>();
     // Guarded by this; ordered by index so one applied index releases a prefix.
     private final PriorityQueue<Waiting> awaitingApply = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
+    /**
+     * The highest applied index {@link #onApplied} has announced; guarded by this. A read is
+     * checked against it under the same lock it is queued under, so an apply that finishes
+     * between the poller's look at the applied index and the queueing cannot be missed.
+     */
+    private long announcedApplied;
 
     void register(long requestId, CompletableFuture<Long> result) {
         awaitingIndex.put(requestId, result);
@@ -33,17 +39,23 @@ final class ReadTracker {
         if (result == null) {
             return;
         }
-        if (index <= appliedIndex) {
-            result.complete(index);
-            return;
-        }
+        boolean applied;
         synchronized (this) {
-            awaitingApply.add(new Waiting(index, result));
+            applied = index <= Math.max(appliedIndex, announcedApplied);
+            if (!applied) {
+                awaitingApply.add(new Waiting(index, result));
+            }
+        }
+        if (applied) {
+            result.complete(index);
         }
     }
 
     /** Called after applying up to {@code appliedIndex}: releases every read at or below it. */
     void onApplied(long appliedIndex) {
+        synchronized (this) {
+            announcedApplied = Math.max(announcedApplied, appliedIndex);
+        }
         while (true) {
             Waiting w;
             synchronized (this) {
