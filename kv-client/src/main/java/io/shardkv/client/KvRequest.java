@@ -284,13 +284,17 @@ final class KvRequest<R> {
         }
         long delay = Math.min(remaining, context.backoff().delayMillis(retries++));
         if (refresh && staleTable != null) {
+            // A fetch already under way is shared and may run longer than this request may wait:
+            // wait on a copy of it, bounded by this request's deadline.
             context.maps().refresh(staleTable.version(), Duration.ofMillis(metaBudget(remaining)))
+                    .thenApply(t -> t).orTimeout(Math.max(1, remaining), TimeUnit.MILLISECONDS)
                     .whenComplete((fresh, error) -> {
                         if (error == null && fresh.version() > staleTable.version()) {
                             attempt();
                         } else {
-                            if (error != null) {
-                                lastFailure = unwrap(error);
+                            Throwable cause = error == null ? null : unwrap(error);
+                            if (cause != null && !(cause instanceof TimeoutException)) {
+                                lastFailure = cause;
                             }
                             schedule(delay);
                         }

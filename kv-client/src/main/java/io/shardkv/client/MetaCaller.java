@@ -44,10 +44,12 @@ final class MetaCaller implements AutoCloseable {
     }
 
     /**
-     * Runs {@code rpc} on the meta leader. NOT_LEADER, in-band UNAVAILABLE and unreachable
-     * servers are retried until {@code timeout}; an in-band TIMEOUT or gRPC DEADLINE_EXCEEDED
-     * is retried only for {@code idempotent} calls (a change may have happened). Any other
-     * error throws a {@link MetaException} with the server's code and message.
+     * Runs {@code rpc} on the meta leader. NOT_LEADER and servers that cannot be connected to
+     * are retried until {@code timeout}. Failures after which a change may have happened (an
+     * in-band TIMEOUT or UNAVAILABLE, gRPC DEADLINE_EXCEEDED, a connection lost during the
+     * call) are retried only for {@code idempotent} calls: repeating ADD_SHARDGROUP that did
+     * apply would add a second group. Any other error throws a {@link MetaException} with the
+     * server's code and message.
      */
     <R> R call(String what, Duration timeout, boolean idempotent,
             Function<MetaServiceBlockingStub, R> rpc, Function<R, MetaError> errorOf) {
@@ -71,7 +73,7 @@ final class MetaCaller implements AutoCloseable {
                     response = rpc.apply(stub);
                 } catch (StatusRuntimeException e) {
                     Status.Code code = e.getStatus().getCode();
-                    if (code == Status.Code.UNAVAILABLE
+                    if ((code == Status.Code.UNAVAILABLE && (idempotent || neverConnected(e)))
                             || (code == Status.Code.DEADLINE_EXCEEDED && idempotent)) {
                         // gRPC's own reconnect backoff would hide a restarted meta-server; ours paces the retries.
                         channels.get(index).resetConnectBackoff();
@@ -81,6 +83,11 @@ final class MetaCaller implements AutoCloseable {
                     if (code == Status.Code.DEADLINE_EXCEEDED) {
                         throw new MetaException(MetaErrorCode.TIMEOUT,
                                 what + " on meta-server " + endpoint + " timed out; it may or may not have happened", e);
+                    }
+                    if (code == Status.Code.UNAVAILABLE) {
+                        throw new MetaException(MetaErrorCode.UNAVAILABLE, what + " on meta-server " + endpoint
+                                + " lost its connection (" + describe(e.getStatus())
+                                + "); it may or may not have happened, check the cluster status", e);
                     }
                     throw new MetaException(MetaErrorCode.UNAVAILABLE,
                             what + " failed on meta-server " + endpoint + ": " + describe(e.getStatus()), e);
@@ -92,12 +99,16 @@ final class MetaCaller implements AutoCloseable {
                     return response;
                 }
                 anyAnswered = true;
-                if (code == MetaErrorCode.NOT_LEADER || code == MetaErrorCode.UNAVAILABLE
-                        || (code == MetaErrorCode.TIMEOUT && idempotent)) {
+                if (code == MetaErrorCode.NOT_LEADER
+                        || ((code == MetaErrorCode.UNAVAILABLE || code == MetaErrorCode.TIMEOUT) && idempotent)) {
                     last = endpoint + ": " + code + (error.getMessage().isEmpty() ? "" : " " + error.getMessage());
                     continue;
                 }
-                throw new MetaException(code, error.getMessage().isEmpty() ? what + " failed: " + code : error.getMessage());
+                String message = error.getMessage().isEmpty() ? what + " failed: " + code : error.getMessage();
+                if (code == MetaErrorCode.UNAVAILABLE) {
+                    message += "; it may or may not have happened, check the cluster status";
+                }
+                throw new MetaException(code, message);
             }
             long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (remainingMillis < MIN_ATTEMPT.toMillis()) {
@@ -147,5 +158,15 @@ final class MetaCaller implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether the call failed before reaching the server (so nothing can have happened). */
+    private static boolean neverConnected(StatusRuntimeException e) {
+        for (Throwable t = e.getStatus().getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -67,6 +67,13 @@ class MetaAdminTest {
                 .hasMessageContaining("server 99 is not registered")
                 .extracting(e -> ((TaskFailedException) e).task().getState()).isEqualTo(TaskState.FAILED);
 
+        // A change whose outcome is unknown is not sent again: it may have applied.
+        assertThatThrownBy(() -> admin.addMember(1, TestMetaServer.UNKNOWN_OUTCOME_SERVER))
+                .isInstanceOf(MetaException.class)
+                .hasMessageContaining("may or may not have happened")
+                .extracting(e -> ((MetaException) e).code()).isEqualTo(MetaErrorCode.UNAVAILABLE);
+        assertThat(cluster.metas().get(0).unknownOutcomeCalls.get()).isEqualTo(1);
+
         long slow = admin.addMember(1, 2).getTaskId();
         assertThatThrownBy(() -> admin.awaitTask(slow, Duration.ofMillis(1)))
                 .isInstanceOf(MetaException.class)

@@ -41,6 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TestMetaServer implements AutoCloseable {
     static final long FAILING_SERVER = 99;
+    /** A members change naming this server answers UNAVAILABLE, as a meta leader that lost its group would. */
+    static final long UNKNOWN_OUTCOME_SERVER = 98;
+    final AtomicInteger unknownOutcomeCalls = new AtomicInteger();
 
     private final TestCluster cluster;
     private final Server server;
@@ -159,6 +162,9 @@ final class TestMetaServer implements AutoCloseable {
             if (leader) {
                 if (cluster.group(request.getGroupId()) == null) {
                     response.setError(error(MetaErrorCode.NOT_FOUND, "no shard group " + request.getGroupId()));
+                } else if (request.getServerId() == UNKNOWN_OUTCOME_SERVER) {
+                    unknownOutcomeCalls.incrementAndGet();
+                    response.setError(error(MetaErrorCode.UNAVAILABLE, "the change failed: group closed"));
                 } else {
                     TaskType type = request.getType() == ShardMembersChangeType.ADD_SERVER ? TaskType.ADD_MEMBER
                             : request.getType() == ShardMembersChangeType.REMOVE_SERVER ? TaskType.REMOVE_MEMBER

@@ -352,6 +352,16 @@ public final class MapTransitions {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "server " + r.getServerId()
                     + " is the last voter of group " + r.getGroupId() + "; remove the group instead");
         }
+        if (rep.get().getRole() == ReplicaRole.VOTER) {
+            List<Long> left = new ArrayList<>(ClusterMaps.voters(c.group()));
+            left.remove(r.getServerId());
+            long running = left.stream().filter(id -> ClusterMaps.isRunning(map, id)).count();
+            if (running < left.size() / 2 + 1) {
+                return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "removing server " + r.getServerId()
+                        + " would leave group " + r.getGroupId() + " with " + running + " running of voters " + left
+                        + ", no majority; bring the down voters back, or remove them first");
+            }
+        }
         Optional<Outcome> busy = checkNoPendingTask(map, r.getGroupId());
         if (busy.isPresent()) {
             return busy.get();

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class MetaScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaScheduler.class);
     /** Steps one task may take in one pass before the other groups get their turn. */
     private static final int MAX_STEPS_PER_PASS = 4;
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     /** A leader transfer not done by then is failed: its target cannot catch up or win. */
     public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
     /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
@@ -244,7 +246,7 @@ public final class MetaScheduler implements AutoCloseable {
                     return;
                 }
             } else if (r instanceof StepResult.Retry retry) {
-                if (!retry.error().equals(task.getLastError())) {
+                if (!sameShape(retry.error(), task.getLastError())) {
                     LOG.info("task {} ({} group {}) will retry: {}", task.getId(), task.getType(), groupId,
                             retry.error());
                     propose(MetaCommand.taskProgress(task.getId(), task.getStep(), retry.error()));
@@ -256,6 +258,15 @@ public final class MetaScheduler implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Whether two errors differ only in their numbers ("server 4 has 120 of the leader's commit
+     * 5000"): recording every such change would bump the map version on every pass and wake
+     * every watcher, for nothing an operator needs.
+     */
+    static boolean sameShape(String a, String b) {
+        return DIGITS.matcher(a).replaceAll("#").equals(DIGITS.matcher(b).replaceAll("#"));
     }
 
     /** Proposes and waits for the apply; false when it did not apply (the next pass tries again). */

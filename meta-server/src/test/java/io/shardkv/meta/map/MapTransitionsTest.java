@@ -200,6 +200,19 @@ class MapTransitionsTest {
     }
 
     @Test
+    void aRemovalThatWouldLeaveNoRunningMajorityIsRefused() {
+        ClusterMap m = withServers(3);
+        MapTransitions.Outcome g = apply(m, MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));
+        m = finish(g.map(), g.result().getTaskId());
+        ClusterMap down = ok(m, MetaCommand.setServerState(3, ServerState.SERVER_DOWN));
+        MapTransitions.Outcome refused = refused(down, MetaCommand.removeMember(1, 1, 0),
+                MetaErrorCode.FAILED_PRECONDITION);
+        assertThat(refused.result().getError().getMessage()).contains("no majority");
+        // Removing the down voter itself leaves {1, 2}, both running.
+        assertThat(apply(down, MetaCommand.removeMember(1, 3, 0)).ok()).isTrue();
+    }
+
+    @Test
     void removeMemberDropsTheServerWhenDone() {
         ClusterMap m = withServers(3);
         MapTransitions.Outcome g = apply(m, MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));

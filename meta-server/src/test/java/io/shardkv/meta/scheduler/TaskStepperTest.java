@@ -236,4 +236,12 @@ class TaskStepperTest {
         assertThat(t.getLastError()).contains("server 3 is down");
         assertThat(kv.leaders.get(1L)).isEqualTo(1L);
     }
+
+    @Test
+    void retryErrorsThatDifferOnlyInNumbersAreOneShape() {
+        assertThat(MetaScheduler.sameShape("learner catching up: server 4 has 120 of the leader's commit 5000",
+                "learner catching up: server 4 has 4810 of the leader's commit 5012")).isTrue();
+        assertThat(MetaScheduler.sameShape("learner catching up: server 4 has 120 of 5000",
+                "ADD_LEARNER 4 in group 1 on server 2: NOT_LEADER")).isFalse();
+    }
 }
