@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongPredicate;
 
 /**
  * Evens out how many groups each kv-server leads. A leader does the group's appends, fsync
@@ -26,12 +25,18 @@ public final class LeaderBalancer {
     public record Move(long groupId, long from, long to) {
     }
 
+    /** Whether a server's replica of a group is fit to take over its leadership now. */
+    @FunctionalInterface
+    public interface ReadyToLead {
+        boolean test(long groupId, long serverId);
+    }
+
     /**
-     * @param responsive servers heard from recently: a move never targets any other, because the
-     *                   leader refuses writes while it hands over, and a silent server (not yet
-     *                   marked DOWN) would keep them refused for a whole election timeout
+     * @param ready replicas heard from recently and caught up: a move never targets any other,
+     *              because the leader refuses writes while it hands over, and a silent or lagging
+     *              target would keep them refused for a whole election timeout
      */
-    public Optional<Move> plan(ClusterMap map, LeaderHints hints, LongPredicate responsive) {
+    public Optional<Move> plan(ClusterMap map, LeaderHints hints, ReadyToLead ready) {
         if (!ClusterMaps.pendingTasks(map).isEmpty()) {
             return Optional.empty();
         }
@@ -47,7 +52,7 @@ public final class LeaderBalancer {
         for (ShardGroupInfo g : map.getGroupsList()) {
             long from = hints.leaderOf(g.getId());
             for (long to : ClusterMaps.voters(g)) {
-                if (to == from || !led.containsKey(to) || !responsive.test(to)) {
+                if (to == from || !led.containsKey(to) || !ready.test(g.getId(), to)) {
                     continue;
                 }
                 int gap = led.get(from) - led.get(to);

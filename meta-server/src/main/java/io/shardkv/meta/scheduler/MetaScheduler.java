@@ -7,6 +7,7 @@ import io.shardkv.meta.liveness.LivenessMonitor;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.map.MetaCommand;
 import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.ServerState;
@@ -50,6 +51,8 @@ public final class MetaScheduler implements AutoCloseable {
     public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
     /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
     private static final long RESPONSIVE_HEARTBEAT_MILLIS = 3_000;
+    /** Entries a balancing target may trail the leader's commit by (reports are up to a second old). */
+    private static final long MAX_LAG_TO_LEAD = 2_000;
     /** Groups whose tasks move forward at the same time. */
     private static final int STEP_THREADS = 4;
 
@@ -191,10 +194,7 @@ public final class MetaScheduler implements AutoCloseable {
         if (balanceQuietMillis <= 0 || now - quietSinceMillis < balanceQuietMillis || !group.isLeader()) {
             return;
         }
-        Optional<LeaderBalancer.Move> move = balancer.plan(map, heartbeats, id -> {
-            long age = heartbeats.heartbeatAgeMillis(id);
-            return age >= 0 && age <= RESPONSIVE_HEARTBEAT_MILLIS;
-        });
+        Optional<LeaderBalancer.Move> move = balancer.plan(map, heartbeats, this::readyToLead);
         if (move.isEmpty()) {
             return;
         }
@@ -204,6 +204,26 @@ public final class MetaScheduler implements AutoCloseable {
             balanceMoves.increment();
         }
         quietSinceMillis = now;
+    }
+
+    /**
+     * A replica may take over a group's leadership when its server sent a heartbeat lately and
+     * its last report shows the group running there, applied to within {@link #MAX_LAG_TO_LEAD}
+     * entries of the commit index the leader last reported.
+     */
+    private boolean readyToLead(long groupId, long serverId) {
+        long age = heartbeats.heartbeatAgeMillis(serverId);
+        if (age < 0 || age > RESPONSIVE_HEARTBEAT_MILLIS) {
+            return false;
+        }
+        Optional<GroupReport> mine = report(serverId, groupId);
+        Optional<GroupReport> leader = report(heartbeats.leaderOf(groupId), groupId);
+        return mine.isPresent() && mine.get().getFailure().isEmpty() && leader.isPresent()
+                && mine.get().getApplied() + MAX_LAG_TO_LEAD >= leader.get().getCommit();
+    }
+
+    private Optional<GroupReport> report(long serverId, long groupId) {
+        return heartbeats.reports(serverId).stream().filter(r -> r.getGroupId() == groupId).findFirst();
     }
 
     /** Fails a leader transfer that has run past {@link #TRANSFER_GIVE_UP_MILLIS}; true if it did. */
