@@ -241,7 +241,13 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             return;
         }
         try {
-            call.ok(reader.apply(sm));
+            R result = reader.apply(sm);
+            if (sm.isClosed()) {
+                // Destroyed while reading: its keys may be half deleted, so "absent" means nothing.
+                call.fail(errors.wrongGroup("group " + sm.groupId() + " is no longer hosted on this server"));
+                return;
+            }
+            call.ok(result);
         } catch (WrongGroup e) {
             call.fail(e.error);
         } catch (RuntimeException e) {

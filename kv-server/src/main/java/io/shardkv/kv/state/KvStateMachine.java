@@ -94,6 +94,11 @@ public final class KvStateMachine implements StateMachine {
         closed = true;
     }
 
+    /** Whether the replica was closed (it is being or has been destroyed): reads of it are void. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("group " + groupId + ": state machine closed");
