@@ -3,6 +3,7 @@ package io.shardkv.raft.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.HardState;
+import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
 import io.shardkv.raft.storage.GroupBootstrap;
 import io.shardkv.raft.storage.LogBatch;
@@ -139,8 +140,17 @@ public final class RaftServer implements AutoCloseable {
             applied = GroupBootstrap.INDEX;
         }
         if (applied < storage.firstIndex() - 1) {
-            throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
-                    + " but the log starts after " + (storage.firstIndex() - 1));
+            // The process died between installing a snapshot into the log and restoring the state
+            // machine from it: restore it now, from the copy the install kept.
+            Optional<Snapshot> installed = engine.installedSnapshot(groupId);
+            if (installed.isEmpty()) {
+                throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
+                        + " but the log starts after " + (storage.firstIndex() - 1) + " and no snapshot is kept");
+            }
+            LOG.log(System.Logger.Level.INFO, "group {0}: restoring the snapshot at {1} that a crash interrupted",
+                    groupId, installed.get().index());
+            stateMachine.restore(installed.get());
+            applied = installed.get().index();
         }
         if (applied > storage.lastIndex()) {
             throw new IllegalStateException("group " + groupId + ": state machine applied " + applied

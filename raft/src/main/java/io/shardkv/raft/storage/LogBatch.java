@@ -58,23 +58,29 @@ public final class LogBatch {
     /**
      * Replaces the group's whole log with a snapshot point: every stored entry is deleted, the log
      * continues after {@code metadata.index()}, whose term is kept, and {@code metadata.confState()}
-     * becomes the membership at that point. The snapshot's data belongs to the state machine and
-     * is not stored here.
+     * becomes the membership at that point. {@code data}, the state machine's image, is kept with
+     * it (see {@link RocksLogEngine#installedSnapshot}) until the next install; null keeps none.
      */
-    public LogBatch installSnapshot(long groupId, SnapshotMetadata metadata) {
+    public LogBatch installSnapshot(long groupId, SnapshotMetadata metadata, byte[] data) {
         if (metadata == null) {
             throw new IllegalArgumentException("group " + groupId + ": snapshot metadata is null");
         }
         GroupWrite w = writeFor(groupId);
         w.snapshot = metadata;
+        w.snapshotData = data;
         w.entries.clear();
         return this;
+    }
+
+    /** A snapshot point without the state machine's image (tests of the log alone). */
+    public LogBatch installSnapshot(long groupId, SnapshotMetadata metadata) {
+        return installSnapshot(groupId, metadata, null);
     }
 
     /** Adds what a group's {@link Ready} asks to persist: its snapshot, entries and hard state. */
     public LogBatch add(long groupId, Ready ready) {
         if (ready.snapshot() != null) {
-            installSnapshot(groupId, ready.snapshot().metadata());
+            installSnapshot(groupId, ready.snapshot().metadata(), ready.snapshot().data());
         }
         append(groupId, ready.entries());
         if (ready.hardState() != null) {
@@ -112,6 +118,8 @@ public final class LogBatch {
         final long groupId;
         /** The snapshot to install before the entries; null if none. */
         SnapshotMetadata snapshot;
+        /** The state machine's image at {@link #snapshot}; null if not kept. */
+        byte[] snapshotData;
         /** Contiguous entries to append after the snapshot (if any); may be empty. */
         final List<Entry> entries = new ArrayList<>();
         /** The hard state to persist last; null if unchanged. */

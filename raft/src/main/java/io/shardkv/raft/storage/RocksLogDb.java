@@ -116,6 +116,19 @@ final class RocksLogDb implements AutoCloseable {
         return stateCf;
     }
 
+    /**
+     * The default column family, which holds each group's last installed snapshot: the log is
+     * truncated to a snapshot in the same write, so a crash before the state machine restores it
+     * leaves the snapshot here to restore on restart.
+     */
+    ColumnFamilyHandle snapshotCf() {
+        return handles.get(0);
+    }
+
+    byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
+        return db.get(cf, key);
+    }
+
     /** Writes the batch atomically and fsyncs the WAL before returning. */
     void writeSynced(WriteBatch batch) throws RocksDBException {
         db.write(syncWrite, batch);

@@ -2,9 +2,12 @@ package io.shardkv.raft.storage;
 
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -181,6 +184,7 @@ public final class RocksLogEngine implements AutoCloseable {
             try (WriteBatch wb = new WriteBatch()) {
                 wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
                 wb.delete(db.stateCf(), LogKeys.groupKey(groupId));
+                wb.delete(db.snapshotCf(), LogKeys.groupKey(groupId));
                 db.writeSynced(wb);
                 groups.remove(groupId);
                 storage.markDestroyed();
@@ -190,6 +194,42 @@ public final class RocksLogEngine implements AutoCloseable {
                 storage.endWrite();
             }
         }
+    }
+
+    /**
+     * The snapshot last installed into the group's log, with its data, if the log still starts
+     * right after it. A state machine found behind the log's start on restart (the process died
+     * between the install and the state machine's restore) restores it from here.
+     */
+    public Optional<Snapshot> installedSnapshot(long groupId) {
+        checkOpen();
+        RocksGroupStorage storage = groupOrThrow(groupId);
+        byte[] blob;
+        try {
+            blob = db.get(db.snapshotCf(), LogKeys.groupKey(groupId));
+        } catch (RocksDBException e) {
+            throw new LogEngineException("cannot read the snapshot of group " + groupId + ": " + e.getMessage(),
+                    Set.of(groupId), e);
+        }
+        if (blob == null) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.wrap(blob);
+        long index = b.getLong();
+        long term = b.getLong();
+        if (index != storage.firstIndex() - 1) {
+            return Optional.empty();
+        }
+        byte[] data = Arrays.copyOfRange(blob, SNAPSHOT_HEADER_BYTES, blob.length);
+        return Optional.of(new Snapshot(new SnapshotMetadata(index, term, storage.confState()), data));
+    }
+
+    private static final int SNAPSHOT_HEADER_BYTES = 16;
+
+    /** Index and term (big-endian longs), then the data. */
+    private static byte[] encodeSnapshot(SnapshotMetadata s, byte[] data) {
+        return ByteBuffer.allocate(SNAPSHOT_HEADER_BYTES + data.length).putLong(s.index()).putLong(s.term()).put(data)
+                .array();
     }
 
     // ---------------------------------------------------------------- writes
@@ -255,6 +295,11 @@ public final class RocksLogEngine implements AutoCloseable {
                         + " is not after the truncation point " + m.truncatedIndex());
             }
             wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
+            if (w.snapshotData != null) {
+                wb.put(db.snapshotCf(), LogKeys.groupKey(groupId), encodeSnapshot(s, w.snapshotData));
+            } else {
+                wb.delete(db.snapshotCf(), LogKeys.groupKey(groupId));
+            }
             m = GroupLogMeta.emptyLog(m.state().withTruncation(s.index(), s.term(), s.confState()));
             stateChanged = true;
         }
@@ -327,6 +372,8 @@ public final class RocksLogEngine implements AutoCloseable {
             try (WriteBatch wb = new WriteBatch()) {
                 wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.logKey(groupId, index + 1));
                 wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(next.state()));
+                // Compaction follows a durable apply beyond the last installed snapshot: its copy is done.
+                wb.delete(db.snapshotCf(), LogKeys.groupKey(groupId));
                 db.writeSynced(wb);
             } catch (RocksDBException e) {
                 throw new LogEngineException("cannot compact group " + groupId + " to " + index + ": "
