@@ -91,11 +91,15 @@ public final class HeartbeatTracker implements LeaderHints {
         return out;
     }
 
-    /** Drops the hints of groups no longer in the map, so removed groups do not pile up. */
-    public void forgetGroupsOutside(ClusterMap map) {
+    /**
+     * Drops the hints of removed groups (ids the map has handed out but no longer holds), so they
+     * do not pile up. A group the map does not know yet keeps its hint: this replica may be
+     * behind the kv-servers that already host it.
+     */
+    public void forgetRemovedGroups(ClusterMap map) {
         Set<Long> live = new HashSet<>();
         map.getGroupsList().forEach(g -> live.add(g.getId()));
-        leaders.keySet().removeIf(g -> !live.contains(g));
+        leaders.keySet().removeIf(g -> g < map.getNextGroupId() && !live.contains(g));
     }
 
     /** Forgets a group's leader hint, e.g. after the hinted server turned out not to lead. */

@@ -183,7 +183,7 @@ public final class MetaScheduler implements AutoCloseable {
 
     private void maybeBalanceLeaders() throws InterruptedException {
         ClusterMap map = group.currentMap();
-        heartbeats.forgetGroupsOutside(map);
+        heartbeats.forgetRemovedGroups(map);
         long now = heartbeats.nowMillis();
         List<Task> pending = ClusterMaps.pendingTasks(map);
         transferSeenMillis.keySet().removeIf(id -> pending.stream().noneMatch(t -> t.getId() == id));

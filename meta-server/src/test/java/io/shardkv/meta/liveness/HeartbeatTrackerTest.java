@@ -20,7 +20,7 @@ class HeartbeatTrackerTest {
     }
 
     private static ClusterMap mapWithGroups(long... ids) {
-        ClusterMap.Builder b = ClusterMap.newBuilder();
+        ClusterMap.Builder b = ClusterMap.newBuilder().setNextGroupId(3);
         for (long id : ids) {
             b.addGroups(ShardGroupInfo.newBuilder().setId(id));
         }
@@ -42,12 +42,14 @@ class HeartbeatTrackerTest {
     void hintsOfGroupsNoLongerInTheMapAreLeftOutAndForgotten() {
         report(1, 1, 1, 2);
         report(1, 2, 1, 2);
+        report(1, 5, 1, 2);
         ClusterMap onlyGroup1 = mapWithGroups(1);
         assertThat(tracker.leaders(onlyGroup1)).extracting(GroupLeader::getGroupId).containsExactly(1L);
         assertThat(tracker.leaders(mapWithGroups(1, 2))).hasSize(2);
-        tracker.forgetGroupsOutside(onlyGroup1);
+        tracker.forgetRemovedGroups(onlyGroup1);
         assertThat(tracker.leaderOf(2)).isZero();
         assertThat(tracker.leaderOf(1)).isEqualTo(1);
+        assertThat(tracker.leaderOf(5)).as("a group the map has not created yet").isEqualTo(1);
     }
 
     @Test
