@@ -213,7 +213,11 @@ final class KvRequest<R> {
                 + target.address() + "): " + code + (error.getMessage().isEmpty() ? "" : ": " + error.getMessage()));
         switch (code) {
             case NOT_LEADER -> handleNotLeader(group, target, error);
-            case WRONG_GROUP -> retryLater(true, table);
+            case WRONG_GROUP -> {
+                // The map may have moved the slot, or this server may no longer host the group.
+                moveOn(group, target);
+                retryLater(true, table);
+            }
             case SLOT_MIGRATING, SERVER_BUSY, TIMEOUT -> retryLater(false, null);
             case UNAVAILABLE -> {
                 moveOn(group, target);
@@ -247,7 +251,10 @@ final class KvRequest<R> {
         Status status = Status.fromThrowable(t);
         Status.Code code = status.getCode();
         String description = MetaCaller.describe(status);
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+        // UNKNOWN, INTERNAL and CANCELLED leave the outcome unknown too: a write keeps its
+        // sequence across the retry, so it still applies at most once.
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNKNOWN
+                || code == Status.Code.INTERNAL || code == Status.Code.CANCELLED) {
             lastFailure = new KvException(ErrorCode.UNAVAILABLE,
                     call.describe() + ": server " + target.serverId() + " (" + target.address() + "): " + description, t);
             context.channels().resetConnectBackoff(target.address());

@@ -107,6 +107,18 @@ class KvClientTest {
     }
 
     @Test
+    void aWriteWhoseCallFailedWithAnUnknownOutcomeIsRetriedAndAppliesOnce() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        connect(Duration.ofSeconds(10));
+        TestGroup group = cluster.group(1);
+        group.failCallsAfterApply(1);
+        client.put("k", "v");
+        assertThat(group.applies()).isEqualTo(1);
+        assertThat(group.sessions()).extracting(WriteSession::getSequence).containsOnly(1L).hasSize(2);
+        assertThat(client.get("k")).contains("v");
+    }
+
+    @Test
     void aRetriedWriteKeepsItsSequenceAndAppliesOnce() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 1);
         connect(Duration.ofSeconds(10));

@@ -27,6 +27,7 @@ final class TestGroup {
     private final Map<String, Boolean> replies = new HashMap<>();
     private int applies;
     private int loseRepliesLeft;
+    private int internalFailuresLeft;
     private int faultsServed;
     private int scanPages;
 
@@ -102,6 +103,19 @@ final class TestGroup {
             applies++;
         }
         return reply;
+    }
+
+    /** The next {@code times} puts apply but fail the call with gRPC INTERNAL (outcome unknown). */
+    synchronized void failCallsAfterApply(int times) {
+        internalFailuresLeft = times;
+    }
+
+    synchronized boolean takeInternalFailure() {
+        if (internalFailuresLeft > 0) {
+            internalFailuresLeft--;
+            return true;
+        }
+        return false;
     }
 
     /** The next {@code times} writes apply but answer TIMEOUT, as if the reply were lost. */

@@ -111,6 +111,11 @@ final class TestKvServer implements AutoCloseable {
                 if (group.takeLostReply()) {
                     error = error(ErrorCode.TIMEOUT, "reply lost after apply");
                 }
+                if (group.takeInternalFailure()) {
+                    observer.onError(io.grpc.Status.INTERNAL.withDescription("server fault after apply")
+                            .asRuntimeException());
+                    return;
+                }
             }
             observer.onNext(PutResponse.newBuilder().setError(orOk(error)).build());
             observer.onCompleted();
