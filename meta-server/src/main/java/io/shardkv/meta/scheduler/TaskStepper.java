@@ -37,7 +37,8 @@ import java.util.function.Function;
  *   <li>ASSIGN_SLOTS: AssignSlots on the group leader → done.</li>
  *   <li>ADD_MEMBER: CreateReplica(g, []) on s → {@value #REPLICA_CREATED}; ADD_LEARNER on the
  *       leader → {@value #LEARNER_ADDED}; PROMOTE on the leader (refused while the learner
- *       catches up) → done.</li>
+ *       catches up) → done. If s is marked DOWN first, the task fails (after taking a learner
+ *       it added back out of the group).</li>
  *   <li>REMOVE_MEMBER: REMOVE on the leader → {@value #REMOVED_FROM_GROUP}; DestroyReplica on s
  *       (skipped while s is DOWN) → done.</li>
  *   <li>REMOVE_GROUP: DestroyReplica on every replica not DOWN → done.</li>
@@ -139,6 +140,9 @@ public final class TaskStepper {
         if (server.isEmpty()) {
             return new StepResult.Failed("server " + task.getServerId() + " is no longer registered");
         }
+        if (server.get().getState() == ServerState.SERVER_DOWN) {
+            return giveUpOnDownMember(task, map, group);
+        }
         switch (task.getStep()) {
             case "": {
                 CreateReplicaRequest req = CreateReplicaRequest.newBuilder().setGroupId(g)
@@ -160,6 +164,22 @@ public final class TaskStepper {
             default:
                 return new StepResult.Failed("unknown step '" + task.getStep() + "' for ADD_MEMBER");
         }
+    }
+
+    /**
+     * The server being added went down: the task fails (the map then drops the learner), but
+     * not before a learner already in the group's Raft membership is taken out of it again.
+     */
+    private StepResult giveUpOnDownMember(Task task, ClusterMap map, ShardGroupInfo group) {
+        String why = "server " + task.getServerId() + " went down before it joined group " + group.getId();
+        if (task.getStep().equals(LEARNER_ADDED)) {
+            Optional<String> failed = changeMembership(map, group, MembershipChangeType.REMOVE, task);
+            if (failed.isPresent()) {
+                return new StepResult.Retry(why + "; removing its learner: " + failed.get());
+            }
+            why += "; its learner was removed";
+        }
+        return new StepResult.Failed(why);
     }
 
     private StepResult removeMember(Task task, ClusterMap map, ShardGroupInfo group) {

@@ -244,4 +244,22 @@ class TaskStepperTest {
         assertThat(MetaScheduler.sameShape("learner catching up: server 4 has 120 of 5000",
                 "ADD_LEARNER 4 in group 1 on server 2: NOT_LEADER")).isFalse();
     }
+
+    @Test
+    void aMemberThatGoesDownWhileCatchingUpIsTakenOutAndTheTaskFails() {
+        ClusterMap m = drive(apply(servers(4), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        kv.promoteRefusals = 100;
+        m = apply(m, MetaCommand.addMember(1, 4, 0));
+        long id = m.getTasksList().get(m.getTasksCount() - 1).getId();
+        m = drive(m, 3);
+        assertThat(task(m, id).getStep()).isEqualTo(TaskStepper.LEARNER_ADDED);
+        assertThat(kv.learners.get(1L)).containsExactly(4L);
+
+        m = apply(m, MetaCommand.setServerState(4, ServerState.SERVER_DOWN));
+        m = drive(m, 2);
+        assertThat(task(m, id).getState()).isEqualTo(TaskState.FAILED);
+        assertThat(task(m, id).getLastError()).contains("went down", "its learner was removed");
+        assertThat(kv.learners.get(1L)).isEmpty();
+        assertThat(ClusterMaps.replica(ClusterMaps.group(m, 1).orElseThrow(), 4)).isEmpty();
+    }
 }
