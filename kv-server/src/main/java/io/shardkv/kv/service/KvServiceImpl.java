@@ -155,8 +155,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             }
             read(call, r.getHeader(), r.getConsistency(), slots, sm -> {
                 ClientOperationResponse.Builder b = ClientOperationResponse.newBuilder();
-                for (byte[] key : keys) {
-                    Optional<byte[]> v = sm.get(key);
+                for (Optional<byte[]> v : sm.getAll(keys)) {
                     b.addResults(v.map(bytes -> OpResult.newBuilder().setFound(true)
                             .setValue(ByteString.copyFrom(bytes)).build()).orElse(OpResult.getDefaultInstance()));
                 }

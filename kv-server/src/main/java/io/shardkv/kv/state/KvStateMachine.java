@@ -320,6 +320,23 @@ public final class KvStateMachine implements StateMachine {
         return Optional.ofNullable(engine.get(KvKeys.data(groupId, Slots.of(key), key)));
     }
 
+    /**
+     * The values of several keys as of one moment: a batch read never sees half of an atomic
+     * batch write (each entry is empty when its key is absent).
+     */
+    public List<Optional<byte[]>> getAll(List<byte[]> keys) {
+        org.rocksdb.Snapshot snapshot = engine.snapshot();
+        try (ReadOptions at = new ReadOptions().setSnapshot(snapshot)) {
+            List<Optional<byte[]>> values = new ArrayList<>(keys.size());
+            for (byte[] key : keys) {
+                values.add(Optional.ofNullable(engine.get(at, KvKeys.data(groupId, Slots.of(key), key))));
+            }
+            return values;
+        } finally {
+            engine.release(snapshot);
+        }
+    }
+
     /** Keys in [from, end) across the owned slots; see {@link SlotMergeScan}. */
     public ScanPage scan(byte[] from, boolean fromExclusive, byte[] end, int limit) {
         return SlotMergeScan.scan(engine, groupId, owned.list(), from, fromExclusive, end, limit);

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,21 @@ class KvStateMachineTest {
             other.apply(entries.subList(i, Math.min(entries.size(), i + 4)));
         }
         assertThat(other.snapshotData()).isEqualTo(one.snapshotData());
+    }
+
+    @Test
+    void severalKeysAreReadTogetherAndAClosedReplicaSaysSo() {
+        KvStateMachine sm = ownsAll(engine("g"), StateMachineSettings.defaults());
+        apply(sm, put(5, 1, 1, 10, "a", "1"));
+        apply(sm, put(5, 2, 1, 11, "c", "3"));
+        List<Optional<byte[]>> values = sm.getAll(List.of(b("a"), b("b"), b("c")));
+        assertThat(values).hasSize(3);
+        assertThat(s(values.get(0).orElseThrow())).isEqualTo("1");
+        assertThat(values.get(1)).isEmpty();
+        assertThat(s(values.get(2).orElseThrow())).isEqualTo("3");
+        assertThat(sm.isClosed()).isFalse();
+        sm.close();
+        assertThat(sm.isClosed()).isTrue();
     }
 
     @Test
