@@ -179,6 +179,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         appliedTerm = snapshot.term();
         confState = snapshot.metadata().confState();
         visibleAppliedIndex = appliedIndex;
+        proposals.onRestored(appliedIndex);
         metrics.snapshotReceived();
         reads.onApplied(appliedIndex);
         onProgress.run();

@@ -39,6 +39,27 @@ final class ProposalTracker {
         }
     }
 
+    /**
+     * A snapshot up to {@code index} replaced the state machine: entries at or below it will not
+     * be applied here one by one, so their proposals end with an unknown outcome (what they
+     * proposed may or may not be in the snapshot) instead of waiting for ever.
+     */
+    void onRestored(long index) {
+        byIndex.entrySet().removeIf(e -> {
+            if (e.getKey() > index) {
+                return false;
+            }
+            e.getValue().result().completeExceptionally(new RaftRequestException(
+                    RaftRequestException.Kind.UNAVAILABLE, groupId, 0, "entry " + e.getKey()
+                    + " was overtaken by a snapshot at " + index + "; it may or may not have applied"));
+            return true;
+        });
+    }
+
+    int pendingCount() {
+        return byIndex.size();
+    }
+
     void failAll(RaftRequestException cause) {
         byIndex.values().forEach(p -> p.result().completeExceptionally(cause));
         byIndex.clear();
