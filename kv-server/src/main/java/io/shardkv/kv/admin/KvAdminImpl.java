@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -217,7 +218,7 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
     /** Whether a status request failed because the group no longer runs here (it leads nothing). */
     private static boolean groupStopped(Throwable failure) {
         Throwable t = failure;
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+        while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
         return t instanceof RaftRequestException r

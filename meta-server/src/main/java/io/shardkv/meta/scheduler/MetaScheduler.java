@@ -7,8 +7,8 @@ import io.shardkv.meta.liveness.LivenessMonitor;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.map.MetaCommand;
 import io.shardkv.meta.proto.ClusterMap;
-import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.proto.Task;
@@ -67,14 +67,14 @@ public final class MetaScheduler implements AutoCloseable {
     private final long balanceQuietMillis;
     private final Counter balanceMoves;
     private final ScheduledExecutorService thread;
+    /** Runs the groups' tasks of one pass side by side. */
+    private final ExecutorService steps;
+    /** When this leadership first saw each pending TRANSFER_LEADER task (the step threads write it). */
+    private final Map<Long, Long> transferSeenMillis = new ConcurrentHashMap<>();
     // Only the scheduler thread touches the fields below.
     private boolean leading;
     /** Since when no task has been pending (as far as this leadership has seen). */
     private long quietSinceMillis;
-    /** When this leadership first saw each pending TRANSFER_LEADER task (step threads write it too). */
-    private final Map<Long, Long> transferSeenMillis = new ConcurrentHashMap<>();
-    /** Runs the groups' tasks of one pass side by side. */
-    private final ExecutorService steps;
 
     /**
      * @param balanceQuietMillis how long no task must be pending before the next leader move; 0

@@ -59,7 +59,7 @@ public final class LogBatch {
      * Replaces the group's whole log with a snapshot point: every stored entry is deleted, the log
      * continues after {@code metadata.index()}, whose term is kept, and {@code metadata.confState()}
      * becomes the membership at that point. {@code data}, the state machine's image, is kept with
-     * it (see {@link RocksLogEngine#installedSnapshot}) until the next install; null keeps none.
+     * it (see {@link RocksLogEngine#installedSnapshot}) until the next install or compaction; null keeps none.
      */
     public LogBatch installSnapshot(long groupId, SnapshotMetadata metadata, byte[] data) {
         if (metadata == null) {
