@@ -34,6 +34,62 @@ class BruteForceCrossCheckTest {
         assertThat(illegal).isBetween(300, 2_700);
     }
 
+    /**
+     * Histories shaped like the simulation's (every put writes its own value, many outcomes
+     * unknown), where all of the reductions apply: checked with and without them.
+     */
+    @Test
+    void reductionsAgreeWithExhaustiveEnumerationOnUniqueValues() {
+        int illegal = 0;
+        int unknownWrites = 0;
+        for (long seed = 0; seed < 3_000; seed++) {
+            List<Operation<KvInput, KvOutput>> history = uniqueValueHistory(new Random(seed));
+            boolean expected = bruteForceLinearizable(history);
+            CheckResult verdict = expected ? CheckResult.OK : CheckResult.ILLEGAL;
+
+            assertThat(KvOps.check(history).result()).as("seed %d, history %s", seed, history).isEqualTo(verdict);
+            assertThat(KvModel.checker().withoutReductions().check(history).result())
+                    .as("plain search, seed %d", seed).isEqualTo(verdict);
+            illegal += expected ? 0 : 1;
+            unknownWrites += (int) history.stream()
+                    .filter(op -> op.isUnknown() && !(op.input() instanceof KvInput.Get)).count();
+        }
+        assertThat(illegal).isBetween(300, 2_700);
+        assertThat(unknownWrites).as("unknown writes generated").isGreaterThan(1_500);
+    }
+
+    private static List<Operation<KvInput, KvOutput>> uniqueValueHistory(Random random) {
+        int size = 2 + random.nextInt(6);
+        List<Operation<KvInput, KvOutput>> ops = new ArrayList<>();
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            long call = random.nextInt(12);
+            long ret = call + random.nextInt(6);
+            int kind = random.nextInt(10);
+            KvInput input;
+            KvOutput output;
+            if (kind < 4) {
+                String value = "v" + i;
+                written.add(value);
+                input = KvInput.put("k", value);
+                output = KvOutput.ack();
+            } else if (kind < 5) {
+                input = KvInput.delete("k");
+                output = KvOutput.ack();
+            } else {
+                input = KvInput.get("k");
+                // Mostly values some put writes, sometimes a value nobody writes, sometimes absent.
+                int pick = random.nextInt(8);
+                output = pick == 0 ? KvOutput.absent()
+                        : pick == 1 || written.isEmpty() ? KvOutput.read("v" + (size + random.nextInt(3)))
+                        : KvOutput.read(written.get(random.nextInt(written.size())));
+            }
+            boolean unknown = !(input instanceof KvInput.Get) && random.nextInt(3) == 0;
+            ops.add(unknown ? Operation.unknown(i, input, call) : Operation.completed(i, input, output, call, ret));
+        }
+        return ops;
+    }
+
     private static List<Operation<KvInput, KvOutput>> randomHistory(Random random) {
         int size = 1 + random.nextInt(6);
         List<Operation<KvInput, KvOutput>> ops = new ArrayList<>();

@@ -14,7 +14,8 @@ import java.util.Set;
  * <p>Keys never interact, so histories are partitioned by key and each key is checked as a single
  * register whose state is its current value (empty when absent). Splitting by key is what keeps
  * checking of large histories tractable. Gets whose outcome is unknown are dropped while
- * partitioning, as they can neither constrain nor change any state.
+ * partitioning, as they can neither constrain nor change any state; {@link #reduce} then removes
+ * or narrows timed-out writes and refutes reads no write explains (see {@link KvPartReduction}).
  */
 public final class KvModel implements Model<Optional<String>, KvInput, KvOutput> {
 
@@ -80,6 +81,12 @@ public final class KvModel implements Model<Optional<String>, KvInput, KvOutput>
             byKey.computeIfAbsent(op.input().key(), k -> new ArrayList<>()).add(op);
         }
         return List.copyOf(byKey.values());
+    }
+
+    /** Drops, pins or refutes operations by the rules of {@link KvPartReduction}, each argued there. */
+    @Override
+    public Reduction<KvInput, KvOutput> reduce(List<Operation<KvInput, KvOutput>> part) {
+        return KvPartReduction.reduce(part);
     }
 
     @Override

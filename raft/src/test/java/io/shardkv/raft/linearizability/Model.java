@@ -46,6 +46,16 @@ public interface Model<S, I, O> {
         return List.of(history);
     }
 
+    /**
+     * Simplifies one part returned by {@link #partition} before it is searched, or proves it
+     * illegal outright. The result must be linearizable exactly when {@code part} is; each rule a
+     * model uses must be argued in its documentation, because a wrong one hides violations. The
+     * default changes nothing.
+     */
+    default Reduction<I, O> reduce(List<Operation<I, O>> part) {
+        return Reduction.unchanged(part);
+    }
+
     /** Names a part returned by {@link #partition} in failure messages, e.g. {@code key "x"}. */
     default String describePartition(List<Operation<I, O>> part) {
         return "entire history";

@@ -2,11 +2,14 @@ package io.shardkv.raft.linearizability;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,6 +33,21 @@ import java.util.Set;
  * still unplaced at that point are taken never to have happened. (Porcupine gets the same effect by
  * linearizing them last, where nothing can observe them; stopping early additionally keeps the
  * verdict correct for models that reject some inputs even when any output is acceptable.)
+ *
+ * <p><b>Interchangeable unknown operations.</b> Two unknown operations with equal inputs are
+ * interchangeable, and the search only ever linearizes them in the order of their calls: the one
+ * called later is tried only once the earlier one is linearized. This loses no linearization. Take
+ * one in which such operations sit at positions p1 &lt; ... &lt; pm, and put the m earliest-called
+ * of them there instead, in call order. The same inputs give the same states. An unknown operation
+ * never returns, so its only real-time constraint is that every operation that returned before
+ * its call comes before it. The i-th earliest call is no later than the latest call among the
+ * operations at p1..pi, so what it requires was already required at one of those positions, which
+ * are no later than pi. Without the rule, k timed-out deletes of one key are 2^k configurations
+ * instead of k + 1.
+ *
+ * <p><b>Memo.</b> An explored configuration is kept as the words of its linearized set plus the
+ * (shared, immutable) set of model states, with the hash computed once: exact, so a hash
+ * collision can never prune a path that was not explored.
  */
 final class PartitionSearch<S, I, O> {
 
@@ -37,8 +55,28 @@ final class PartitionSearch<S, I, O> {
     record Outcome<S>(CheckResult result, long steps, List<Integer> longestPrefix, Set<S> statesAfterPrefix) {
     }
 
-    /** Explored configurations. BitSet and Set both have value equality, which a record inherits. */
-    private record Configuration<S>(BitSet linearized, Set<S> states) {
+    /** An explored configuration: which operations are linearized, and the states they may leave. */
+    private static final class Configuration<S> {
+        private final long[] linearized;
+        private final Set<S> states;
+        private final int hash;
+
+        Configuration(BitSet linearized, Set<S> states) {
+            this.linearized = linearized.toLongArray();
+            this.states = states;
+            this.hash = 31 * Arrays.hashCode(this.linearized) + states.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Configuration<?> c && c.hash == hash && Arrays.equals(c.linearized, linearized)
+                    && c.states.equals(states);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     /** A committed choice: which call was linearized and the states from before it. */
@@ -48,18 +86,40 @@ final class PartitionSearch<S, I, O> {
     private final Model<S, I, O> model;
     private final List<Operation<I, O>> ops;
     private final long maxSteps;
+    private final Reduction.Guard guard;
+    /**
+     * For each unknown operation, the unknown operation with an equal input called just before it
+     * (in event order), or -1; it may be linearized only after that one. All -1 when the rule is off.
+     */
+    private final int[] earlierTwin;
+    private final boolean orderTwins;
 
     private List<Integer> longestPrefix = List.of();
     private Set<S> statesAfterLongest;
 
-    PartitionSearch(Model<S, I, O> model, List<Operation<I, O>> ops, long maxSteps) {
+    PartitionSearch(Model<S, I, O> model, List<Operation<I, O>> ops, Reduction.Guard guard, long maxSteps,
+                    boolean orderTwins) {
         this.model = model;
         this.ops = ops;
+        this.guard = guard;
         this.maxSteps = maxSteps;
+        this.orderTwins = orderTwins;
+        this.earlierTwin = new int[ops.size()];
+        Arrays.fill(earlierTwin, -1);
     }
 
     Outcome<S> run() {
         EventList events = new EventList(ops);
+        if (orderTwins) {
+            Map<I, Integer> lastCalled = new HashMap<>();
+            for (EventList.Event e = events.first(); e != null; e = e.next) {
+                Operation<I, O> op = ops.get(e.op);
+                if (e.isCall && op.isUnknown()) {
+                    Integer twin = lastCalled.put(op.input(), e.op);
+                    earlierTwin[e.op] = twin == null ? -1 : twin;
+                }
+            }
+        }
         BitSet linearized = new BitSet(ops.size());
         Set<Configuration<S>> explored = new HashSet<>();
         Deque<Choice<S>> choices = new ArrayDeque<>();
@@ -78,7 +138,9 @@ final class PartitionSearch<S, I, O> {
             steps++;
             if (cursor.isCall) {
                 Operation<I, O> op = ops.get(cursor.op);
-                Set<S> next = successors(states, op);
+                int twin = earlierTwin[cursor.op];
+                boolean allowed = (twin < 0 || linearized.get(twin)) && guard.mayLinearize(linearized, cursor.op);
+                Set<S> next = allowed ? successors(states, op) : Set.of();
                 if (!next.isEmpty()) {
                     linearized.set(cursor.op);
                     if (explored.add(new Configuration<>((BitSet) linearized.clone(), next))) {

@@ -48,6 +48,17 @@ final class ViolationFormatter<S, I, O> {
         return sb.toString();
     }
 
+    String formatRefuted(String partition, int partitionSize, String reason, List<Operation<I, O>> evidence) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("history is not linearizable: no valid order for ").append(partition)
+                .append(" (").append(partitionSize).append(" operations)\n");
+        for (Operation<I, O> op : evidence) {
+            sb.append("  ").append(line(op)).append('\n');
+        }
+        sb.append(reason).append('\n');
+        return sb.toString();
+    }
+
     String line(Operation<I, O> op) {
         Integer pos = positionInHistory.get(op);
         String end = op.isUnknown() ? "inf)" : op.returnTime() + "]";

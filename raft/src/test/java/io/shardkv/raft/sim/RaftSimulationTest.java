@@ -25,10 +25,8 @@ class RaftSimulationTest {
      * bug (paper figure 8) took 29M events at this length and 92M at 5,000 events.
      */
     static final int SAFETY_EVENTS = 10_000;
-    private static final long BASE_SEED = 0x5eed_2026_0001L;
-
     static long seedAt(int i) {
-        return SimTrace.mix(BASE_SEED, i);
+        return RaftSimulation.seedAt(i);
     }
 
     @Test
@@ -44,7 +42,7 @@ class RaftSimulationTest {
         int seeds = Integer.getInteger("sim.seeds", DEFAULT_SEEDS);
         long started = System.nanoTime();
         long events = 0;
-        int undecided = 0;
+        java.util.List<Long> undecided = new java.util.ArrayList<>();
         int run = 0;
         RaftSimulation.Result failed = null;
         for (int i = 0; i < seeds; i++) {
@@ -52,7 +50,7 @@ class RaftSimulationTest {
             run++;
             events += r.events();
             if (r.linearizability() == io.shardkv.raft.linearizability.CheckResult.UNKNOWN) {
-                undecided++;
+                undecided.add(r.seed());
             }
             if (!r.ok()) {
                 failed = r;
@@ -61,7 +59,8 @@ class RaftSimulationTest {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("sim stats: %d seeds in %.1f s (%.1f seeds/s, %d events), %d histories undecided%n",
-                run, seconds, run / seconds, events, undecided);
+                run, seconds, run / seconds, events, undecided.size());
+        System.out.println("undecided seeds: " + undecided);
         report(run, failed);
     }
 
