@@ -385,11 +385,14 @@ public final class KvClient implements AutoCloseable {
         };
     }
 
+    /** One attempt's default timeout; see {@link Builder#attemptTimeout}. */
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
+
     /** Configures a {@link KvClient}. */
     public static final class Builder {
         private List<String> metaEndpoints;
         private Duration requestDeadline = Duration.ofSeconds(10);
-        private Duration attemptTimeout = Duration.ofSeconds(5);
+        private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
 
         private Builder() {
         }
@@ -417,7 +420,10 @@ public final class KvClient implements AutoCloseable {
 
         /**
          * How long one attempt on one server may take before the client tries another
-         * (default 5 s, never more than what is left of the request deadline).
+         * (default 1 s, never more than what is left of the request deadline). Well below the
+         * deadline, so a request sent to a leader that froze is retried on the replicas while
+         * they elect a new one, and an outage lasts about an election, not a deadline. A retry
+         * keeps the write's sequence number, so a slow first attempt still applies only once.
          */
         public Builder attemptTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {

@@ -21,8 +21,17 @@ import java.util.function.Function;
  * Blocking: callers are admin tools and the client's one map-refresh thread.
  */
 final class MetaCaller implements AutoCloseable {
-    /** One attempt on one endpoint never takes longer than this, so a hung server is skipped. */
-    private static final Duration MAX_ATTEMPT = Duration.ofSeconds(3);
+    /**
+     * One attempt of an idempotent call on one endpoint never takes longer than this, so a hung
+     * (frozen) meta-server is skipped while the others elect a new leader; such calls (reads of
+     * the map and status) answer at once on a healthy leader.
+     */
+    private static final Duration MAX_IDEMPOTENT_ATTEMPT = Duration.ofSeconds(1);
+    /**
+     * A change that times out has an unknown outcome and is not resent, so it is given longer
+     * before the client gives up on one meta-server.
+     */
+    private static final Duration MAX_CHANGE_ATTEMPT = Duration.ofSeconds(3);
     private static final Duration MIN_ATTEMPT = Duration.ofMillis(10);
 
     private final List<String> endpoints;
@@ -54,6 +63,7 @@ final class MetaCaller implements AutoCloseable {
     <R> R call(String what, Duration timeout, boolean idempotent,
             Function<MetaServiceBlockingStub, R> rpc, Function<R, MetaError> errorOf) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Duration maxAttempt = idempotent ? MAX_IDEMPOTENT_ATTEMPT : MAX_CHANGE_ATTEMPT;
         String last = "no attempt made";
         boolean anyAnswered = false;
         for (int round = 0; ; round++) {
@@ -67,7 +77,7 @@ final class MetaCaller implements AutoCloseable {
                 int index = (start + i) % endpoints.size();
                 String endpoint = endpoints.get(index);
                 MetaServiceBlockingStub stub = MetaServiceGrpc.newBlockingStub(channels.get(index))
-                        .withDeadlineAfter(Math.min(remainingNanos, MAX_ATTEMPT.toNanos()), TimeUnit.NANOSECONDS);
+                        .withDeadlineAfter(Math.min(remainingNanos, maxAttempt.toNanos()), TimeUnit.NANOSECONDS);
                 R response;
                 try {
                     response = rpc.apply(stub);

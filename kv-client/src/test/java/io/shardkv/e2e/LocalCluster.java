@@ -91,6 +91,37 @@ final class LocalCluster implements AutoCloseable {
         assertThat(r.exitCode()).as("kv-cluster kill %s: %s", name, r).isZero();
     }
 
+    /** SIGSTOP of one server through the script: frozen, its connections left open. */
+    void pause(String name) {
+        CommandResult r = script("pause", name);
+        assertThat(r.exitCode()).as("kv-cluster pause %s: %s", name, r).isZero();
+    }
+
+    void resume(String name) {
+        CommandResult r = script("resume", name);
+        assertThat(r.exitCode()).as("kv-cluster resume %s: %s", name, r).isZero();
+    }
+
+    /** True while the server is stopped by a signal (state T in /proc). */
+    boolean isPaused(String name) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid(name)), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** kv-server N's client address. */
+    String kvClientAddress(long serverId) {
+        return "127.0.0.1:" + (basePort + 100 + serverId - 1);
+    }
+
+    /** kv-server N's /metrics and /health address. */
+    String kvHttpAddress(long serverId) {
+        return "127.0.0.1:" + (basePort + 300 + serverId - 1);
+    }
+
     void start(String name) {
         CommandResult r = script("start", name);
         assertThat(r.exitCode()).as("kv-cluster start %s: %s", name, r).isZero();

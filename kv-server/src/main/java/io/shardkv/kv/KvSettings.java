@@ -5,6 +5,7 @@ import io.shardkv.kv.state.StateMachineSettings;
 import io.shardkv.raft.ops.SettingKey;
 import io.shardkv.raft.ops.Settings;
 import io.shardkv.raft.ops.SettingsException;
+import io.shardkv.raft.transport.GrpcTransportConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,10 @@ public final class KvSettings {
             SettingKey.optional("request-timeout-millis", "5000",
                     "deadline of a request whose header sets none"),
             SettingKey.optional("session-ttl-millis", "86400000",
-                    "client sessions not seen for this long (leader clock) are dropped"));
+                    "client sessions not seen for this long (leader clock) are dropped"),
+            SettingKey.optional("peer-silence-millis", Long.toString(GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS),
+                    "a server that sends nothing on the raft transport for this long (pings go every sixth of it)"
+                            + " is reported unreachable, and followers of the groups it leads elect new leaders"));
 
     private KvSettings() {
     }
@@ -82,12 +86,13 @@ public final class KvSettings {
         long tick = s.longValue("tick-millis", 1, 10_000);
         long timeout = s.longValue("request-timeout-millis", 1, 3_600_000);
         long ttl = s.longValue("session-ttl-millis", 1_000, Long.MAX_VALUE / 4);
+        long silence = s.longValue("peer-silence-millis", 60, 600_000);
         StateMachineSettings sm = StateMachineSettings.defaults();
         sm = new StateMachineSettings(ttl, sm.sessionSweepEveryEntries(), sm.walSyncEveryEntries(),
                 sm.maxRepliesPerClient());
         try {
             return new KvServerConfig(id, Path.of(dataDir), listen.host(), listen.port(), raft.host(), raft.port(),
-                    meta, heartbeat, tick, timeout, sm);
+                    meta, heartbeat, tick, timeout, sm, silence);
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage(), e);
         }

@@ -90,7 +90,8 @@ public final class KvServer implements AutoCloseable {
         log = RocksLogEngine.open(config.dataDir().resolve("raft-log"));
         peers = new PeerDirectory();
         transport = new GrpcRaftTransport(GrpcTransportConfig.builder(config.dataDir().resolve("snapshots"))
-                .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES).build(), peers,
+                .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES)
+                .peerSilenceMillis(config.peerSilenceMillis()).build(), peers,
                 registry);
         raft = new RaftServer(RuntimeConfig.defaults(id).withTickMillis(config.tickMillis()), log, transport, registry);
         raft.start();

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * servers DOWN, bootstraps the first groups when the time has come, moves each group's
  * oldest pending task forward through {@link TaskStepper} (groups side by side on a small
  * pool, and the pass waits for all of them), and, once no task has been pending
- * for {@code balanceQuietMillis}, files a leader transfer that {@link LeaderBalancer} proposes.
+ * for {@code balanceQuietMillis} and no server has been down or silent for three times that
+ * ({@link BalanceGate}), files a leader transfer that {@link LeaderBalancer} proposes.
  * Every outcome goes through the meta log (step reached, last error when it changes, DONE,
  * FAILED), so a new leader resumes where the old one stood. On a follower it does nothing.
  */
@@ -64,7 +65,7 @@ public final class MetaScheduler implements AutoCloseable {
     private final LeaderBalancer balancer = new LeaderBalancer();
     private final long intervalMillis;
     private final long proposeTimeoutMillis;
-    private final long balanceQuietMillis;
+    private final BalanceGate balanceGate;
     private final Counter balanceMoves;
     private final ScheduledExecutorService thread;
     /** Runs the groups' tasks of one pass side by side. */
@@ -73,8 +74,6 @@ public final class MetaScheduler implements AutoCloseable {
     private final Map<Long, Long> transferSeenMillis = new ConcurrentHashMap<>();
     // Only the scheduler thread touches the fields below.
     private boolean leading;
-    /** Since when no task has been pending (as far as this leadership has seen). */
-    private long quietSinceMillis;
 
     /**
      * @param balanceQuietMillis how long no task must be pending before the next leader move; 0
@@ -91,7 +90,7 @@ public final class MetaScheduler implements AutoCloseable {
         this.stepper = stepper;
         this.intervalMillis = intervalMillis;
         this.proposeTimeoutMillis = proposeTimeoutMillis;
-        this.balanceQuietMillis = balanceQuietMillis;
+        this.balanceGate = new BalanceGate(balanceQuietMillis, RESPONSIVE_HEARTBEAT_MILLIS);
         this.balanceMoves = balanceMoves;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-scheduler-" + group.selfId());
@@ -134,8 +133,8 @@ public final class MetaScheduler implements AutoCloseable {
             }
             heartbeats.becameLeader();
             leading = true;
-            // Leader hints start empty on a new leader: give heartbeats a quiet period to fill them.
-            quietSinceMillis = heartbeats.nowMillis();
+            // Leader hints start empty on a new leader: give heartbeats time to fill them.
+            balanceGate.leadershipStarted(heartbeats.nowMillis());
             transferSeenMillis.clear();
             LOG.info("meta-server {} leads the meta group at map version {}", group.selfId(),
                     group.currentMap().getConfigVersion());
@@ -187,11 +186,7 @@ public final class MetaScheduler implements AutoCloseable {
         long now = heartbeats.nowMillis();
         List<Task> pending = ClusterMaps.pendingTasks(map);
         transferSeenMillis.keySet().removeIf(id -> pending.stream().noneMatch(t -> t.getId() == id));
-        if (!pending.isEmpty()) {
-            quietSinceMillis = now;
-            return;
-        }
-        if (balanceQuietMillis <= 0 || now - quietSinceMillis < balanceQuietMillis || !group.isLeader()) {
+        if (!balanceGate.mayMove(map, heartbeats, now) || !group.isLeader()) {
             return;
         }
         Optional<LeaderBalancer.Move> move = balancer.plan(map, heartbeats, this::readyToLead);
@@ -203,7 +198,7 @@ public final class MetaScheduler implements AutoCloseable {
         if (propose(MetaCommand.transferLeader(m.groupId(), m.to(), map.getConfigVersion()))) {
             balanceMoves.increment();
         }
-        quietSinceMillis = now;
+        balanceGate.moved(now);
     }
 
     /**

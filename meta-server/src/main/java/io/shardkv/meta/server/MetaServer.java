@@ -97,7 +97,8 @@ public final class MetaServer implements AutoCloseable {
         PeerDirectory directory = new PeerDirectory();
         config.peers().forEach(directory::put);
         transport = new GrpcRaftTransport(GrpcTransportConfig.builder(dir.resolve("snapshots"))
-                .host(config.raftListen().host()).port(config.raftListen().port()).build(), directory, registry);
+                .host(config.raftListen().host()).port(config.raftListen().port())
+                .peerSilenceMillis(config.peerSilenceMillis()).build(), directory, registry);
         raft = new RaftServer(RuntimeConfig.defaults(config.serverId()).withTickMillis(config.tickMillis()), engine,
                 transport, registry);
         raft.start();

@@ -24,11 +24,14 @@ import java.util.TreeMap;
  * @param adminCallDeadlineMillis deadline of one KvAdmin call to a kv-server
  * @param leaderBalanceQuietMillis no task pending for this long before the scheduler moves a group
  *                           leader to even out leaders per kv-server; 0 turns balancing off
+ * @param peerSilenceMillis  a meta replica that sends nothing on the raft transport for this long is
+ *                           reported unreachable (its followers then elect a new leader)
  */
 public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, Listen listen,
                                Listen raftListen, Listen httpListen, Path dataDir, int initialGroups,
                                int replicas, long serverDownMillis, long tickMillis, long schedulerIntervalMillis,
-                               long adminTimeoutMillis, long adminCallDeadlineMillis, long leaderBalanceQuietMillis) {
+                               long adminTimeoutMillis, long adminCallDeadlineMillis, long leaderBalanceQuietMillis,
+                               long peerSilenceMillis) {
 
     public static final long DEFAULT_SCHEDULER_INTERVAL_MILLIS = 200;
     public static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 5_000;
@@ -43,7 +46,7 @@ public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, List
         }
         if (initialGroups <= 0 || replicas <= 0 || serverDownMillis <= 0 || tickMillis <= 0
                 || schedulerIntervalMillis <= 0 || adminTimeoutMillis <= 0 || adminCallDeadlineMillis <= 0
-                || leaderBalanceQuietMillis < 0) {
+                || leaderBalanceQuietMillis < 0 || peerSilenceMillis <= 0) {
             throw new IllegalArgumentException("meta-server settings must be positive: " + this);
         }
     }

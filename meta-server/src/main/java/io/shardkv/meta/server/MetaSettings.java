@@ -3,6 +3,7 @@ package io.shardkv.meta.server;
 import io.shardkv.raft.ops.SettingKey;
 import io.shardkv.raft.ops.Settings;
 import io.shardkv.raft.ops.SettingsException;
+import io.shardkv.raft.transport.GrpcTransportConfig;
 import io.shardkv.raft.transport.PeerAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,7 +29,11 @@ public final class MetaSettings {
             SettingKey.optional("tick-millis", "100", "Raft tick of the meta group"),
             SettingKey.optional("leader-balance-millis", Long.toString(MetaServerConfig.DEFAULT_LEADER_BALANCE_MILLIS),
                     "when no task has been pending for this long, move one group leader from the kv-server leading"
-                            + " the most groups to one leading fewer; 0 turns leader balancing off"));
+                            + " the most groups to one leading fewer; 0 turns leader balancing off. After a kv-server"
+                            + " was down or silent, balancing waits three times this long"),
+            SettingKey.optional("peer-silence-millis", Long.toString(GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS),
+                    "a meta-server that sends nothing on the raft transport for this long (pings go every sixth"
+                            + " of it) is reported unreachable, and the others elect a new leader if it led"));
 
     private MetaSettings() {
     }
@@ -47,7 +52,8 @@ public final class MetaSettings {
                 Path.of(s.string("data-dir")), s.intValue("initial-groups", 1, 1024), s.intValue("replicas", 1, 9),
                 s.longValue("server-down-millis", 100, 86_400_000L), s.longValue("tick-millis", 1, 10_000),
                 MetaServerConfig.DEFAULT_SCHEDULER_INTERVAL_MILLIS, MetaServerConfig.DEFAULT_ADMIN_TIMEOUT_MILLIS,
-                MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS, s.longValue("leader-balance-millis", 0, 86_400_000L));
+                MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS, s.longValue("leader-balance-millis", 0, 86_400_000L),
+                s.longValue("peer-silence-millis", 60, 600_000));
     }
 
     private static Listen listen(Settings s, String name) {

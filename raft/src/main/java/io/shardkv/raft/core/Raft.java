@@ -1068,10 +1068,16 @@ final class Raft {
         pr.sentEntries(0, pr.next() - 1, 0);
     }
 
-    /** The failure detector says the leader's server is down: resume ticking to elect a new one. */
+    /**
+     * The failure detector says the leader's server is down: resume ticking to elect a new one.
+     * The detector only says so after hearing nothing from that server for longer than an
+     * election timeout, so the follower's lease on its leader is over: it grants votes at once
+     * and campaigns when its randomized timeout, counted from the leader's last word, is up.
+     */
     void reportLeaderDown() {
         if (!(role instanceof LeaderState)) {
             wake();
+            electionElapsed = Math.max(electionElapsed, config.electionTicks());
         }
     }
 

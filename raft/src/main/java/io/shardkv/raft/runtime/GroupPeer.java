@@ -28,11 +28,13 @@ final class GroupPeer {
     /** True while the group is queued for or held by a poller. */
     final AtomicBoolean scheduled = new AtomicBoolean();
     volatile Summary summary;
+    /** The tick count of {@link TickClock} this group's core has been ticked up to; poller-confined. */
+    long tickedUpTo;
     /** Why the group stopped, or null while it runs. */
     volatile String failure;
 
     GroupPeer(long groupId, RawNode node, RocksGroupStorage storage, GroupApplier applier, ProposalTracker proposals,
-              ReadTracker reads, int mailboxCapacity) {
+              ReadTracker reads, int mailboxCapacity, long tickedUpTo) {
         this.groupId = groupId;
         this.node = node;
         this.storage = storage;
@@ -40,6 +42,7 @@ final class GroupPeer {
         this.proposals = proposals;
         this.reads = reads;
         this.mailbox = new ArrayBlockingQueue<>(mailboxCapacity);
+        this.tickedUpTo = tickedUpTo;
         publishSummary();
     }
 

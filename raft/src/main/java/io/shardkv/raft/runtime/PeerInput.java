@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Something for a group's poller to hand its core: everything a group does enters here. */
 sealed interface PeerInput {
+    /** Wakes a group so its poller runs the ticks its {@link TickClock} says are due. */
     record Tick() implements PeerInput {
         static final Tick INSTANCE = new Tick();
     }

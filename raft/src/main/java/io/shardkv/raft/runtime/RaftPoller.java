@@ -33,6 +33,12 @@ final class RaftPoller implements Runnable {
     private final RuntimeMetrics metrics;
     private final GroupFailures failures;
     private final AtomicLong readRequestIds;
+    private final TickClock tickClock;
+    /**
+     * Most ticks run at once after a gap: enough for two CheckQuorum rounds (so a leader back from
+     * a pause steps down) and an expired lease, without spinning through hours of missed ticks.
+     */
+    private final int maxCatchUpTicks;
     private final LogBatch batch = new LogBatch();
     private volatile boolean running = true;
 
@@ -42,7 +48,7 @@ final class RaftPoller implements Runnable {
     }
 
     RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
-               RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds) {
+               RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock) {
         this.router = router;
         this.engine = engine;
         this.transport = transport;
@@ -50,6 +56,8 @@ final class RaftPoller implements Runnable {
         this.metrics = metrics;
         this.failures = failures;
         this.readRequestIds = readRequestIds;
+        this.tickClock = tickClock;
+        this.maxCatchUpTicks = 4 * config.raft().electionTicks();
     }
 
     void stop() {
@@ -168,6 +176,11 @@ final class RaftPoller implements Runnable {
     }
 
     private void handleInputs(GroupPeer g) {
+        // Time first: a read or proposal handled after a pause must see the ticks it missed, and
+        // whoever its answer reaches must find the summary as those ticks left it.
+        if (catchUpTicks(g)) {
+            g.publishSummary();
+        }
         boolean publish = false;
         for (int i = 0; i < config.maxInputsPerCycle(); i++) {
             PeerInput input = g.mailbox.poll();
@@ -181,11 +194,29 @@ final class RaftPoller implements Runnable {
         }
     }
 
+    /**
+     * Ticks the core for the clock ticks since it was last handled (see {@link TickClock}). A
+     * quiesced core ignores ticks, so its elapsed time is consumed without running them: it must
+     * not wake to a burst of stale timeouts. Returns whether any tick ran.
+     */
+    private boolean catchUpTicks(GroupPeer g) {
+        long now = tickClock.now();
+        long due = now - g.tickedUpTo;
+        g.tickedUpTo = now;
+        if (due <= 0 || g.node.isQuiesced()) {
+            return false;
+        }
+        long ticks = Math.min(due, maxCatchUpTicks);
+        for (long i = 0; i < ticks; i++) {
+            g.node.tick();
+        }
+        return true;
+    }
+
     /** Returns whether the summary may have changed without a Ready (e.g. quiescence). */
     private boolean handle(GroupPeer g, PeerInput input) {
         if (input instanceof PeerInput.Tick) {
-            g.node.tick();
-            return g.node.isQuiesced();
+            return false; // only a wake-up: catchUpTicks ran the ticks that are due
         } else if (input instanceof PeerInput.Step s) {
             if (s.message().to() != config.serverId()) {
                 metrics.messageDropped();

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One server's multi-raft runtime: hosts replicas of many groups on one shared log engine, a
@@ -51,15 +52,23 @@ public final class RaftServer implements AutoCloseable {
     private final List<Thread> pollerThreads = new ArrayList<>();
     private final AtomicLong readRequestIds = new AtomicLong();
     private final AtomicInteger failedGroups = new AtomicInteger();
+    private final TickClock tickClock;
     private TickTimer timer;
     private volatile boolean closed;
 
     public RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, MeterRegistry registry) {
+        this(config, engine, transport, registry, System::nanoTime);
+    }
+
+    /** @param nanoClock the monotonic clock that Raft time is counted on (see {@link TickClock}) */
+    RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, MeterRegistry registry,
+               LongSupplier nanoClock) {
         this.config = config;
         this.engine = engine;
         this.transport = transport;
         this.metrics = new RuntimeMetrics(registry, this::groupCount, this::quiescedGroupCount, failedGroups::get);
         this.router = new Router(metrics);
+        this.tickClock = new TickClock(config.tickMillis(), nanoClock);
         AtomicInteger applyThreadIds = new AtomicInteger();
         this.applyPool = Executors.newFixedThreadPool(config.applyThreads(), r -> {
             Thread t = new Thread(r, "raft-apply-worker-" + config.serverId() + "-" + applyThreadIds.incrementAndGet());
@@ -87,7 +96,8 @@ public final class RaftServer implements AutoCloseable {
             }
         });
         for (int i = 0; i < config.pollerThreads(); i++) {
-            RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds);
+            RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds,
+                    tickClock);
             Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
             t.setDaemon(true);
             pollers.add(poller);
@@ -168,7 +178,8 @@ public final class RaftServer implements AutoCloseable {
                 () -> afterApply(self[0], stateMachine),
                 metrics);
         storage.setSnapshotSource(applier);
-        GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity());
+        GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity(),
+                tickClock.now());
         self[0] = peer;
         router.register(peer);
     }

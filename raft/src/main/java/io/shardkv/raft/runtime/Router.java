@@ -90,7 +90,9 @@ final class Router {
                 continue;
             }
             if (s.leaderId() == server && s.leaderId() != RawNode.NONE) {
-                deliver(peer, new PeerInput.LeaderDown());
+                if (deliver(peer, new PeerInput.LeaderDown())) {
+                    metrics.leaderDown();
+                }
             } else if (peer.isLeader()) {
                 deliver(peer, new PeerInput.Unreachable(server));
             }

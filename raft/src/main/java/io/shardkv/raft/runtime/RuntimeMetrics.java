@@ -1,6 +1,7 @@
 package io.shardkv.raft.runtime;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -23,6 +24,7 @@ final class RuntimeMetrics {
     private final Counter snapshotsSent;
     private final Counter snapshotsReceived;
     private final Counter groupsFailed;
+    private final Counter leaderDown;
 
     RuntimeMetrics(MeterRegistry registry, Supplier<Number> groups, Supplier<Number> quiescedGroups,
                    Supplier<Number> failedGroups) {
@@ -42,9 +44,20 @@ final class RuntimeMetrics {
         snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
         snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
-        registry.gauge("raft.groups", groups, s -> s.get().doubleValue());
-        registry.gauge("raft.groups.quiesced", quiescedGroups, s -> s.get().doubleValue());
-        registry.gauge("raft.groups.failed", failedGroups, s -> s.get().doubleValue());
+        leaderDown = Counter.builder("raft.failure.detector.leader.down")
+                .description("followers told that their leader's server went silent, so they may elect another")
+                .register(registry);
+        // Micrometer holds a gauge's object weakly; these suppliers are held by nothing else, so
+        // without a strong reference they are collected and the gauges read NaN.
+        Gauge.builder("raft.groups", groups, s -> s.get().doubleValue()).strongReference(true).register(registry);
+        Gauge.builder("raft.groups.quiesced", quiescedGroups, s -> s.get().doubleValue()).strongReference(true)
+                .register(registry);
+        Gauge.builder("raft.groups.failed", failedGroups, s -> s.get().doubleValue()).strongReference(true)
+                .register(registry);
+    }
+
+    void leaderDown() {
+        leaderDown.increment();
     }
 
     void proposal(boolean accepted) {

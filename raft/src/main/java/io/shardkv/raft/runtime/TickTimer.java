@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one thread that makes time pass for every group on the server: each tick it offers a
- * Tick to every group that is neither quiesced nor failed. Quiesced groups cost nothing here
- * beyond one flag check.
+ * Tick to every group that is neither quiesced nor failed, which makes a poller run the ticks
+ * the {@link TickClock} says are due. Quiesced groups cost nothing here beyond one flag check.
  */
 final class TickTimer implements AutoCloseable {
     private final ScheduledExecutorService timer;
@@ -21,7 +21,8 @@ final class TickTimer implements AutoCloseable {
         timer.scheduleAtFixedRate(() -> {
             for (GroupPeer peer : router.peers()) {
                 if (!peer.isQuiesced() && !peer.isFailed()) {
-                    // A full mailbox means the group is already busy; skipping one tick is harmless.
+                    // A full mailbox means the group is already scheduled: its poller will run the
+                    // ticks that are due all the same.
                     router.deliver(peer, PeerInput.Tick.INSTANCE);
                 }
             }

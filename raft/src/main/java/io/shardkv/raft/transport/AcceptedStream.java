@@ -56,6 +56,7 @@ final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
     public void onNext(RaftMessageBatch frame) {
         PeerConnection c = connection;
         if (c != null) {
+            c.heard(System.nanoTime());
             receiver.receive(c.peerServer(), frame);
             return;
         }

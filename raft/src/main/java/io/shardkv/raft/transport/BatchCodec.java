@@ -15,7 +15,9 @@ import java.util.List;
  * order the sender produced it.
  *
  * <p>A batch with no content is a hello: the dialing side opens every stream with one naming
- * both ends, and the accepting side answers with one (see {@link GrpcRaftTransport}).
+ * both ends, and the accepting side answers with one (see {@link GrpcRaftTransport}). After the
+ * greeting an empty batch is a ping, which only shows that its sender is alive
+ * ({@link PeerLivenessMonitor}).
  */
 final class BatchCodec {
 
@@ -37,6 +39,10 @@ final class BatchCodec {
 
     RaftMessageBatch hello(long toServer) {
         return RaftMessageBatch.newBuilder().setFromServer(localServer).setToServer(toServer).build();
+    }
+
+    RaftMessageBatch ping(long toServer) {
+        return hello(toServer);
     }
 
     static boolean isHello(RaftMessageBatch b) {

@@ -68,7 +68,11 @@ final class BatchSender implements AutoCloseable {
             return;
         }
         List<GroupMessage> pending = peer.queue().drain(maxBatchBytes);
+        boolean ping = peer.takePingRequest();
         if (pending.isEmpty()) {
+            if (ping) {
+                writePing(peer, stream);
+            }
             return;
         }
         BatchCodec.Encoded frame = codec.encode(peer.peerServer(), pending);
@@ -89,7 +93,20 @@ final class BatchSender implements AutoCloseable {
             stream.fail(e);
             return;
         }
+        peer.sent(System.nanoTime());
         metrics.batchSent(frame, frame.batch().getSerializedSize());
+    }
+
+    /** An empty frame: it carries nothing but the news that this server is alive. */
+    private void writePing(PeerConnection peer, FrameStream stream) {
+        try {
+            stream.write(codec.ping(peer.peerServer()));
+        } catch (RuntimeException e) {
+            stream.fail(e);
+            return;
+        }
+        peer.sent(System.nanoTime());
+        metrics.pingSent();
     }
 
     @Override

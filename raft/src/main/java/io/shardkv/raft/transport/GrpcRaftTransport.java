@@ -49,6 +49,9 @@ import java.util.function.UnaryOperator;
  * ({@link SnapshotSender}, {@link SnapshotReceiver}).
  *
  * <h2>Failures</h2>
+ * Both ends of a stream watch it ({@link PeerLivenessMonitor}): each pings a peer it has been
+ * quiet towards, and ends the stream of a peer that has sent nothing for the silence timeout, so
+ * a frozen peer is noticed as fast as a dead one, whichever side dialed.
  * A failed dial or a broken stream is reported through {@link Inbound#onUnreachable}, and what
  * was queued for that peer is dropped (leaders resend from what they know). Each peer's
  * reachability is kept for status pages ({@link #peerStatuses()}).
@@ -137,6 +140,11 @@ public final class GrpcRaftTransport implements RaftTransport {
             throw new UncheckedIOException("server " + localServer + " cannot listen on " + config.host() + ":"
                     + config.port(), e);
         }
+        PeerLivenessMonitor liveness = new PeerLivenessMonitor(connections.values(), config.pingIntervalMillis(),
+                config.peerSilenceMillis(), metrics);
+        long checkEvery = Math.max(1, config.pingIntervalMillis() / 2);
+        timer.scheduleWithFixedDelay(() -> liveness.check(System.nanoTime()), checkEvery, checkEvery,
+                TimeUnit.MILLISECONDS);
         started = true;
         LOG.log(System.Logger.Level.INFO, "server " + localServer + ": raft transport listening on " + config.host()
                 + ":" + port());
@@ -235,8 +243,12 @@ public final class GrpcRaftTransport implements RaftTransport {
     }
 
     private PeerConnection connection(long peer) {
-        return connections.computeIfAbsent(peer, id -> new PeerConnection(localServer, id,
-                new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), sender, metrics));
+        return connections.computeIfAbsent(peer, id -> {
+            PeerConnection c = new PeerConnection(localServer, id,
+                    new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), sender, metrics);
+            metrics.watchPeer(c);
+            return c;
+        });
     }
 
     /** Follows the directory: dial a new or moved higher-id peer; forget a peer that left. */
@@ -252,6 +264,7 @@ public final class GrpcRaftTransport implements RaftTransport {
                 dialer.close();
             }
             PeerConnection c = connections.remove(serverId);
+            metrics.forgetPeer(serverId);
             if (c != null) {
                 c.closeStream(Status.UNAVAILABLE.withDescription("server " + serverId + " left the directory"));
                 c.drop(TransportMetrics.DropReason.UNKNOWN_PEER, c.queue().clear());

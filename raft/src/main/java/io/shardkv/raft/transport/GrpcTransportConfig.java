@@ -26,16 +26,23 @@ import java.nio.file.Path;
  * @param keepAliveMillis               HTTP/2 ping interval that detects a silently dead connection
  *                                      (gRPC raises values below 10 s to 10 s)
  * @param keepAliveTimeoutMillis        how long a ping may go unanswered before the connection is dropped
+ * @param pingIntervalMillis            an empty frame goes to a peer this server has sent nothing to for this long
+ * @param peerSilenceMillis             a peer that sent no frame for this long (pings included) is reported
+ *                                      unreachable and its stream ended: the failure detector that lets
+ *                                      followers of a frozen leader elect a new one
  */
 public record GrpcTransportConfig(String host, int port, Path snapshotDir, int senderThreads, int serviceThreads,
                                   int maxQueuedMessages, long maxQueuedBytes, long maxBatchBytes, int maxFrameBytes,
                                   int snapshotChunkBytes, int maxConcurrentSnapshotSends, int maxQueuedSnapshotSends,
                                   int maxConcurrentSnapshotReceives, long maxSnapshotBytes, long snapshotTimeoutMillis,
                                   long reconnectMinBackoffMillis, long reconnectMaxBackoffMillis,
-                                  long keepAliveMillis, long keepAliveTimeoutMillis) {
+                                  long keepAliveMillis, long keepAliveTimeoutMillis, long pingIntervalMillis,
+                                  long peerSilenceMillis) {
 
     /** A frame carries messages plus per-message envelopes; this much room is kept for them. */
     static final int FRAME_OVERHEAD_BYTES = 64 * 1024;
+    public static final long DEFAULT_PING_INTERVAL_MILLIS = 250;
+    public static final long DEFAULT_PEER_SILENCE_MILLIS = 1_500;
 
     public GrpcTransportConfig {
         if (host == null || host.isBlank() || snapshotDir == null) {
@@ -47,14 +54,16 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         if (senderThreads <= 0 || serviceThreads <= 0 || maxQueuedMessages <= 0 || maxQueuedBytes <= 0
                 || maxBatchBytes <= 0 || snapshotChunkBytes <= 0 || maxConcurrentSnapshotSends <= 0
                 || maxQueuedSnapshotSends < 0 || maxConcurrentSnapshotReceives <= 0 || maxSnapshotBytes <= 0
-                || snapshotTimeoutMillis <= 0 || keepAliveMillis <= 0 || keepAliveTimeoutMillis <= 0) {
+                || snapshotTimeoutMillis <= 0 || keepAliveMillis <= 0 || keepAliveTimeoutMillis <= 0
+                || pingIntervalMillis <= 0 || peerSilenceMillis <= pingIntervalMillis) {
             throw new IllegalArgumentException("transport limits must be positive: senderThreads=" + senderThreads
                     + " serviceThreads=" + serviceThreads + " maxQueuedMessages=" + maxQueuedMessages
                     + " maxQueuedBytes=" + maxQueuedBytes + " maxBatchBytes=" + maxBatchBytes
                     + " snapshotChunkBytes=" + snapshotChunkBytes + " snapshotSends=" + maxConcurrentSnapshotSends
                     + "/" + maxQueuedSnapshotSends + " snapshotReceives=" + maxConcurrentSnapshotReceives
                     + " maxSnapshotBytes=" + maxSnapshotBytes + " snapshotTimeoutMillis=" + snapshotTimeoutMillis
-                    + " keepAlive=" + keepAliveMillis + "/" + keepAliveTimeoutMillis);
+                    + " keepAlive=" + keepAliveMillis + "/" + keepAliveTimeoutMillis + " ping=" + pingIntervalMillis
+                    + " peerSilence=" + peerSilenceMillis + " (must exceed ping)");
         }
         if (maxBatchBytes + FRAME_OVERHEAD_BYTES > maxFrameBytes
                 || snapshotChunkBytes + FRAME_OVERHEAD_BYTES > maxFrameBytes) {
@@ -99,6 +108,8 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         b.reconnectMaxBackoffMillis = reconnectMaxBackoffMillis;
         b.keepAliveMillis = keepAliveMillis;
         b.keepAliveTimeoutMillis = keepAliveTimeoutMillis;
+        b.pingIntervalMillis = pingIntervalMillis;
+        b.peerSilenceMillis = peerSilenceMillis;
         return b;
     }
 
@@ -123,6 +134,8 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         private long reconnectMaxBackoffMillis = 2_000;
         private long keepAliveMillis = 10_000;
         private long keepAliveTimeoutMillis = 5_000;
+        private long pingIntervalMillis = DEFAULT_PING_INTERVAL_MILLIS;
+        private long peerSilenceMillis = DEFAULT_PEER_SILENCE_MILLIS;
 
         private Builder(Path snapshotDir) {
             this.snapshotDir = snapshotDir;
@@ -173,11 +186,31 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
             return this;
         }
 
+        /**
+         * Default a ping after 250 ms of quiet, a peer silent for 1.5 s reported unreachable. The
+         * silence bounds how long a frozen leader keeps quiesced groups without one; it must
+         * exceed the ping interval with room for a busy sender.
+         */
+        public Builder liveness(long pingInterval, long peerSilence) {
+            pingIntervalMillis = pingInterval;
+            peerSilenceMillis = peerSilence;
+            return this;
+        }
+
+        /**
+         * The silence after which a peer is reported unreachable, with pings after a sixth of it
+         * (so five pings in a row may go missing before a healthy peer looks silent).
+         */
+        public Builder peerSilenceMillis(long peerSilence) {
+            return liveness(Math.max(1, peerSilence / 6), peerSilence);
+        }
+
         public GrpcTransportConfig build() {
             return new GrpcTransportConfig(host, port, snapshotDir, senderThreads, serviceThreads, maxQueuedMessages,
                     maxQueuedBytes, maxBatchBytes, maxFrameBytes, snapshotChunkBytes, maxConcurrentSnapshotSends,
                     maxQueuedSnapshotSends, maxConcurrentSnapshotReceives, maxSnapshotBytes, snapshotTimeoutMillis,
-                    reconnectMinBackoffMillis, reconnectMaxBackoffMillis, keepAliveMillis, keepAliveTimeoutMillis);
+                    reconnectMinBackoffMillis, reconnectMaxBackoffMillis, keepAliveMillis, keepAliveTimeoutMillis,
+                    pingIntervalMillis, peerSilenceMillis);
         }
     }
 }

@@ -22,6 +22,11 @@ final class PeerConnection {
     /** Set while a flush of this peer is queued or running on the sender pool. */
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
+    /** Set when the liveness monitor wants a ping written; taken by the next flush. */
+    private final AtomicBoolean pingWanted = new AtomicBoolean();
+    // System.nanoTime() of the last frame received from the peer and written to it.
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long lastSentNanos = lastHeardNanos;
 
     // Written under this, read without it by the sender.
     private volatile FrameStream stream;
@@ -67,6 +72,35 @@ final class PeerConnection {
         }
     }
 
+    /** A frame arrived from the peer (any frame: pings, heartbeats and data all show it is alive). */
+    void heard(long nowNanos) {
+        lastHeardNanos = nowNanos;
+    }
+
+    /** A frame went out to the peer. */
+    void sent(long nowNanos) {
+        lastSentNanos = nowNanos;
+    }
+
+    long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    long lastSentNanos() {
+        return lastSentNanos;
+    }
+
+    /** Asks for an empty frame to be written, so the peer hears from this side. */
+    void requestPing() {
+        pingWanted.set(true);
+        requestFlush();
+    }
+
+    /** Whether a ping was asked for since the last call; clears the request. */
+    boolean takePingRequest() {
+        return pingWanted.getAndSet(false);
+    }
+
     /** Asks the sender pool to flush this peer, unless a flush is already on its way. */
     void requestFlush() {
         if (flushScheduled.compareAndSet(false, true)) {
@@ -89,6 +123,8 @@ final class PeerConnection {
      */
     void attach(FrameStream s) {
         FrameStream old;
+        // A greeting is a frame: the new stream starts with a fresh silence clock.
+        heard(System.nanoTime());
         synchronized (this) {
             old = stream;
             stream = s;

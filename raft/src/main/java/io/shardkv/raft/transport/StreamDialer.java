@@ -207,6 +207,7 @@ final class StreamDialer implements AutoCloseable {
         @Override
         public void onNext(RaftMessageBatch frame) {
             if (greeted) {
+                connection.heard(System.nanoTime());
                 receiver.receive(peerServer, frame);
                 return;
             }

@@ -46,8 +46,12 @@ final class TransportMetrics {
     private final Counter snapshotSendsFailed;
     private final Counter snapshotReceivesFailed;
     private final Counter reconnects;
+    private final Counter pingsSent;
+    private final Counter peersSilent;
+    private final MeterRegistry registry;
 
     TransportMetrics(MeterRegistry registry, Supplier<Number> unreachablePeers) {
+        this.registry = registry;
         batchesSent = Counter.builder("raft.transport.batches.sent").description("frames written to peers")
                 .register(registry);
         batchesReceived = Counter.builder("raft.transport.batches.received").register(registry);
@@ -78,8 +82,39 @@ final class TransportMetrics {
                 .register(registry);
         reconnects = Counter.builder("raft.transport.reconnects").description("redials after a failed stream")
                 .register(registry);
+        pingsSent = Counter.builder("raft.transport.pings.sent")
+                .description("empty frames sent to peers this server had been quiet towards").register(registry);
+        peersSilent = Counter.builder("raft.transport.peers.silent")
+                .description("streams ended because the peer sent nothing for the silence timeout").register(registry);
+        // Micrometer holds a gauge's object weakly; without a strong reference the supplier, held
+        // by nothing else, is collected and the gauge reads NaN.
         Gauge.builder("raft.transport.peers.unreachable", unreachablePeers, s -> s.get().doubleValue())
-                .register(registry);
+                .strongReference(true).register(registry);
+    }
+
+    /**
+     * Registers the gauge of seconds since {@code peer} last sent a frame; removed again by
+     * {@link #forgetPeer}.
+     */
+    void watchPeer(PeerConnection peer) {
+        Gauge.builder("raft.transport.peer.silence", peer, c -> (System.nanoTime() - c.lastHeardNanos()) / 1e9)
+                .description("seconds since the peer's last frame (pings included)").baseUnit("seconds")
+                .tag("peer", Long.toString(peer.peerServer())).strongReference(true).register(registry);
+    }
+
+    void forgetPeer(long peer) {
+        Gauge g = registry.find("raft.transport.peer.silence").tag("peer", Long.toString(peer)).gauge();
+        if (g != null) {
+            registry.remove(g);
+        }
+    }
+
+    void pingSent() {
+        pingsSent.increment();
+    }
+
+    void peerSilent() {
+        peersSilent.increment();
     }
 
     void batchSent(BatchCodec.Encoded frame, long bytes) {

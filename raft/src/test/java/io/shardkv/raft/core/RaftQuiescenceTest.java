@@ -100,6 +100,22 @@ class RaftQuiescenceTest {
     }
 
     @Test
+    @DisplayName("DESIGN 2.1 quiescence: after reportLeaderDown a follower votes at once and elects within an election timeout")
+    void leaderDownEndsTheLeaseOnTheOldLeader() {
+        TestCluster c = quiescedGroup();
+        long term = c.raft(1).term();
+        c.crash(1);
+        c.tickAndStabilize(20 * E);
+
+        c.node(2).reportLeaderDown();
+        c.node(3).reportLeaderDown();
+        // The detector heard nothing from the leader for longer than an election timeout, so the
+        // randomized timeout in [E, 2E) is already E ticks along.
+        c.tickUntil(() -> c.leaderId() == 2 || c.leaderId() == 3, E, "a new leader within one election timeout");
+        assertThat(c.raft(c.leaderId()).term()).isGreaterThan(term);
+    }
+
+    @Test
     @DisplayName("DESIGN 2.1 quiescence: reportLeaderDown on a leader does nothing")
     void reportLeaderDownOnLeaderIsIgnored() {
         TestCluster c = quiescedGroup();

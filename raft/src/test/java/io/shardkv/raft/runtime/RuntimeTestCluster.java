@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ final class RuntimeTestCluster implements AutoCloseable {
     private final BiFunction<Long, Long, RecordingStateMachine> machineFactory;
     private final RetentionPolicy retention;
     private boolean quiesce = true;
+    /** Each server's monotonic clock; the real one unless a test shifts it. */
+    private final Map<Long, AtomicLong> clockOffsetNanos = new HashMap<>();
 
     RuntimeTestCluster(Path dir, RetentionPolicy retention, BiFunction<Long, Long, RecordingStateMachine> machineFactory) {
         this(dir, retention, machineFactory, ClusterNetwork.inProcess());
@@ -75,7 +78,9 @@ final class RuntimeTestCluster implements AutoCloseable {
                 .withRaft(RaftConfig.defaults(serverId).withFeatures(true, true, quiesce)).withRetention(retention);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RaftTransport transport = network.transportFor(serverId, registry);
-        RaftServer server = new RaftServer(config, engine, transport, registry);
+        AtomicLong offset = clockOffsetNanos.computeIfAbsent(serverId, id -> new AtomicLong());
+        RaftServer server = new RaftServer(config, engine, transport, registry,
+                () -> System.nanoTime() + offset.get());
         engines.put(serverId, engine);
         servers.put(serverId, server);
         registries.put(serverId, registry);
@@ -107,6 +112,14 @@ final class RuntimeTestCluster implements AutoCloseable {
         RecordingStateMachine sm = machineFactory.apply(serverId, groupId);
         machines.get(serverId).put(groupId, sm);
         servers.get(serverId).createGroup(groupId, members, sm);
+    }
+
+    /**
+     * Moves a server's clock forward, as a process that was paused (SIGSTOP, a long GC) finds
+     * when it runs again: its pollers see that much time gone at once.
+     */
+    void jumpClock(long serverId, Duration by) {
+        clockOffsetNanos.get(serverId).addAndGet(by.toNanos());
     }
 
     RaftServer server(long serverId) {
