@@ -9,9 +9,9 @@ public record BatchOp(OpType type, byte[] key, byte[] value) {
         if (type == null || type == OpType.UNRECOGNIZED) {
             throw KvException.invalidArgument("batch operation type is missing");
         }
-        Limits.checkKey(key);
+        RequestChecks.checkKey(key);
         if (type == OpType.PUT) {
-            Limits.checkValue(value);
+            RequestChecks.checkValue(value);
         } else {
             value = new byte[0];
         }

@@ -1,6 +1,7 @@
 package io.shardkv.client;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
@@ -24,7 +25,7 @@ final class KvCalls {
         private final Sender<R> sender;
 
         KeyCall(byte[] key, String op, Function<R, KvError> errorOf, Sender<R> sender) {
-            this.slot = Slots.slotOf(key);
+            this.slot = Slots.of(key);
             this.description = op + " of key '" + printable(key) + "' (slot " + slot + ")";
             this.errorOf = errorOf;
             this.sender = sender;
@@ -60,7 +61,7 @@ final class KvCalls {
         BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
             this.slots = new int[ops.size()];
             for (int i = 0; i < ops.size(); i++) {
-                slots[i] = Slots.slotOf(ops.get(i).key());
+                slots[i] = Slots.of(ops.get(i).key());
             }
             this.sender = sender;
         }

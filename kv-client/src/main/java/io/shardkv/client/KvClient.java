@@ -1,6 +1,7 @@
 package io.shardkv.client;
 
 import com.google.protobuf.ByteString;
+import io.shardkv.common.Backoff;
 import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
@@ -168,9 +169,9 @@ public final class KvClient implements AutoCloseable {
     public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
         checkOpen();
         try {
-            Limits.checkKey(key);
-            Limits.checkValue(value);
-            Limits.checkBatchBytes((long) key.length + value.length);
+            RequestChecks.checkKey(key);
+            RequestChecks.checkValue(value);
+            RequestChecks.checkBatchBytes((long) key.length + value.length);
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -193,7 +194,7 @@ public final class KvClient implements AutoCloseable {
     public CompletableFuture<Optional<byte[]>> getAsync(byte[] key, ReadConsistency consistency) {
         checkOpen();
         try {
-            Limits.checkKey(key);
+            RequestChecks.checkKey(key);
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -213,7 +214,7 @@ public final class KvClient implements AutoCloseable {
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
         checkOpen();
         try {
-            Limits.checkKey(key);
+            RequestChecks.checkKey(key);
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -284,7 +285,7 @@ public final class KvClient implements AutoCloseable {
                 gets++;
             }
         }
-        Limits.checkBatchBytes(bytes);
+        RequestChecks.checkBatchBytes(bytes);
         if (gets != 0 && gets != ops.size()) {
             throw KvException.invalidArgument("batch mixes reads and writes; send them separately");
         }

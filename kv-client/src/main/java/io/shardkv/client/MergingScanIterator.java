@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Limits;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;

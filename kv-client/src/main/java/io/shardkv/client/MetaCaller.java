@@ -3,6 +3,7 @@ package io.shardkv.client;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.shardkv.common.Backoff;
 import io.shardkv.meta.proto.MetaError;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.MetaServiceGrpc;

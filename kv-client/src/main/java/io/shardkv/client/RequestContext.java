@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Backoff;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;

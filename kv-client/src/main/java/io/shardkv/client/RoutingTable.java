@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Slots;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ReplicaRole;
@@ -20,7 +21,7 @@ import java.util.TreeSet;
  */
 final class RoutingTable {
     private final long version;
-    // Invariant: slotGroup.length == Slots.SLOT_COUNT; 0 means no owner.
+    // Invariant: slotGroup.length == Slots.COUNT; 0 means no owner.
     private final long[] slotGroup;
     private final Map<Long, List<Long>> groupVoters;
     private final Map<Long, String> serverAddresses;
@@ -36,9 +37,9 @@ final class RoutingTable {
     }
 
     static RoutingTable from(ClusterMap map) {
-        long[] slotGroup = new long[Slots.SLOT_COUNT];
+        long[] slotGroup = new long[Slots.COUNT];
         TreeSet<Long> owners = new TreeSet<>();
-        for (int slot = 0; slot < Math.min(map.getSlotsCount(), Slots.SLOT_COUNT); slot++) {
+        for (int slot = 0; slot < Math.min(map.getSlotsCount(), Slots.COUNT); slot++) {
             SlotInfo info = map.getSlots(slot);
             // A MIGRATING slot is still served by its owner, which answers SLOT_MIGRATING
             // while it is frozen; IMPORTING entries name the source as owner the same way.

@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Limits;
 import io.shardkv.kv.proto.ReadConsistency;
 import java.nio.charset.StandardCharsets;
 
@@ -16,8 +17,8 @@ public record ScanOptions(byte[] start, byte[] end, long limit, int pageSize, Re
         if (limit < 0) {
             throw KvException.invalidArgument("scan limit must not be negative, got " + limit);
         }
-        Limits.checkScanLimit(pageSize);
-        Limits.checkScanRange(start, end);
+        RequestChecks.checkScanLimit(pageSize);
+        RequestChecks.checkScanRange(start, end);
     }
 
     /** All keys, linearizable, in pages of the default size. */

@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Limits;
 import io.shardkv.kv.proto.WriteSession;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;

@@ -3,6 +3,8 @@ package io.shardkv.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardkv.common.Limits;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.ReadConsistency;
 import io.shardkv.kv.proto.WriteSession;
@@ -84,7 +86,7 @@ class KvClientTest {
         TestGroup from = cluster.groupOfKey("moving");
         TestGroup to = cluster.group(from.id() == 1 ? 2 : 1);
         int mapCallsBefore = cluster.metas().get(0).mapCalls();
-        cluster.moveSlot(Slots.slotOf("moving".getBytes(StandardCharsets.UTF_8)), from.id(), to.id());
+        cluster.moveSlot(Slots.of("moving".getBytes(StandardCharsets.UTF_8)), from.id(), to.id());
 
         client.put("moving", "after");
 

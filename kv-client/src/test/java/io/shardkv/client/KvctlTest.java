@@ -76,7 +76,7 @@ class KvctlTest {
         assertThat(kvctl("cluster").code()).isEqualTo(2);
         Result badMeta = kvctl("--meta", "nohostport", "get", "k");
         assertThat(badMeta.code()).isEqualTo(2);
-        assertThat(badMeta.err()).isEqualTo("kvctl: bad endpoint 'nohostport' (expected host:port)" + System.lineSeparator());
+        assertThat(badMeta.err()).isEqualTo("kvctl: expected host:port, got 'nohostport'" + System.lineSeparator());
         Result bench = kvctl("bench", "--read-ratio", "1.5");
         assertThat(bench.code()).isEqualTo(2);
         assertThat(bench.err()).contains("--read-ratio must be in 0..1");

@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Slots;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.GroupLeader;
 import io.shardkv.meta.proto.Replica;
@@ -40,8 +41,8 @@ final class TestCluster implements AutoCloseable {
                 members.add(((g - 1 + r) % serverCount) + 1);
             }
             TestGroup group = new TestGroup(g, members);
-            int from = (int) ((g - 1) * Slots.SLOT_COUNT / groupCount);
-            int to = (int) (g * Slots.SLOT_COUNT / groupCount);
+            int from = (int) ((g - 1) * Slots.COUNT / groupCount);
+            int to = (int) (g * Slots.COUNT / groupCount);
             for (int slot = from; slot < to; slot++) {
                 group.slots().add(slot);
             }
@@ -58,7 +59,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     TestGroup groupOfKey(String key) {
-        int slot = Slots.slotOf(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int slot = Slots.of(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (TestGroup group : groups.values()) {
             if (group.ownsSlot(slot)) {
                 return group;
@@ -120,7 +121,7 @@ final class TestCluster implements AutoCloseable {
             map.addServers(ServerInfo.newBuilder().setId(server.id()).setAddress(server.address())
                     .setRaftAddress("127.0.0.1:1").setState(ServerState.SERVER_RUNNING));
         }
-        SlotInfo[] slots = new SlotInfo[Slots.SLOT_COUNT];
+        SlotInfo[] slots = new SlotInfo[Slots.COUNT];
         for (TestGroup group : groups.values()) {
             ShardGroupInfo.Builder info = ShardGroupInfo.newBuilder().setId(group.id());
             for (long member : group.members()) {

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.shardkv.common.Limits;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
@@ -86,7 +88,7 @@ final class TestKvServer implements AutoCloseable {
         if (fault != null) {
             return fault;
         }
-        if (key != null && !group.ownsSlot(Slots.slotOf(key.toByteArray()))) {
+        if (key != null && !group.ownsSlot(Slots.of(key.toByteArray()))) {
             return KvError.newBuilder().setCode(ErrorCode.WRONG_GROUP).setMessage("slot not owned")
                     .setConfigVersion(cluster.version()).build();
         }

@@ -2,6 +2,7 @@ package io.shardkv.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.common.Limits;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.shardkv.e2e;
 
+import io.shardkv.common.Slots;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32C;
 
 /** Small conversions the end-to-end tests share. */
 final class Bytes {
@@ -20,10 +20,8 @@ final class Bytes {
         return b.toStringUtf8();
     }
 
-    /** The slot of a key, as DESIGN 3 defines it (CRC32C mod 1024). */
+    /** The slot of a key. */
     static int slot(String key) {
-        CRC32C crc = new CRC32C();
-        crc.update(utf8(key));
-        return (int) (crc.getValue() % 1024);
+        return Slots.of(utf8(key));
     }
 }

@@ -1,5 +1,6 @@
 package io.shardkv.kv;
 
+import com.google.common.net.HostAndPort;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.kv.server.KvServer;
@@ -37,7 +38,7 @@ public final class KvServerMain {
         SLF4JBridgeHandler.install();
         Settings settings;
         KvServerConfig config;
-        KvSettings.HostPort http;
+        HostAndPort http;
         try {
             settings = Settings.load(KvSettings.KEYS, args, System.getenv());
             config = KvSettings.toConfig(settings);
@@ -54,8 +55,8 @@ public final class KvServerMain {
         try {
             Files.createDirectories(config.dataDir());
             server = KvServer.start(config, registry);
-            endpoint = HttpEndpoint.start(http.host(), http.port(), registry, server::health);
-            writeFiles(config.dataDir(), server, http.host() + ":" + endpoint.port());
+            endpoint = HttpEndpoint.start(http.getHost(), http.getPort(), registry, server::health);
+            writeFiles(config.dataDir(), server, http.getHost() + ":" + endpoint.port());
         } catch (IOException | RuntimeException e) {
             LOG.error("kv-server {} failed to start", config.serverId(), e);
             System.exit(1);

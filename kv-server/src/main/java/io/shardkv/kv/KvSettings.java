@@ -1,5 +1,7 @@
 package io.shardkv.kv;
 
+import com.google.common.net.HostAndPort;
+import io.shardkv.common.HostPorts;
 import io.shardkv.kv.server.KvServerConfig;
 import io.shardkv.kv.state.StateMachineSettings;
 import io.shardkv.raft.ops.SettingKey;
@@ -7,7 +9,6 @@ import io.shardkv.raft.ops.Settings;
 import io.shardkv.raft.ops.SettingsException;
 import io.shardkv.raft.transport.GrpcTransportConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The kv-server's settings (flags, SHARDKV_* environment, config file) and how they map to a config. */
@@ -33,54 +34,30 @@ public final class KvSettings {
     }
 
     /** The parsed host and port of a {@code host:port} setting; port 0 means any free port. */
-    public record HostPort(String host, int port) {
-        @Override
-        public String toString() {
-            return host + ":" + port;
-        }
-    }
-
-    public static HostPort hostPort(Settings s, String name) {
+    public static HostAndPort hostPort(Settings s, String name) {
         String raw = s.string(name);
-        int colon = raw.lastIndexOf(':');
-        if (colon <= 0 || colon == raw.length() - 1) {
-            throw s.bad(name, raw, "expected host:port");
-        }
         try {
-            int port = Integer.parseInt(raw.substring(colon + 1));
-            if (port < 0 || port > 65_535) {
-                throw s.bad(name, raw, "port must be between 0 and 65535");
-            }
-            return new HostPort(raw.substring(0, colon), port);
-        } catch (NumberFormatException e) {
-            throw s.bad(name, raw, "port is not a number");
+            return HostPorts.parse(raw, true);
+        } catch (IllegalArgumentException e) {
+            throw s.bad(name, raw, e.getMessage());
         }
     }
 
     /** Builds the server config; throws SettingsException naming the first bad setting. */
     public static KvServerConfig toConfig(Settings s) {
         long id = s.longValue("id", 1, Long.MAX_VALUE);
-        HostPort listen = hostPort(s, "listen");
-        HostPort raft = hostPort(s, "raft-listen");
+        HostAndPort listen = hostPort(s, "listen");
+        HostAndPort raft = hostPort(s, "raft-listen");
         hostPort(s, "http-listen");
         String dataDir = s.string("data-dir");
         if (dataDir.isBlank()) {
             throw s.bad("data-dir", dataDir, "must not be empty");
         }
-        List<String> meta = new ArrayList<>();
-        for (String part : s.string("meta").split(",")) {
-            String e = part.trim();
-            if (e.isEmpty()) {
-                continue;
-            }
-            int colon = e.lastIndexOf(':');
-            if (colon <= 0 || colon == e.length() - 1 || !e.substring(colon + 1).matches("[0-9]{1,5}")) {
-                throw s.bad("meta", s.string("meta"), "'" + e + "' is not host:port");
-            }
-            meta.add(e);
-        }
-        if (meta.isEmpty()) {
-            throw s.bad("meta", s.string("meta"), "at least one meta-server endpoint is required");
+        List<String> meta;
+        try {
+            meta = HostPorts.parseList(s.string("meta")).stream().map(HostAndPort::toString).toList();
+        } catch (IllegalArgumentException e) {
+            throw s.bad("meta", s.string("meta"), e.getMessage());
         }
         long heartbeat = s.longValue("heartbeat-millis", 10, 600_000);
         long tick = s.longValue("tick-millis", 1, 10_000);
@@ -91,7 +68,7 @@ public final class KvSettings {
         sm = new StateMachineSettings(ttl, sm.sessionSweepEveryEntries(), sm.walSyncEveryEntries(),
                 sm.maxRepliesPerClient());
         try {
-            return new KvServerConfig(id, Path.of(dataDir), listen.host(), listen.port(), raft.host(), raft.port(),
+            return new KvServerConfig(id, Path.of(dataDir), listen.getHost(), listen.getPort(), raft.getHost(), raft.getPort(),
                     meta, heartbeat, tick, timeout, sm, silence);
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage(), e);

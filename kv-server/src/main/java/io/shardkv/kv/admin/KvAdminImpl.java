@@ -1,7 +1,7 @@
 package io.shardkv.kv.admin;
 
 import io.grpc.stub.StreamObserver;
-import io.shardkv.kv.engine.Slots;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
 import io.shardkv.kv.proto.ChangeMembershipRequest;

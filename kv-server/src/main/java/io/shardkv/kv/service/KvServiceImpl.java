@@ -3,8 +3,9 @@ package io.shardkv.kv.service;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.shardkv.common.Limits;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.engine.ScanPage;
-import io.shardkv.kv.engine.Slots;
 import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
@@ -66,7 +67,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void put(PutRequest r, StreamObserver<PutResponse> obs) {
         RequestCall<PutResponse> call = new RequestCall<>("put", obs,
                 e -> PutResponse.newBuilder().setError(e).build(), registry);
-        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.put(r.getKey(), r.getValue()));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.put(r.getKey(), r.getValue()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;
@@ -79,7 +80,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void delete(DeleteRequest r, StreamObserver<DeleteResponse> obs) {
         RequestCall<DeleteResponse> call = new RequestCall<>("delete", obs,
                 e -> DeleteResponse.newBuilder().setError(e).build(), registry);
-        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.key(r.getKey()));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.key(r.getKey()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;
@@ -92,7 +93,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void get(GetRequest r, StreamObserver<GetResponse> obs) {
         RequestCall<GetResponse> call = new RequestCall<>("get", obs,
                 e -> GetResponse.newBuilder().setError(e).build(), registry);
-        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.key(r.getKey()));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.key(r.getKey()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;
@@ -109,7 +110,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void scan(ScanRequest r, StreamObserver<ScanResponse> obs) {
         RequestCall<ScanResponse> call = new RequestCall<>("scan", obs,
                 e -> ScanResponse.newBuilder().setError(e).build(), registry);
-        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.scan(r));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.scan(r));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;
@@ -140,7 +141,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void processRwOperation(ClientOperationRequest r, StreamObserver<ClientOperationResponse> obs) {
         RequestCall<ClientOperationResponse> call = new RequestCall<>("batch", obs,
                 e -> ClientOperationResponse.newBuilder().setError(e).build(), registry);
-        Optional<String> bad = Limits.header(r.getHeader()).or(() -> Limits.batch(r));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.batch(r));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;

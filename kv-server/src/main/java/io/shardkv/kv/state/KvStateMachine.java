@@ -1,10 +1,10 @@
 package io.shardkv.kv.state;
 
+import io.shardkv.common.Slots;
 import io.shardkv.kv.engine.KvEngine;
 import io.shardkv.kv.engine.KvKeys;
 import io.shardkv.kv.engine.ScanPage;
 import io.shardkv.kv.engine.SlotMergeScan;
-import io.shardkv.kv.engine.Slots;
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.EntryType;
 import io.shardkv.raft.core.Snapshot;

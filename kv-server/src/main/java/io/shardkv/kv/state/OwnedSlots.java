@@ -1,6 +1,6 @@
 package io.shardkv.kv.state;
 
-import io.shardkv.kv.engine.Slots;
+import io.shardkv.common.Slots;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;

@@ -3,7 +3,7 @@ package io.shardkv.kv.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.shardkv.kv.engine.Slots;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
 import io.shardkv.kv.proto.ChangeMembershipRequest;

@@ -3,7 +3,8 @@ package io.shardkv.kv.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.shardkv.kv.engine.Slots;
+import io.shardkv.common.Limits;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
 import io.shardkv.kv.proto.ClientOperationRequest;
@@ -239,13 +240,13 @@ class KvServiceIntegrationTest {
         assertInvalid(cluster.kv(l).put(PutRequest.newBuilder().setHeader(header()).setKey(ByteString.EMPTY)
                 .setValue(b("v")).build()).getError(), "key is empty");
         assertInvalid(cluster.kv(l).put(PutRequest.newBuilder().setHeader(header()).setKey(bigKey)
-                .setValue(b("v")).build()).getError(), "exceeds the limit of 8192");
+                .setValue(b("v")).build()).getError(), "over the limit of 8192");
         assertInvalid(cluster.kv(l).put(PutRequest.newBuilder().setHeader(header()).setKey(b("k"))
-                .setValue(bigValue).build()).getError(), "exceeds the limit of 4194304");
+                .setValue(bigValue).build()).getError(), "over the limit of 4194304");
         assertInvalid(cluster.kv(l).get(GetRequest.newBuilder().setHeader(header()).build()).getError(),
                 "key is empty");
         assertInvalid(cluster.kv(l).delete(DeleteRequest.newBuilder().setHeader(header()).setKey(bigKey).build())
-                .getError(), "exceeds");
+                .getError(), "over the limit of 8192");
         assertInvalid(cluster.kv(l).put(PutRequest.newBuilder().setKey(b("k")).build()).getError(), "group_id");
         assertInvalid(cluster.kv(l).scan(ScanRequest.newBuilder().setHeader(header()).setStart(b("b"))
                 .setEnd(b("a")).build()).getError(), "end must be greater");
@@ -267,7 +268,7 @@ class KvServiceIntegrationTest {
         for (int i = 0; i < 5; i++) {
             huge.addOps(KvOp.newBuilder().setOp(OpType.PUT).setKey(b("huge" + i)).setValue(fourMiB));
         }
-        assertInvalid(cluster.kv(l).processRwOperation(huge.build()).getError(), "exceeds the limit of 16777216");
+        assertInvalid(cluster.kv(l).processRwOperation(huge.build()).getError(), "over the limit of 16777216");
     }
 
     private static void assertInvalid(KvError error, String messagePart) {

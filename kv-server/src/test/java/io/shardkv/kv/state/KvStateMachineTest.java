@@ -2,9 +2,9 @@ package io.shardkv.kv.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.common.Slots;
 import io.shardkv.kv.engine.KvEngine;
 import io.shardkv.kv.engine.ScanPage;
-import io.shardkv.kv.engine.Slots;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.Snapshot;

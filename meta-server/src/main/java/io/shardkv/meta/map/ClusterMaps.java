@@ -1,5 +1,6 @@
 package io.shardkv.meta.map;
 
+import io.shardkv.common.Slots;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ReplicaRole;
@@ -18,8 +19,6 @@ import java.util.Optional;
 
 /** Read-only questions about a {@link ClusterMap}, shared by the state machine, the service and the scheduler. */
 public final class ClusterMaps {
-    /** The number of slots: slot = CRC32C(key) mod SLOT_COUNT. */
-    public static final int SLOT_COUNT = 1024;
 
     private ClusterMaps() {
     }
@@ -27,7 +26,7 @@ public final class ClusterMaps {
     /** The map before anything happened: version 0, no servers, no groups, every slot UNSET. */
     public static ClusterMap initial() {
         ClusterMap.Builder b = ClusterMap.newBuilder().setConfigVersion(0).setNextGroupId(1).setNextTaskId(1);
-        for (int i = 0; i < SLOT_COUNT; i++) {
+        for (int i = 0; i < Slots.COUNT; i++) {
             b.addSlots(SlotInfo.getDefaultInstance());
         }
         return b.build();
@@ -127,11 +126,11 @@ public final class ClusterMaps {
 
     /**
      * The contiguous slot range [start, end) of the {@code index}-th of {@code groups} groups:
-     * even sizes, the first {@code SLOT_COUNT % groups} ranges one slot larger.
+     * even sizes, the first {@code Slots.COUNT % groups} ranges one slot larger.
      */
     public static int[] slotRange(int index, int groups) {
-        int base = SLOT_COUNT / groups;
-        int extra = SLOT_COUNT % groups;
+        int base = Slots.COUNT / groups;
+        int extra = Slots.COUNT % groups;
         int start = index * base + Math.min(index, extra);
         int size = base + (index < extra ? 1 : 0);
         return new int[] {start, start + size};

@@ -1,5 +1,6 @@
 package io.shardkv.meta.map;
 
+import io.shardkv.common.Slots;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
@@ -164,8 +165,8 @@ public final class MapTransitions {
                     + " (next group id " + map.getNextGroupId() + "); bootstrap happens once");
         }
         int groups = layout.getGroupsCount();
-        if (groups == 0 || groups > ClusterMaps.SLOT_COUNT) {
-            return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "bootstrap needs 1.." + ClusterMaps.SLOT_COUNT
+        if (groups == 0 || groups > Slots.COUNT) {
+            return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "bootstrap needs 1.." + Slots.COUNT
                     + " groups, got " + groups);
         }
         for (ShardGroupInfo g : layout.getGroupsList()) {

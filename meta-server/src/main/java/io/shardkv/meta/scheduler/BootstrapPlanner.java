@@ -1,5 +1,6 @@
 package io.shardkv.meta.scheduler;
 
+import io.shardkv.common.Slots;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.map.MetaCommand;
 import io.shardkv.meta.proto.ClusterMap;
@@ -20,8 +21,8 @@ public final class BootstrapPlanner {
     private final int replicas;
 
     public BootstrapPlanner(int initialGroups, int replicas) {
-        if (initialGroups <= 0 || initialGroups > ClusterMaps.SLOT_COUNT || replicas <= 0) {
-            throw new IllegalArgumentException("need 1.." + ClusterMaps.SLOT_COUNT + " initial groups and at least"
+        if (initialGroups <= 0 || initialGroups > Slots.COUNT || replicas <= 0) {
+            throw new IllegalArgumentException("need 1.." + Slots.COUNT + " initial groups and at least"
                     + " one replica, got " + initialGroups + " groups of " + replicas);
         }
         this.initialGroups = initialGroups;

@@ -1,5 +1,8 @@
 package io.shardkv.meta.server;
 
+import com.google.common.net.HostAndPort;
+import io.shardkv.common.HostPorts;
+
 /**
  * A listen address that may use port 0 ("any free port"), unlike a peer address.
  *
@@ -15,14 +18,7 @@ public record Listen(String host, int port) {
 
     /** Parses {@code host:port}. */
     public static Listen parse(String hostAndPort) {
-        int colon = hostAndPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostAndPort.length() - 1) {
-            throw new IllegalArgumentException("expected host:port, got '" + hostAndPort + "'");
-        }
-        try {
-            return new Listen(hostAndPort.substring(0, colon), Integer.parseInt(hostAndPort.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in '" + hostAndPort + "'", e);
-        }
+        HostAndPort parsed = HostPorts.parse(hostAndPort, true);
+        return new Listen(parsed.getHost(), parsed.getPort());
     }
 }

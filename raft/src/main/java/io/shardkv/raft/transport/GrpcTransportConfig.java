@@ -1,6 +1,9 @@
 package io.shardkv.raft.transport;
 
+import io.shardkv.common.Backoff;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Settings of a {@link GrpcRaftTransport}. Every queue, frame and transfer is bounded here;
@@ -75,8 +78,8 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
             // The core holds a snapshot in one byte array.
             throw new IllegalArgumentException("maxSnapshotBytes " + maxSnapshotBytes + " exceeds a byte array");
         }
-        // Validates the pair.
-        new Backoff(reconnectMinBackoffMillis, reconnectMaxBackoffMillis);
+        // Validates the pair (the fields are not assigned yet in a compact constructor).
+        new Backoff(Duration.ofMillis(reconnectMinBackoffMillis), Duration.ofMillis(reconnectMaxBackoffMillis), () -> 0);
     }
 
     /** A builder with the defaults, listening on 127.0.0.1 with an ephemeral port. */
@@ -85,7 +88,9 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
     }
 
     Backoff reconnectBackoff() {
-        return new Backoff(reconnectMinBackoffMillis, reconnectMaxBackoffMillis);
+        // Each dialer's timer thread draws its own jitter.
+        return new Backoff(Duration.ofMillis(reconnectMinBackoffMillis), Duration.ofMillis(reconnectMaxBackoffMillis),
+                () -> ThreadLocalRandom.current().nextDouble());
     }
 
     public Builder toBuilder() {

@@ -1,5 +1,8 @@
 package io.shardkv.raft.transport;
 
+import com.google.common.net.HostAndPort;
+import io.shardkv.common.HostPorts;
+
 /**
  * Where a server's Raft transport listens.
  *
@@ -19,19 +22,8 @@ public record PeerAddress(String host, int port) {
 
     /** Parses {@code host:port}; an IPv6 host is written in brackets, {@code [::1]:7000}. */
     public static PeerAddress parse(String hostAndPort) {
-        int colon = hostAndPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostAndPort.length() - 1) {
-            throw new IllegalArgumentException("expected host:port, got '" + hostAndPort + "'");
-        }
-        String host = hostAndPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        try {
-            return new PeerAddress(host, Integer.parseInt(hostAndPort.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in '" + hostAndPort + "'", e);
-        }
+        HostAndPort parsed = HostPorts.parse(hostAndPort, false);
+        return new PeerAddress(parsed.getHost(), parsed.getPort());
     }
 
     @Override

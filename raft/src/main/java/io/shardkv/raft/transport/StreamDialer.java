@@ -4,13 +4,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.shardkv.common.Backoff;
 import io.shardkv.raft.proto.RaftMessageBatch;
 import io.shardkv.raft.proto.RaftTransportGrpc;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
@@ -150,7 +150,7 @@ final class StreamDialer implements AutoCloseable {
 
     /** Schedules the next dial after the backoff delay; returns the delay. */
     private synchronized long scheduleDial() {
-        long delayMillis = backoff.delayMillis(failures++, ThreadLocalRandom.current()::nextDouble);
+        long delayMillis = backoff.delayMillis(failures++);
         scheduleDialAfter(delayMillis);
         return delayMillis;
     }

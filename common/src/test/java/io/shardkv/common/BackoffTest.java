@@ -1,4 +1,4 @@
-package io.shardkv.client;
+package io.shardkv.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,6 +32,17 @@ class BackoffTest {
                 assertThat(backoff.delayMillis(retry)).isBetween(cap / 2, cap);
             }
         }
+    }
+
+    @Test
+    void serverRedialsDoubleFromFiftyMillisecondsToTwoSeconds() {
+        Backoff redial = new Backoff(Duration.ofMillis(50), Duration.ofMillis(2_000), () -> 0.999999);
+        assertThat(redial.delayMillis(0)).isEqualTo(50);
+        assertThat(redial.delayMillis(1)).isEqualTo(100);
+        assertThat(redial.delayMillis(3)).isEqualTo(400);
+        assertThat(redial.delayMillis(6)).isEqualTo(2_000);
+        assertThat(redial.delayMillis(1_000)).isEqualTo(2_000);
+        assertThat(redial.delayMillis(-1)).as("a negative count is the maximum").isEqualTo(2_000);
     }
 
     @Test
