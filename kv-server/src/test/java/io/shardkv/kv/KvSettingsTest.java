@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardkv.kv.server.KvServerConfig;
-import io.shardkv.raft.ops.Settings;
-import io.shardkv.raft.ops.SettingsException;
+import io.shardkv.ops.Settings;
+import io.shardkv.ops.SettingsException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -15,7 +15,7 @@ import io.shardkv.kv.service.GroupRouter;
 import io.shardkv.kv.service.KvErrors;
 import io.shardkv.kv.service.KvServiceImpl;
 import io.shardkv.raft.core.Role;
-import io.shardkv.raft.ops.Health;
+import io.shardkv.ops.Health;
 import io.shardkv.raft.runtime.GroupSummary;
 import io.shardkv.raft.runtime.RaftServer;
 import io.shardkv.raft.runtime.RuntimeConfig;

@@ -1,8 +1,8 @@
 package io.shardkv.meta.server;
 
-import io.shardkv.raft.ops.SettingKey;
-import io.shardkv.raft.ops.Settings;
-import io.shardkv.raft.ops.SettingsException;
+import io.shardkv.ops.SettingKey;
+import io.shardkv.ops.Settings;
+import io.shardkv.ops.SettingsException;
 import io.shardkv.raft.transport.GrpcTransportConfig;
 import io.shardkv.raft.transport.PeerAddress;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package io.shardkv.meta.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shardkv.raft.ops.Settings;
-import io.shardkv.raft.ops.SettingsException;
+import io.shardkv.ops.Settings;
+import io.shardkv.ops.SettingsException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.shardkv.raft.ops;
+package io.shardkv.ops;
 
 /** A configuration the server cannot start with; the message says which setting and why. */
 public final class SettingsException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.shardkv.raft.ops;
+package io.shardkv.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

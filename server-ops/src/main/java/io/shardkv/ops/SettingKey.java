@@ -1,4 +1,4 @@
-package io.shardkv.raft.ops;
+package io.shardkv.ops;
 
 /**
  * One setting a server accepts: its name (as in the config file and as {@code --name} on the

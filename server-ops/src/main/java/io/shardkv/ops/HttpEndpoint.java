@@ -1,4 +1,4 @@
-package io.shardkv.raft.ops;
+package io.shardkv.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package io.shardkv.raft.ops;
+package io.shardkv.ops;
 
 import java.io.IOException;
 import java.io.Reader;
