@@ -17,7 +17,7 @@ shardkv_stale() {
   local jar="$shardkv_root/$module/target/shardkv-$module-$shardkv_version.jar"
   [[ ! -f "$jar" || ! -d "$shardkv_root/$module/target/lib" ]] && return 0
   [[ -n "$(find "$shardkv_root/$module/src/main" "$shardkv_root/raft/src/main" "$shardkv_root/proto/src/main" \
-      "$shardkv_root/common/src/main" \
+      "$shardkv_root/common/src/main" "$shardkv_root/server-ops/src/main" "$shardkv_root/kv-client/src/main" \
       "$shardkv_root/$module/pom.xml" "$shardkv_root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]]
 }
 
@@ -25,7 +25,7 @@ shardkv_stale() {
 # SHARDKV_REBUILD=1 forces a build; SHARDKV_NO_BUILD=1 never builds (and fails if jars are missing).
 shardkv_ensure_built() {
   local need=0 m
-  for m in meta-server kv-server kv-client; do
+  for m in meta-server kv-server kvctl; do
     if shardkv_stale "$m"; then need=1; fi
   done
   [[ "${SHARDKV_REBUILD:-0}" == "1" ]] && need=1
@@ -35,6 +35,6 @@ shardkv_ensure_built() {
       exit 1
     fi
     echo "$(basename "$0"): building the jars (./mvnw -B -q -DskipTests package)..." >&2
-    (cd "$shardkv_root" && ./mvnw -B -q -pl meta-server,kv-server,kv-client -am package -DskipTests) >&2
+    (cd "$shardkv_root" && ./mvnw -B -q -pl meta-server,kv-server,kvctl -am package -DskipTests) >&2
   fi
 }

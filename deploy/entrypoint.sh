@@ -11,8 +11,8 @@ case "$role" in
     exec java ${SHARDKV_JAVA_OPTS:--Xmx512m} -cp "/opt/shardkv/kv-server/*:/opt/shardkv/kv-server/lib/*" \
       io.shardkv.kv.KvServerMain "$@" ;;
   kvctl)
-    exec java -Xmx256m -cp "/opt/shardkv/kv-client/*:/opt/shardkv/kv-client/lib/*" \
-      io.shardkv.client.cli.Kvctl "$@" ;;
+    exec java -Xmx256m -cp "/opt/shardkv/kvctl/*:/opt/shardkv/kvctl/lib/*" \
+      io.shardkv.kvctl.Kvctl "$@" ;;
   *)
     echo "usage: (meta-server | kv-server | kvctl) [ARGS]; each takes --help" >&2
     exit 2 ;;

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * shard groups ({@link TestGroup}) and meta servers ({@link TestMetaServer}), the first of
  * which leads unless told otherwise.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
     private final Map<Long, TestKvServer> servers = new ConcurrentHashMap<>();
     private final Map<Long, TestGroup> groups = new ConcurrentHashMap<>();
     private final List<TestMetaServer> metas = new ArrayList<>();
@@ -30,7 +30,7 @@ final class TestCluster implements AutoCloseable {
     private volatile boolean publishLeaders = true;
 
     /** {@code groupCount} groups of {@code replicas} over {@code serverCount} servers, slots split evenly. */
-    static TestCluster start(int serverCount, int groupCount, int replicas, int metaCount) throws IOException {
+    public static TestCluster start(int serverCount, int groupCount, int replicas, int metaCount) throws IOException {
         TestCluster cluster = new TestCluster();
         for (long id = 1; id <= serverCount; id++) {
             cluster.servers.put(id, new TestKvServer(id, cluster));
@@ -54,7 +54,7 @@ final class TestCluster implements AutoCloseable {
         return cluster;
     }
 
-    TestGroup group(long id) {
+    public TestGroup group(long id) {
         return groups.get(id);
     }
 
@@ -77,7 +77,7 @@ final class TestCluster implements AutoCloseable {
         servers.put(id, new TestKvServer(id, this, port));
     }
 
-    List<TestMetaServer> metas() {
+    public List<TestMetaServer> metas() {
         return metas;
     }
 
@@ -107,7 +107,7 @@ final class TestCluster implements AutoCloseable {
         version.incrementAndGet();
     }
 
-    String metaEndpoints() {
+    public String metaEndpoints() {
         List<String> endpoints = new ArrayList<>();
         for (TestMetaServer meta : metas) {
             endpoints.add(meta.address());

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.BooleanSupplier;
 
 /** One test shard group: members, leader, owned slots, data, and errors to inject. */
-final class TestGroup {
+public final class TestGroup {
     private final long id;
     private final List<Long> members;
     private final Set<Integer> slots = new CopyOnWriteArraySet<>();
@@ -61,7 +61,7 @@ final class TestGroup {
         return slots.contains(slot);
     }
 
-    ConcurrentSkipListMap<byte[], byte[]> data() {
+    public ConcurrentSkipListMap<byte[], byte[]> data() {
         return data;
     }
 

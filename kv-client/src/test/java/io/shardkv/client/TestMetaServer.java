@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * tasks that advance one step each time they are polled ("creating replicas", "waiting for
  * a leader", then DONE). A task adding server 99 fails, to test FAILED.
  */
-final class TestMetaServer implements AutoCloseable {
+public final class TestMetaServer implements AutoCloseable {
     static final long FAILING_SERVER = 99;
     /** A members change naming this server answers UNAVAILABLE, as a meta leader that lost its group would. */
     static final long UNKNOWN_OUTCOME_SERVER = 98;
@@ -65,7 +65,7 @@ final class TestMetaServer implements AutoCloseable {
         return "127.0.0.1:" + server.getPort();
     }
 
-    void setLeader(boolean isLeader) {
+    public void setLeader(boolean isLeader) {
         leader = isLeader;
     }
 

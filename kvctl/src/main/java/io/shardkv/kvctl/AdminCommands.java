@@ -1,4 +1,4 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import io.shardkv.client.MetaAdmin;
 import io.shardkv.client.MetaException;

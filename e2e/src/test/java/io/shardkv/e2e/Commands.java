@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the repository's bin/ scripts as real processes, the way a user does. */
 final class Commands {
-    /** The repository root: the tests run with the kv-client module as working directory. */
+    /** The repository root: the tests run with the e2e module as working directory. */
     static final Path ROOT = findRoot();
 
     private Commands() {

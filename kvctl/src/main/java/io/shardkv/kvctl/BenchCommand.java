@@ -1,9 +1,9 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import io.shardkv.client.KvClient;
-import io.shardkv.client.bench.BenchConfig;
-import io.shardkv.client.bench.BenchResult;
-import io.shardkv.client.bench.BenchRunner;
+import io.shardkv.kvctl.bench.BenchConfig;
+import io.shardkv.kvctl.bench.BenchResult;
+import io.shardkv.kvctl.bench.BenchRunner;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ClusterStatusResponse;

@@ -1,4 +1,4 @@
-package io.shardkv.client.bench;
+package io.shardkv.kvctl.bench;
 
 import io.shardkv.client.KvClient;
 import io.shardkv.client.KvException;

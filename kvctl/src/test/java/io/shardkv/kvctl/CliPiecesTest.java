@@ -1,4 +1,4 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

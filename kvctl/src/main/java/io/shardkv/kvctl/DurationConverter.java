@@ -1,4 +1,4 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

@@ -1,4 +1,4 @@
-package io.shardkv.client.cli;
+package io.shardkv.kvctl;
 
 import io.shardkv.client.KvException;
 import io.shardkv.client.KvTimeoutException;

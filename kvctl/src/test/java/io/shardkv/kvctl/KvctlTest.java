@@ -1,8 +1,8 @@
-package io.shardkv.client;
+package io.shardkv.kvctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardkv.client.cli.Kvctl;
+import io.shardkv.client.TestCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;

@@ -47,7 +47,7 @@ class DockerImageIT {
                 .withBuildArg("BASE_IMAGE", BASE_IMAGE)
                 .withFileFromPath("deploy/Dockerfile", repo("deploy/Dockerfile"))
                 .withFileFromPath("deploy/entrypoint.sh", repo("deploy/entrypoint.sh"));
-        for (String module : new String[] {"meta-server", "kv-server", "kv-client"}) {
+        for (String module : new String[] {"meta-server", "kv-server", "kvctl"}) {
             String jar = module + "/target/shardkv-" + module + "-0.1.0-SNAPSHOT.jar";
             image.withFileFromPath(jar, repo(jar)).withFileFromPath(module + "/target/lib", repo(module + "/target/lib"));
         }

@@ -1,4 +1,4 @@
-package io.shardkv.client.bench;
+package io.shardkv.kvctl.bench;
 
 import java.util.SplittableRandom;
 
