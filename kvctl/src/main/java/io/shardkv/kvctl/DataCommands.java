@@ -4,8 +4,10 @@ import io.shardkv.client.KvClient;
 import io.shardkv.client.KvPair;
 import io.shardkv.client.ScanOptions;
 import io.shardkv.kv.proto.ReadConsistency;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Optional;
@@ -42,19 +44,26 @@ final class DataCommands {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true, description = "Stores VALUE under KEY; prints OK.")
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Stores VALUE under KEY; prints OK.",
+                    "VALUE '-' reads the value from standard input, and --value-file F from a file, as bytes"
+                            + " (for values too large for an argument, or not text)."})
     static final class Put implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
-        @Parameters(index = "1", paramLabel = "VALUE")
+        @Parameters(index = "1", paramLabel = "VALUE", arity = "0..1",
+                description = "The value as UTF-8 text, or - for standard input.")
         String value;
+        @Option(names = "--value-file", paramLabel = "FILE", description = "Reads the value from FILE.")
+        Path valueFile;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
+            byte[] bytes = ValueSource.read(value, valueFile, System.in);
             try (KvClient client = Kvctl.root(spec).newClient()) {
-                client.put(utf8(key), utf8(value));
+                client.put(utf8(key), bytes);
             }
             spec.commandLine().getOut().println("OK");
             return ExitCodes.OK;
@@ -79,7 +88,7 @@ final class DataCommands {
                 value = client.get(utf8(key), consistency);
             }
             if (value.isEmpty()) {
-                spec.commandLine().getErr().println("not found: " + key);
+                spec.commandLine().getErr().println("kvctl: not found: " + key);
                 return ExitCodes.NOT_FOUND;
             }
             spec.commandLine().getOut().println(new String(value.get(), StandardCharsets.UTF_8));

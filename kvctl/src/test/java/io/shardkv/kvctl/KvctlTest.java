@@ -3,14 +3,19 @@ package io.shardkv.kvctl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardkv.client.TestCluster;
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** kvctl run in-process with captured output: parsing, exit codes, and the commands against test servers. */
 class KvctlTest {
@@ -111,7 +116,7 @@ class KvctlTest {
 
         Result missing = onCluster("get", "gamma");
         assertThat(missing.code()).isEqualTo(1);
-        assertThat(missing.err()).isEqualTo("not found: gamma" + nl());
+        assertThat(missing.err()).isEqualTo("kvctl: not found: gamma" + nl());
 
         assertThat(onCluster("scan").out()).isEqualTo("alpha\tone" + nl() + "beta\ttwo" + nl());
         assertThat(onCluster("scan", "--start", "b").out()).isEqualTo("beta\ttwo" + nl());
@@ -121,6 +126,39 @@ class KvctlTest {
         Result absent = onCluster("del", "alpha");
         assertThat(absent.code()).isZero();
         assertThat(absent.out()).isEqualTo("absent" + nl());
+    }
+
+    @Test
+    void putTakesLargeValuesFromAFile(@TempDir Path dir) throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        // Too large for an argument list ("Argument list too long"), within the value limit.
+        byte[] big = new byte[3 * 1024 * 1024];
+        Arrays.fill(big, (byte) 'x');
+        Path file = Files.write(dir.resolve("value"), big);
+        assertThat(onCluster("put", "big", "--value-file", file.toString())).isEqualTo(new Result(0, "OK" + nl(), ""));
+        assertThat(onCluster("get", "big").out()).hasSize(big.length + nl().length());
+
+        Path tooBig = Files.write(dir.resolve("too-big"), new byte[4 * 1024 * 1024 + 1]);
+        Result refused = onCluster("put", "k", "--value-file", tooBig.toString());
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).isEqualTo("kvctl: value is 4194305 bytes, over the limit of 4194304 bytes" + nl());
+
+        Result both = onCluster("put", "k", "v", "--value-file", file.toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).isEqualTo("kvctl: give VALUE or --value-file, not both" + nl());
+        Result missingFile = onCluster("put", "k", "--value-file", dir.resolve("nope").toString());
+        assertThat(missingFile.err()).startsWith("kvctl: --value-file ").endsWith(": no such file" + nl());
+        assertThat(onCluster("put", "k").err()).startsWith("kvctl: missing VALUE");
+    }
+
+    @Test
+    void aDashReadsTheValueFromStandardInput() throws Exception {
+        byte[] bytes = {0, 1, 2, (byte) 0xFF};
+        assertThat(ValueSource.read("-", null, new ByteArrayInputStream(bytes))).containsExactly(bytes);
+        assertThat(ValueSource.read("text", null, new ByteArrayInputStream(bytes))).containsExactly('t', 'e', 'x', 't');
+        // Standard input is read no further than one byte past the limit.
+        byte[] huge = new byte[5 * 1024 * 1024];
+        assertThat(ValueSource.read("-", null, new ByteArrayInputStream(huge))).hasSize(4 * 1024 * 1024 + 1);
     }
 
     @Test

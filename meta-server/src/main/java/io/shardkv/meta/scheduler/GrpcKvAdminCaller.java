@@ -3,6 +3,7 @@ package io.shardkv.meta.scheduler;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardkv.common.Limits;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
 import io.shardkv.kv.proto.ChangeMembershipRequest;
@@ -22,8 +23,8 @@ import java.util.function.Function;
  * the server registers a new address; a short deadline per call.
  */
 public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
-    /** Largest message either side accepts (the brief's 32 MiB). */
-    public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+    /** Largest message either side accepts: the same bound as every other gRPC port. */
+    public static final int MAX_MESSAGE_BYTES = Limits.MAX_MESSAGE_BYTES;
 
     private record Cached(String address, ManagedChannel channel) {
     }

@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Carries out the next step of one task on the kv-servers (the brief's scheduler protocol).
+ * Carries out the next step of one task on the kv-servers, through their KvAdmin service.
  * Stateless: where a task stands is its recorded {@link Task#getStep()}, so a new meta leader
  * resumes exactly there. Every KvAdmin call is idempotent, so repeating a step whose success
  * was not recorded is harmless. Requests carry the task's created_version as config_version.
