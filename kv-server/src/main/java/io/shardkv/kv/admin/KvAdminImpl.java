@@ -14,9 +14,9 @@ import io.shardkv.kv.proto.KvAdminGrpc;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.ReplicaProgress;
 import io.shardkv.kv.proto.TransferLeaderRequest;
-import io.shardkv.kv.server.Replicas;
-import io.shardkv.kv.service.GroupRouter;
-import io.shardkv.kv.service.KvErrors;
+import io.shardkv.kv.replica.Replicas;
+import io.shardkv.kv.replica.GroupRouter;
+import io.shardkv.kv.replica.KvErrors;
 import io.shardkv.kv.state.Command;
 import io.shardkv.kv.state.CommandCodec;
 import io.shardkv.kv.state.CommandResult;
@@ -206,7 +206,7 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
             }
             // A removed leader hands leadership over before it steps down; destroying it
             // earlier could leave the rest of the group without the entries only it holds.
-            if (failure == null && st.role() == Role.LEADER && !isMember(st.membership(), raft.serverId())) {
+            if (failure == null && st.role() == Role.LEADER && !st.membership().includes(raft.serverId())) {
                 answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "handing over leadership of group " + g
                         + "; retry"), "");
                 return;
@@ -234,12 +234,6 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
             LOG.error("DestroyReplica of group {} failed", g, e);
             answer(obs, KvErrors.of(ErrorCode.UNAVAILABLE, "cannot destroy group " + g + ": " + e.getMessage()), "");
         }
-    }
-
-    /** Whether a server is a voter (either half) or learner of a membership. */
-    public static boolean isMember(ConfState m, long serverId) {
-        return m.voters().contains(serverId) || m.votersOutgoing().contains(serverId)
-                || m.learners().contains(serverId);
     }
 
     @Override

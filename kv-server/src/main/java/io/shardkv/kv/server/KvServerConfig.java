@@ -13,7 +13,7 @@ import java.util.List;
  * @param raftHost          raft transport host
  * @param raftPort          its port; 0 picks a free one
  * @param metaEndpoints     meta-server endpoints (host:port); empty runs without a meta-server
- *                          (tests feed the {@link io.shardkv.kv.meta.ClusterView} themselves)
+ *                          (tests feed the {@link io.shardkv.kv.metalink.ClusterView} themselves)
  * @param heartbeatMillis   interval of heartbeats, and of the removed-replica check
  * @param tickMillis        raft tick
  * @param requestTimeoutMillis default deadline of a request whose header names none

@@ -1,2 +1,5 @@
-/** Wiring of a kv-server: hosted replicas, their raft runtime, gRPC, periodic tasks. */
+/**
+ * Wiring of a kv-server: its settings, raft runtime, gRPC services and periodic tasks. The
+ * replicas themselves live in {@code kv.replica}.
+ */
 package io.shardkv.kv.server;

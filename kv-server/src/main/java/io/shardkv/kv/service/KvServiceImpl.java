@@ -26,6 +26,8 @@ import io.shardkv.kv.proto.RequestHeader;
 import io.shardkv.kv.proto.ScanRequest;
 import io.shardkv.kv.proto.ScanResponse;
 import io.shardkv.kv.proto.WriteSession;
+import io.shardkv.kv.replica.GroupRouter;
+import io.shardkv.kv.replica.KvErrors;
 import io.shardkv.kv.state.Command;
 import io.shardkv.kv.state.CommandCodec;
 import io.shardkv.kv.state.CommandResult;

@@ -1,2 +1,2 @@
-/** The client KvService: limits, routing to the group leader, typed errors. */
+/** The client KvService: request validation, reads and writes on the group's replica. */
 package io.shardkv.kv.service;

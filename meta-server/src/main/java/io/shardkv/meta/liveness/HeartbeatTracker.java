@@ -5,7 +5,6 @@ import io.shardkv.meta.proto.GroupLeader;
 import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.HeartbeatRequest;
 import io.shardkv.meta.proto.ShardGroupInfo;
-import io.shardkv.meta.scheduler.LeaderHints;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;

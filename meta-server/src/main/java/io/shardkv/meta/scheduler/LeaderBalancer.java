@@ -1,5 +1,6 @@
 package io.shardkv.meta.scheduler;
 
+import io.shardkv.meta.liveness.LeaderHints;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ShardGroupInfo;

@@ -11,6 +11,7 @@ import io.shardkv.kv.proto.GroupStatusResponse;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.MembershipChangeType;
 import io.shardkv.kv.proto.TransferLeaderRequest;
+import io.shardkv.meta.liveness.LeaderHints;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ServerInfo;

@@ -2,6 +2,7 @@ package io.shardkv.meta.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.meta.liveness.LeaderHints;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.map.MapTransitions;
 import io.shardkv.meta.map.MetaCommand;

@@ -30,6 +30,11 @@ public record ConfState(Set<Long> voters, Set<Long> votersOutgoing, Set<Long> le
         return new ConfState(Set.of(ids), Set.of(), Set.of(), false);
     }
 
+    /** Whether {@code replica} is a voter (in either half of a joint configuration) or a learner. */
+    public boolean includes(long replica) {
+        return voters().contains(replica) || votersOutgoing().contains(replica) || learners().contains(replica);
+    }
+
     public boolean isJoint() {
         return !votersOutgoing.isEmpty();
     }

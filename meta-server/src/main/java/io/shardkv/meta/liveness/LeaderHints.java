@@ -1,4 +1,4 @@
-package io.shardkv.meta.scheduler;
+package io.shardkv.meta.liveness;
 
 /** Where the scheduler looks first for a kv group's leader. */
 @FunctionalInterface

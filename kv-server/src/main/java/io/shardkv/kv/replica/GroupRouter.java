@@ -1,8 +1,7 @@
-package io.shardkv.kv.service;
+package io.shardkv.kv.replica;
 
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
-import io.shardkv.kv.server.Replicas;
 import io.shardkv.kv.state.KvStateMachine;
 import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;

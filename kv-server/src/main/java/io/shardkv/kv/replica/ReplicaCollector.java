@@ -1,7 +1,6 @@
-package io.shardkv.kv.server;
+package io.shardkv.kv.replica;
 
-import io.shardkv.kv.admin.KvAdminImpl;
-import io.shardkv.kv.meta.ClusterView;
+import io.shardkv.kv.metalink.ClusterView;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.runtime.RaftServer;
@@ -45,7 +44,7 @@ public final class ReplicaCollector {
                 }
                 ConfState m = st.membership();
                 boolean known = !m.voters().isEmpty() || !m.votersOutgoing().isEmpty();
-                if (!known || KvAdminImpl.isMember(m, raft.serverId()) || st.role() == Role.LEADER
+                if (!known || m.includes(raft.serverId()) || st.role() == Role.LEADER
                         || view.listsReplica(g, raft.serverId())) {
                     strikes.remove(g);
                     return;

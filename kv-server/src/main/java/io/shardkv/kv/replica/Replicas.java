@@ -1,4 +1,4 @@
-package io.shardkv.kv.server;
+package io.shardkv.kv.replica;
 
 import io.shardkv.kv.engine.KvEngine;
 import io.shardkv.kv.state.KvStateMachine;

@@ -1,4 +1,4 @@
-package io.shardkv.kv.meta;
+package io.shardkv.kv.metalink;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;

@@ -1,6 +1,6 @@
-package io.shardkv.kv.service;
+package io.shardkv.kv.replica;
 
-import io.shardkv.kv.meta.ClusterView;
+import io.shardkv.kv.metalink.ClusterView;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.raft.runtime.RaftRequestException;

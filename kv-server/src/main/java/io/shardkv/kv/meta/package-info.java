@@ -1,2 +1,0 @@
-/** The link to the meta-server: leader-finding client, heartbeats, the watched cluster map. */
-package io.shardkv.kv.meta;
