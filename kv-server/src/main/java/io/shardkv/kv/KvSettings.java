@@ -4,16 +4,17 @@ import com.google.common.net.HostAndPort;
 import io.shardkv.common.HostPorts;
 import io.shardkv.kv.server.KvServerConfig;
 import io.shardkv.kv.state.StateMachineSettings;
+import io.shardkv.ops.RaftTuning;
 import io.shardkv.ops.SettingKey;
 import io.shardkv.ops.Settings;
 import io.shardkv.ops.SettingsException;
-import io.shardkv.raft.transport.GrpcTransportConfig;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The kv-server's settings (flags, SHARDKV_* environment, config file) and how they map to a config. */
 public final class KvSettings {
-    public static final List<SettingKey> KEYS = List.of(
+    public static final List<SettingKey> KEYS = Stream.concat(Stream.of(
             SettingKey.required("id", "this server's id (1, 2, ...); also its replica id in every group"),
             SettingKey.optional("listen", "127.0.0.1:9100", "host:port of the KvService and KvAdmin gRPC server"),
             SettingKey.optional("raft-listen", "127.0.0.1:9200", "host:port of the raft transport"),
@@ -21,14 +22,11 @@ public final class KvSettings {
             SettingKey.required("data-dir", "directory of the raft log, the KV database and snapshots"),
             SettingKey.required("meta", "meta-server endpoints, host:port,host:port,..."),
             SettingKey.optional("heartbeat-millis", "1000", "interval of heartbeats to the meta-server"),
-            SettingKey.optional("tick-millis", "100", "raft tick (heartbeat every 2 ticks, election after 10)"),
             SettingKey.optional("request-timeout-millis", "5000",
                     "deadline of a request whose header sets none"),
             SettingKey.optional("session-ttl-millis", "86400000",
-                    "client sessions not seen for this long (leader clock) are dropped"),
-            SettingKey.optional("peer-silence-millis", Long.toString(GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS),
-                    "a server that sends nothing on the raft transport for this long (pings go every sixth of it)"
-                            + " is reported unreachable, and followers of the groups it leads elect new leaders"));
+                    "client sessions not seen for this long (leader clock) are dropped")),
+            RaftTuning.KEYS.stream()).toList();
 
     private KvSettings() {
     }
@@ -60,16 +58,14 @@ public final class KvSettings {
             throw s.bad("meta", s.string("meta"), e.getMessage());
         }
         long heartbeat = s.longValue("heartbeat-millis", 10, 600_000);
-        long tick = s.longValue("tick-millis", 1, 10_000);
         long timeout = s.longValue("request-timeout-millis", 1, 3_600_000);
         long ttl = s.longValue("session-ttl-millis", 1_000, Long.MAX_VALUE / 4);
-        long silence = s.longValue("peer-silence-millis", 60, 600_000);
         StateMachineSettings sm = StateMachineSettings.defaults();
         sm = new StateMachineSettings(ttl, sm.sessionSweepEveryEntries(), sm.walSyncEveryEntries(),
                 sm.maxRepliesPerClient());
         try {
             return new KvServerConfig(id, Path.of(dataDir), listen.getHost(), listen.getPort(), raft.getHost(), raft.getPort(),
-                    meta, heartbeat, tick, timeout, sm, silence);
+                    meta, heartbeat, timeout, sm, RaftTuning.from(s));
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage(), e);
         }

@@ -28,7 +28,7 @@ class KvSettingsTest {
         assertThat(c.listenPort()).isZero();
         assertThat(c.raftHost()).isEqualTo("127.0.0.1");
         assertThat(c.raftPort()).isEqualTo(9200);
-        assertThat(c.tickMillis()).isEqualTo(20);
+        assertThat(c.raft().tickMillis()).isEqualTo(20);
         assertThat(c.heartbeatMillis()).isEqualTo(1000);
     }
 

@@ -20,7 +20,6 @@ import io.shardkv.raft.core.Role;
 import io.shardkv.ops.Health;
 import io.shardkv.raft.runtime.GroupSummary;
 import io.shardkv.raft.runtime.RaftServer;
-import io.shardkv.raft.runtime.RuntimeConfig;
 import io.shardkv.raft.storage.RocksLogEngine;
 import io.shardkv.raft.transport.GrpcRaftTransport;
 import io.shardkv.raft.transport.GrpcTransportConfig;
@@ -89,13 +88,13 @@ public final class KvServer implements AutoCloseable {
     private void startParts(MeterRegistry registry) throws IOException {
         long id = config.serverId();
         kv = KvEngine.open(config.dataDir().resolve("kv"));
-        log = RocksLogEngine.open(config.dataDir().resolve("raft-log"));
+        log = RocksLogEngine.open(config.dataDir().resolve("raft-log"), config.raft().logEngine());
         peers = new PeerDirectory();
-        transport = new GrpcRaftTransport(GrpcTransportConfig.builder(config.dataDir().resolve("snapshots"))
-                .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES)
-                .peerSilenceMillis(config.peerSilenceMillis()).build(), peers,
+        transport = new GrpcRaftTransport(config.raft().transport(
+                        GrpcTransportConfig.builder(config.dataDir().resolve("snapshots"))
+                .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES)).build(), peers,
                 registry);
-        raft = new RaftServer(RuntimeConfig.defaults(id).withTickMillis(config.tickMillis()), log, transport, registry);
+        raft = new RaftServer(config.raft().runtime(id), log, transport, registry);
         raft.start();
         view = new ClusterView(id, peers);
         replicas = new Replicas(raft, kv, config.stateMachine());

@@ -1,7 +1,7 @@
 package io.shardkv.kv.server;
 
 import io.shardkv.kv.state.StateMachineSettings;
-import io.shardkv.raft.transport.GrpcTransportConfig;
+import io.shardkv.ops.RaftTuning;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,27 +15,25 @@ import java.util.List;
  * @param metaEndpoints     meta-server endpoints (host:port); empty runs without a meta-server
  *                          (tests feed the {@link io.shardkv.kv.metalink.ClusterView} themselves)
  * @param heartbeatMillis   interval of heartbeats, and of the removed-replica check
- * @param tickMillis        raft tick
  * @param requestTimeoutMillis default deadline of a request whose header names none
- * @param peerSilenceMillis a peer server that sends nothing for this long is reported unreachable
- *                          (followers of its groups then elect new leaders)
+ * @param raft              the Raft runtime's, log engine's and transport's settings
  */
 public record KvServerConfig(long serverId, Path dataDir, String listenHost, int listenPort, String raftHost,
-                             int raftPort, List<String> metaEndpoints, long heartbeatMillis, long tickMillis,
-                             long requestTimeoutMillis, StateMachineSettings stateMachine, long peerSilenceMillis) {
+                             int raftPort, List<String> metaEndpoints, long heartbeatMillis,
+                             long requestTimeoutMillis, StateMachineSettings stateMachine, RaftTuning raft) {
     public KvServerConfig {
         metaEndpoints = List.copyOf(metaEndpoints);
         if (serverId <= 0) {
             throw new IllegalArgumentException("server ids start at 1, got " + serverId);
         }
-        if (heartbeatMillis <= 0 || tickMillis <= 0 || requestTimeoutMillis <= 0 || peerSilenceMillis <= 0) {
+        if (heartbeatMillis <= 0 || requestTimeoutMillis <= 0) {
             throw new IllegalArgumentException("intervals must be positive");
         }
     }
 
     /** Local defaults on 127.0.0.1 with free ports and no meta-server, for tests. */
     public static KvServerConfig local(long serverId, Path dataDir, long tickMillis) {
-        return new KvServerConfig(serverId, dataDir, "127.0.0.1", 0, "127.0.0.1", 0, List.of(), 1000, tickMillis,
-                5000, StateMachineSettings.defaults(), GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS);
+        return new KvServerConfig(serverId, dataDir, "127.0.0.1", 0, "127.0.0.1", 0, List.of(), 1000,
+                5000, StateMachineSettings.defaults(), RaftTuning.defaults().withTickMillis(tickMillis));
     }
 }

@@ -138,7 +138,7 @@ class MetaLinkIntegrationTest {
         for (long id = 1; id <= 3; id++) {
             KvServerConfig base = KvServerConfig.local(id, dir.resolve("s" + id), 50);
             KvServer s = KvServer.start(new KvServerConfig(id, base.dataDir(), "127.0.0.1", 0, "127.0.0.1", 0,
-                    endpoints, 100, base.tickMillis(), 5000, base.stateMachine(), base.peerSilenceMillis()), new SimpleMeterRegistry());
+                    endpoints, 100, 5000, base.stateMachine(), base.raft()), new SimpleMeterRegistry());
             closing.add(s);
             servers.add(s);
         }

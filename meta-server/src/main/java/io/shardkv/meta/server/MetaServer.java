@@ -25,7 +25,6 @@ import io.shardkv.ops.Health;
 import io.shardkv.ops.HttpEndpoint;
 import io.shardkv.raft.runtime.GroupSummary;
 import io.shardkv.raft.runtime.RaftServer;
-import io.shardkv.raft.runtime.RuntimeConfig;
 import io.shardkv.raft.storage.RocksLogEngine;
 import io.shardkv.raft.transport.GrpcRaftTransport;
 import io.shardkv.raft.transport.GrpcTransportConfig;
@@ -91,16 +90,14 @@ public final class MetaServer implements AutoCloseable {
         var dir = config.dataDir();
         stateMachine = MetaStateMachine.open(dir.resolve("meta"), SYNC_EVERY_ENTRIES);
         closeOrder.add(0, stateMachine);
-        engine = RocksLogEngine.open(dir.resolve("raft-log"));
+        engine = RocksLogEngine.open(dir.resolve("raft-log"), config.raft().logEngine());
         closeOrder.add(0, engine);
 
         PeerDirectory directory = new PeerDirectory();
         config.peers().forEach(directory::put);
-        transport = new GrpcRaftTransport(GrpcTransportConfig.builder(dir.resolve("snapshots"))
-                .host(config.raftListen().host()).port(config.raftListen().port())
-                .peerSilenceMillis(config.peerSilenceMillis()).build(), directory, registry);
-        raft = new RaftServer(RuntimeConfig.defaults(config.serverId()).withTickMillis(config.tickMillis()), engine,
-                transport, registry);
+        transport = new GrpcRaftTransport(config.raft().transport(GrpcTransportConfig.builder(dir.resolve("snapshots"))
+                .host(config.raftListen().host()).port(config.raftListen().port())).build(), directory, registry);
+        raft = new RaftServer(config.raft().runtime(config.serverId()), engine, transport, registry);
         raft.start();
         closeOrder.add(0, raft);
 

@@ -1,5 +1,6 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.ops.RaftTuning;
 import io.shardkv.raft.transport.PeerAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,20 +19,18 @@ import java.util.TreeMap;
  * @param initialGroups      groups created at bootstrap
  * @param replicas           replicas per group at bootstrap and the default for new groups
  * @param serverDownMillis   silence after which the leader marks a kv-server SERVER_DOWN
- * @param tickMillis         Raft tick of the meta group
  * @param schedulerIntervalMillis pause between two scheduler passes
  * @param adminTimeoutMillis how long a write waits to apply before answering TIMEOUT
  * @param adminCallDeadlineMillis deadline of one KvAdmin call to a kv-server
  * @param leaderBalanceQuietMillis no task pending for this long before the scheduler moves a group
  *                           leader to even out leaders per kv-server; 0 turns balancing off
- * @param peerSilenceMillis  a meta replica that sends nothing on the raft transport for this long is
- *                           reported unreachable (its followers then elect a new leader)
+ * @param raft               the meta group's Raft runtime, log engine and transport settings
  */
 public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, Listen listen,
                                Listen raftListen, Listen httpListen, Path dataDir, int initialGroups,
-                               int replicas, long serverDownMillis, long tickMillis, long schedulerIntervalMillis,
+                               int replicas, long serverDownMillis, long schedulerIntervalMillis,
                                long adminTimeoutMillis, long adminCallDeadlineMillis, long leaderBalanceQuietMillis,
-                               long peerSilenceMillis) {
+                               RaftTuning raft) {
 
     public static final long DEFAULT_SCHEDULER_INTERVAL_MILLIS = 200;
     public static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 5_000;
@@ -44,9 +43,9 @@ public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, List
             throw new IllegalArgumentException("the peers " + peers.keySet() + " must include this server's id "
                     + serverId);
         }
-        if (initialGroups <= 0 || replicas <= 0 || serverDownMillis <= 0 || tickMillis <= 0
+        if (initialGroups <= 0 || replicas <= 0 || serverDownMillis <= 0
                 || schedulerIntervalMillis <= 0 || adminTimeoutMillis <= 0 || adminCallDeadlineMillis <= 0
-                || leaderBalanceQuietMillis < 0 || peerSilenceMillis <= 0) {
+                || leaderBalanceQuietMillis < 0 || raft == null) {
             throw new IllegalArgumentException("meta-server settings must be positive: " + this);
         }
     }

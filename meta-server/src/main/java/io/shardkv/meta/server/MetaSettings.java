@@ -1,18 +1,19 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.ops.RaftTuning;
 import io.shardkv.ops.SettingKey;
 import io.shardkv.ops.Settings;
 import io.shardkv.ops.SettingsException;
-import io.shardkv.raft.transport.GrpcTransportConfig;
 import io.shardkv.raft.transport.PeerAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The meta-server's settings (flags, config file keys and SHARDKV_* variables) and their reading. */
 public final class MetaSettings {
-    public static final List<SettingKey> KEYS = List.of(
+    public static final List<SettingKey> KEYS = Stream.concat(Stream.of(
             SettingKey.required("id", "this meta-server's id (a positive integer, one of the --peers ids)"),
             SettingKey.required("peers", "raft addresses of all meta replicas including this one, as"
                     + " \"1=host:port,2=host:port,3=host:port\""),
@@ -26,14 +27,11 @@ public final class MetaSettings {
             SettingKey.optional("replicas", "3", "replicas per group at bootstrap and the default for new groups"),
             SettingKey.optional("server-down-millis", "10000", "a kv-server without a heartbeat for this long is"
                     + " marked SERVER_DOWN"),
-            SettingKey.optional("tick-millis", "100", "Raft tick of the meta group"),
             SettingKey.optional("leader-balance-millis", Long.toString(MetaServerConfig.DEFAULT_LEADER_BALANCE_MILLIS),
                     "when no task has been pending for this long, move one group leader from the kv-server leading"
                             + " the most groups to one leading fewer; 0 turns leader balancing off. After a kv-server"
-                            + " was down or silent, balancing waits three times this long"),
-            SettingKey.optional("peer-silence-millis", Long.toString(GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS),
-                    "a meta-server that sends nothing on the raft transport for this long (pings go every sixth"
-                            + " of it) is reported unreachable, and the others elect a new leader if it led"));
+                            + " was down or silent, balancing waits three times this long")),
+            RaftTuning.KEYS.stream()).toList();
 
     private MetaSettings() {
     }
@@ -50,10 +48,10 @@ public final class MetaSettings {
                 : listen(s, "raft-listen");
         return new MetaServerConfig(id, peers, listen(s, "listen"), raft, listen(s, "http-listen"),
                 Path.of(s.string("data-dir")), s.intValue("initial-groups", 1, 1024), s.intValue("replicas", 1, 9),
-                s.longValue("server-down-millis", 100, 86_400_000L), s.longValue("tick-millis", 1, 10_000),
+                s.longValue("server-down-millis", 100, 86_400_000L),
                 MetaServerConfig.DEFAULT_SCHEDULER_INTERVAL_MILLIS, MetaServerConfig.DEFAULT_ADMIN_TIMEOUT_MILLIS,
                 MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS, s.longValue("leader-balance-millis", 0, 86_400_000L),
-                s.longValue("peer-silence-millis", 60, 600_000));
+                RaftTuning.from(s));
     }
 
     private static Listen listen(Settings s, String name) {

@@ -27,7 +27,7 @@ class MetaSettingsTest {
         assertThat(c.initialGroups()).isEqualTo(3);
         assertThat(c.replicas()).isEqualTo(3);
         assertThat(c.serverDownMillis()).isEqualTo(10_000);
-        assertThat(c.tickMillis()).isEqualTo(100);
+        assertThat(c.raft().tickMillis()).isEqualTo(100);
     }
 
     @Test

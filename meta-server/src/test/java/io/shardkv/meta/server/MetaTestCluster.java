@@ -5,8 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.meta.proto.MetaServiceGrpc;
+import io.shardkv.ops.RaftTuning;
 import io.shardkv.raft.testing.Await;
-import io.shardkv.raft.transport.GrpcTransportConfig;
 import io.shardkv.raft.transport.PeerAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,8 +69,8 @@ public final class MetaTestCluster implements AutoCloseable {
         PeerAddress raft = peers.get(id);
         MetaServerConfig config = new MetaServerConfig(id, peers, new Listen("127.0.0.1", 0),
                 new Listen(raft.host(), raft.port()), new Listen("127.0.0.1", 0), root.resolve("meta-" + id),
-                initialGroups, replicas, serverDownMillis, 50, 100, 5_000, 1_000, leaderBalanceMillis,
-                GrpcTransportConfig.DEFAULT_PEER_SILENCE_MILLIS);
+                initialGroups, replicas, serverDownMillis, 100, 5_000, 1_000, leaderBalanceMillis,
+                RaftTuning.defaults().withTickMillis(50));
         servers.put(id, MetaServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
