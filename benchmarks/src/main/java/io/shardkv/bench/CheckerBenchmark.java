@@ -13,6 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Time the linearizability checker takes per history, with its reductions and without them (the
@@ -45,22 +48,40 @@ public final class CheckerBenchmark {
     private CheckerBenchmark() {
     }
 
+    /** {@code bin/bench-checker}'s options. */
+    @Command(name = "bench-checker", mixinStandardHelpOptions = true,
+            description = "Time per history of the linearizability checker, with and without its reductions,"
+                    + " on the Raft simulation's histories.")
+    static final class Options {
+        @Option(names = "--seeds", defaultValue = "2000", description = "Histories (seeds) to check (default: ${DEFAULT-VALUE}).")
+        int seeds;
+        @Option(names = "--first", defaultValue = "0", description = "Index of the first seed (default: ${DEFAULT-VALUE}).")
+        int first;
+        @Option(names = "--warmup", defaultValue = "300", description = "Histories checked before measuring (default: ${DEFAULT-VALUE}).")
+        int warmup;
+    }
+
     public static void main(String[] args) {
-        int seeds = 2_000;
-        int first = 0;
-        int warmup = 300;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--seeds" -> seeds = positive(args, ++i);
-                case "--first" -> first = positive(args, ++i);
-                case "--warmup" -> warmup = positive(args, ++i);
-                case "--help", "-h" -> {
-                    System.out.println("usage: bench-checker [--seeds N (2000)] [--first I (0)] [--warmup N (300)]");
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; try --help");
+        Options o = new Options();
+        CommandLine cli = new CommandLine(o);
+        try {
+            cli.parseArgs(args);
+            if (o.seeds <= 0 || o.first < 0 || o.warmup < 0) {
+                throw new CommandLine.ParameterException(cli, "--seeds must be positive, --first and --warmup at least 0");
             }
+        } catch (CommandLine.ParameterException e) {
+            System.err.println("bench-checker: " + e.getMessage());
+            cli.usage(System.err);
+            System.exit(2);
+            return;
         }
+        if (cli.isUsageHelpRequested()) {
+            cli.usage(System.out);
+            return;
+        }
+        int seeds = o.seeds;
+        int first = o.first;
+        int warmup = o.warmup;
         System.out.printf("making the histories of simulation seeds %d..%d%n", first, first + seeds - 1);
         List<List<Operation<KvInput, KvOutput>>> histories = new ArrayList<>(seeds);
         long ops = 0;
@@ -119,20 +140,5 @@ public final class CheckerBenchmark {
 
     private static double micros(long nanos) {
         return nanos / (double) TimeUnit.MICROSECONDS.toNanos(1);
-    }
-
-    private static int positive(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a number");
-        }
-        try {
-            int v = Integer.parseInt(args[i]);
-            if (v < 0) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(args[i - 1] + " takes a whole number >= 0, got " + args[i]);
-        }
     }
 }

@@ -33,21 +33,6 @@ import org.HdrHistogram.Recorder;
  */
 public final class RaftRuntimeBenchmark {
 
-    private static final String USAGE = """
-            Usage: bench-raft [--key value]...
-              --scenario     throughput | idle | all                 (default throughput)
-              --groups       comma list of group counts, throughput  (default 1,8,64)
-              --payloads     comma list of sizes: 16, 1k, 1KiB, 1024  (default 16,1KiB)
-              --concurrency  proposals in flight in total            (default 64)
-              --duration     measured seconds per row                (default 5)
-              --warmup       warm-up seconds per row                 (default 1)
-              --idle-groups  comma list of group counts, idle        (default 1000; e.g. 1000,10000)
-              --idle-window  seconds of CPU measurement, idle        (default 5)
-              --tick-ms      Raft tick in milliseconds               (default 100, the runtime default)
-              --help         this text
-            Logging of the runtime is limited to SEVERE unless -Djava.util.logging.config.file is set.
-            """;
-
     private RaftRuntimeBenchmark() {
     }
 
@@ -56,19 +41,7 @@ public final class RaftRuntimeBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench-raft: " + e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
-            return;
-        }
-        if (o == null) {
-            System.out.print(USAGE);
-            return;
-        }
+        Options o = RaftBenchOptions.parseOrExit("bench-raft", args);
         if (System.getProperty("java.util.logging.config.file") == null) {
             // The transport logs every connect and disconnect; keep the output to the tables.
             java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
@@ -84,117 +57,6 @@ public final class RaftRuntimeBenchmark {
         }
         // gRPC and RocksDB may leave non-daemon threads behind; the results are printed.
         System.exit(0);
-    }
-
-    // ---------------------------------------------------------------- options
-
-    static Options parse(String[] args) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                return null;
-            }
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("expected an option --key, got '" + a + "'");
-            }
-            String key = a.substring(2);
-            String value;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            } else {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option --" + key + " needs a value");
-                }
-                value = args[++i];
-            }
-            if (!List.of("scenario", "groups", "payloads", "concurrency", "duration", "warmup", "idle-groups",
-                    "idle-window", "tick-ms").contains(key)) {
-                throw new IllegalArgumentException("unknown option --" + key);
-            }
-            if (values.put(key, value) != null) {
-                throw new IllegalArgumentException("option --" + key + " given twice");
-            }
-        }
-        String scenario = values.getOrDefault("scenario", "throughput");
-        if (!List.of("throughput", "idle", "all").contains(scenario)) {
-            throw new IllegalArgumentException("--scenario must be throughput, idle or all, got '" + scenario + "'");
-        }
-        return new Options(scenario,
-                intList("groups", values.getOrDefault("groups", "1,8,64"), false),
-                intList("payloads", values.getOrDefault("payloads", "16,1KiB"), true),
-                positiveInt("concurrency", values.getOrDefault("concurrency", "64")),
-                seconds("duration", values.getOrDefault("duration", "5"), false),
-                seconds("warmup", values.getOrDefault("warmup", "1"), true),
-                intList("idle-groups", values.getOrDefault("idle-groups", "1000"), false),
-                seconds("idle-window", values.getOrDefault("idle-window", "5"), false),
-                positiveInt("tick-ms", values.getOrDefault("tick-ms", "100")));
-    }
-
-    private static List<Integer> intList(String key, String value, boolean sizes) {
-        List<Integer> out = new ArrayList<>();
-        for (String part : value.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                throw new IllegalArgumentException("--" + key + " has an empty element: '" + value + "'");
-            }
-            out.add(sizes ? size(key, p) : positiveInt(key, p));
-        }
-        return List.copyOf(out);
-    }
-
-    private static int size(String key, String p) {
-        String lower = p.toLowerCase(Locale.ROOT);
-        int multiplier = 1;
-        for (String suffix : List.of("kib", "kb", "k")) {
-            if (lower.endsWith(suffix)) {
-                multiplier = 1024;
-                lower = lower.substring(0, lower.length() - suffix.length());
-                break;
-            }
-        }
-        if (lower.endsWith("b")) {
-            lower = lower.substring(0, lower.length() - 1);
-        }
-        long n;
-        try {
-            n = Long.parseLong(lower.trim()) * multiplier;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + ": '" + p + "' is not a size (e.g. 16, 1k, 1KiB)");
-        }
-        if (n <= 0 || n > 64 * 1024 * 1024) {
-            throw new IllegalArgumentException("--" + key + ": size " + p + " must be between 1 B and 64 MiB");
-        }
-        return (int) n;
-    }
-
-    private static int positiveInt(String key, String value) {
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + value + "'");
-        }
-        if (n <= 0) {
-            throw new IllegalArgumentException("--" + key + " must be positive, got " + n);
-        }
-        return n;
-    }
-
-    private static double seconds(String key, String value, boolean zeroAllowed) {
-        double d;
-        try {
-            d = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be a number of seconds, got '" + value + "'");
-        }
-        if (Double.isNaN(d) || Double.isInfinite(d) || d < 0 || (!zeroAllowed && d == 0) || d > 86_400) {
-            throw new IllegalArgumentException("--" + key + " must be " + (zeroAllowed ? "0" : "more than 0")
-                    + " to 86400 seconds, got '" + value + "'");
-        }
-        return d;
     }
 
     // ---------------------------------------------------------------- throughput
