@@ -1,20 +1,28 @@
 package io.shardkv.meta.map;
 
 import io.shardkv.common.Slots;
+import io.shardkv.meta.proto.AddGroup;
+import io.shardkv.meta.proto.Bootstrap;
 import io.shardkv.meta.proto.ClusterMap;
-import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.MemberChange;
 import io.shardkv.meta.proto.MetaError;
 import io.shardkv.meta.proto.MetaErrorCode;
+import io.shardkv.meta.proto.MetaLogCommand;
+import io.shardkv.meta.proto.RegisterServer;
+import io.shardkv.meta.proto.RemoveGroup;
 import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ReplicaRole;
 import io.shardkv.meta.proto.ServerInfo;
 import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.SetServerState;
 import io.shardkv.meta.proto.ShardGroupInfo;
-import io.shardkv.meta.proto.ShardgroupMembersChangeRequest;
 import io.shardkv.meta.proto.SlotInfo;
 import io.shardkv.meta.proto.SlotState;
 import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskComplete;
+import io.shardkv.meta.proto.TaskFail;
+import io.shardkv.meta.proto.TaskProgress;
 import io.shardkv.meta.proto.TaskState;
 import io.shardkv.meta.proto.TaskType;
 import java.util.ArrayList;
@@ -52,29 +60,30 @@ public final class MapTransitions {
     }
 
     public static Outcome apply(ClusterMap map, MetaCommand command) {
-        switch (command.type()) {
+        MetaLogCommand c = command.proto();
+        switch (c.getCommandCase()) {
             case REGISTER_SERVER:
-                return registerServer(map, (ServerInfo) command.payload());
+                return registerServer(map, c.getRegisterServer());
             case SET_SERVER_STATE:
-                return setServerState(map, (ServerInfo) command.payload());
+                return setServerState(map, c.getSetServerState());
             case BOOTSTRAP:
-                return bootstrap(map, (ClusterMap) command.payload());
+                return bootstrap(map, c.getBootstrap());
             case ADD_GROUP:
-                return addGroup(map, (ClusterShardgroupChangeRequest) command.payload());
+                return addGroup(map, c.getAddGroup());
             case REMOVE_GROUP:
-                return removeGroup(map, (ClusterShardgroupChangeRequest) command.payload());
+                return removeGroup(map, c.getRemoveGroup());
             case ADD_MEMBER:
-                return addMember(map, (ShardgroupMembersChangeRequest) command.payload());
+                return addMember(map, c.getAddMember());
             case REMOVE_MEMBER:
-                return removeMember(map, (ShardgroupMembersChangeRequest) command.payload());
+                return removeMember(map, c.getRemoveMember());
             case TRANSFER_LEADER:
-                return transferLeader(map, (ShardgroupMembersChangeRequest) command.payload());
+                return transferLeader(map, c.getTransferLeader());
             case TASK_PROGRESS:
-                return taskProgress(map, (Task) command.payload());
+                return taskProgress(map, c.getTaskProgress());
             case TASK_COMPLETE:
-                return taskComplete(map, (Task) command.payload());
+                return taskComplete(map, c.getTaskComplete());
             case TASK_FAIL:
-                return taskFail(map, (Task) command.payload());
+                return taskFail(map, c.getTaskFail());
             default:
                 throw new IllegalStateException("no transition for " + command.type());
         }
@@ -115,7 +124,7 @@ public final class MapTransitions {
         return Optional.empty();
     }
 
-    private static Outcome registerServer(ClusterMap map, ServerInfo s) {
+    private static Outcome registerServer(ClusterMap map, RegisterServer s) {
         if (s.getId() <= 0 || s.getAddress().isEmpty() || s.getRaftAddress().isEmpty()) {
             return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "a server needs an id > 0, an address and a raft"
                     + " address; got id=" + s.getId() + " address='" + s.getAddress() + "' raft_address='"
@@ -132,7 +141,8 @@ public final class MapTransitions {
                 return changed(b, null, 0);
             }
         }
-        b.addServers(s.toBuilder().setState(ServerState.SERVER_RUNNING));
+        b.addServers(ServerInfo.newBuilder().setId(s.getId()).setAddress(s.getAddress())
+                .setRaftAddress(s.getRaftAddress()).setState(ServerState.SERVER_RUNNING));
         // Servers stay sorted by id so every reader sees them in the same order.
         List<ServerInfo> sorted = new ArrayList<>(b.getServersList());
         sorted.sort((x, y) -> Long.compare(x.getId(), y.getId()));
@@ -140,7 +150,7 @@ public final class MapTransitions {
         return changed(b, null, 0);
     }
 
-    private static Outcome setServerState(ClusterMap map, ServerInfo s) {
+    private static Outcome setServerState(ClusterMap map, SetServerState s) {
         if (s.getState() != ServerState.SERVER_RUNNING && s.getState() != ServerState.SERVER_DOWN) {
             return refuse(map, MetaErrorCode.INVALID_ARGUMENT, "a server state is SERVER_RUNNING or SERVER_DOWN, got "
                     + s.getState());
@@ -159,7 +169,7 @@ public final class MapTransitions {
         return refuse(map, MetaErrorCode.NOT_FOUND, "server " + s.getId() + " is not registered");
     }
 
-    private static Outcome bootstrap(ClusterMap map, ClusterMap layout) {
+    private static Outcome bootstrap(ClusterMap map, Bootstrap layout) {
         if (!ClusterMaps.neverBootstrapped(map)) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "the cluster already has or had groups"
                     + " (next group id " + map.getNextGroupId() + "); bootstrap happens once");
@@ -236,7 +246,7 @@ public final class MapTransitions {
         return Optional.empty();
     }
 
-    private static Outcome addGroup(ClusterMap map, ClusterShardgroupChangeRequest r) {
+    private static Outcome addGroup(ClusterMap map, AddGroup r) {
         Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
         if (stale.isPresent()) {
             return stale.get();
@@ -252,7 +262,7 @@ public final class MapTransitions {
         return changed(b, g, b.getTasks(b.getTasksCount() - 1).getId());
     }
 
-    private static Outcome removeGroup(ClusterMap map, ClusterShardgroupChangeRequest r) {
+    private static Outcome removeGroup(ClusterMap map, RemoveGroup r) {
         Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
         if (stale.isPresent()) {
             return stale.get();
@@ -293,28 +303,28 @@ public final class MapTransitions {
      * What a members change names: its group and server, or the refusal when its version is stale
      * or either is unknown.
      */
-    private record MemberChange(Outcome refusal, ShardGroupInfo group, ServerInfo server) {
-        static MemberChange resolve(ClusterMap map, ShardgroupMembersChangeRequest r) {
+    private record ResolvedMember(Outcome refusal, ShardGroupInfo group, ServerInfo server) {
+        static ResolvedMember resolve(ClusterMap map, MemberChange r) {
             Optional<Outcome> stale = checkVersion(map, r.getConfigVersion());
             if (stale.isPresent()) {
-                return new MemberChange(stale.get(), null, null);
+                return new ResolvedMember(stale.get(), null, null);
             }
             Optional<ShardGroupInfo> g = ClusterMaps.group(map, r.getGroupId());
             if (g.isEmpty()) {
-                return new MemberChange(refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId()
+                return new ResolvedMember(refuse(map, MetaErrorCode.NOT_FOUND, "group " + r.getGroupId()
                         + " does not exist"), null, null);
             }
             Optional<ServerInfo> s = ClusterMaps.server(map, r.getServerId());
             if (s.isEmpty()) {
-                return new MemberChange(refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId()
+                return new ResolvedMember(refuse(map, MetaErrorCode.NOT_FOUND, "server " + r.getServerId()
                         + " is not registered"), null, null);
             }
-            return new MemberChange(null, g.get(), s.get());
+            return new ResolvedMember(null, g.get(), s.get());
         }
     }
 
-    private static Outcome addMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
-        MemberChange c = MemberChange.resolve(map, r);
+    private static Outcome addMember(ClusterMap map, MemberChange r) {
+        ResolvedMember c = ResolvedMember.resolve(map, r);
         if (c.refusal() != null) {
             return c.refusal();
         }
@@ -339,8 +349,8 @@ public final class MapTransitions {
         return changed(b, updated, t.getId());
     }
 
-    private static Outcome removeMember(ClusterMap map, ShardgroupMembersChangeRequest r) {
-        MemberChange c = MemberChange.resolve(map, r);
+    private static Outcome removeMember(ClusterMap map, MemberChange r) {
+        ResolvedMember c = ResolvedMember.resolve(map, r);
         if (c.refusal() != null) {
             return c.refusal();
         }
@@ -374,8 +384,8 @@ public final class MapTransitions {
     }
 
     /** A task to move the group's leadership; the map itself changes only by the task. */
-    private static Outcome transferLeader(ClusterMap map, ShardgroupMembersChangeRequest r) {
-        MemberChange c = MemberChange.resolve(map, r);
+    private static Outcome transferLeader(ClusterMap map, MemberChange r) {
+        ResolvedMember c = ResolvedMember.resolve(map, r);
         if (c.refusal() != null) {
             return c.refusal();
         }
@@ -428,7 +438,7 @@ public final class MapTransitions {
         return Optional.empty();
     }
 
-    private static Outcome taskProgress(ClusterMap map, Task p) {
+    private static Outcome taskProgress(ClusterMap map, TaskProgress p) {
         ClusterMap.Builder b = map.toBuilder();
         int i = pendingTaskIndex(b, p.getId());
         Optional<Outcome> refused = taskNotPending(map, i, p.getId());
@@ -443,7 +453,7 @@ public final class MapTransitions {
         return changed(b, null, t.getId());
     }
 
-    private static Outcome taskFail(ClusterMap map, Task p) {
+    private static Outcome taskFail(ClusterMap map, TaskFail p) {
         ClusterMap.Builder b = map.toBuilder();
         int i = pendingTaskIndex(b, p.getId());
         Optional<Outcome> refused = taskNotPending(map, i, p.getId());
@@ -459,7 +469,7 @@ public final class MapTransitions {
         return changed(b, null, t.getId());
     }
 
-    private static Outcome taskComplete(ClusterMap map, Task p) {
+    private static Outcome taskComplete(ClusterMap map, TaskComplete p) {
         ClusterMap.Builder b = map.toBuilder();
         int i = pendingTaskIndex(b, p.getId());
         Optional<Outcome> refused = taskNotPending(map, i, p.getId());

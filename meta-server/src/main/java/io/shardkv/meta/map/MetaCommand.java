@@ -1,136 +1,117 @@
 package io.shardkv.meta.map;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
-import io.shardkv.meta.proto.ClusterMap;
-import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
-import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.AddGroup;
+import io.shardkv.meta.proto.Bootstrap;
+import io.shardkv.meta.proto.MemberChange;
+import io.shardkv.meta.proto.MetaLogCommand;
+import io.shardkv.meta.proto.RegisterServer;
+import io.shardkv.meta.proto.RemoveGroup;
 import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.SetServerState;
 import io.shardkv.meta.proto.ShardGroupInfo;
-import io.shardkv.meta.proto.ShardgroupMembersChangeRequest;
-import io.shardkv.meta.proto.Task;
+import io.shardkv.meta.proto.TaskComplete;
+import io.shardkv.meta.proto.TaskFail;
+import io.shardkv.meta.proto.TaskProgress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * One change to the cluster map, as it travels through the meta Raft log: a type byte followed
- * by a serialized protobuf message of the meta protocol. The proto files stay untouched; the
- * type byte says which message follows and what to do with it.
+ * One change to the cluster map, as it travels through the meta Raft log: a {@link MetaLogCommand},
+ * whose oneof says which change it is ({@code meta_log.proto}).
  *
- * @param type    what the command does
- * @param payload its argument; the message class is fixed per type
+ * <p>On the log an entry is a format byte, {@link #FORMAT}, then the command. Logs written before
+ * this format began with a command type byte (1 to 11) and an admin API message; those still
+ * decode ({@link LegacyMetaCommand}), so a meta-server upgraded in place replays its own log.
+ *
+ * @param proto the command
  */
-public record MetaCommand(Type type, Message payload) {
+public record MetaCommand(MetaLogCommand proto) {
 
-    /** The commands, with their wire byte. Bytes are persisted in the log: never renumber. */
-    public enum Type {
-        /** Payload {@link ServerInfo}: registers a server or updates its addresses. */
-        REGISTER_SERVER(1),
-        /** Payload {@link ServerInfo} (id, state): marks a server RUNNING or DOWN. */
-        SET_SERVER_STATE(2),
-        /** Payload {@link ClusterMap} with only groups (their replicas): the initial layout. */
-        BOOTSTRAP(3),
-        /** Payload {@link ClusterShardgroupChangeRequest} with the chosen server_ids. */
-        ADD_GROUP(4),
-        /** Payload {@link ClusterShardgroupChangeRequest} (group_id, config_version). */
-        REMOVE_GROUP(5),
-        /** Payload {@link ShardgroupMembersChangeRequest}. */
-        ADD_MEMBER(6),
-        /** Payload {@link ShardgroupMembersChangeRequest}. */
-        REMOVE_MEMBER(7),
-        /** Payload {@link Task} (id, step, last_error): the scheduler's progress on a task. */
-        TASK_PROGRESS(8),
-        /** Payload {@link Task} (id): the task's last step succeeded; its map effect applies. */
-        TASK_COMPLETE(9),
-        /** Payload {@link Task} (id, last_error): the task cannot be carried out. */
-        TASK_FAIL(10),
-        /** Payload {@link ShardgroupMembersChangeRequest}: the new leader of the group. */
-        TRANSFER_LEADER(11);
+    /** The first byte of every entry in this format; no legacy type byte is 0. */
+    static final byte FORMAT = 0;
 
-        final byte code;
-
-        Type(int code) {
-            this.code = (byte) code;
-        }
-
-        static Type ofCode(byte code) {
-            for (Type t : values()) {
-                if (t.code == code) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException("unknown meta command type " + code);
+    public MetaCommand {
+        Objects.requireNonNull(proto, "proto");
+        if (proto.getCommandCase() == MetaLogCommand.CommandCase.COMMAND_NOT_SET) {
+            throw new IllegalArgumentException("a meta command must say what it does");
         }
     }
 
-    public MetaCommand {
-        if (type == null || payload == null) {
-            throw new IllegalArgumentException("command type and payload are required");
-        }
+    /** Which change this is, for logs and dispatch. */
+    public MetaLogCommand.CommandCase type() {
+        return proto.getCommandCase();
     }
 
     public static MetaCommand registerServer(long id, String address, String raftAddress) {
-        return new MetaCommand(Type.REGISTER_SERVER, ServerInfo.newBuilder().setId(id).setAddress(address)
-                .setRaftAddress(raftAddress).build());
+        return of(MetaLogCommand.newBuilder().setRegisterServer(RegisterServer.newBuilder().setId(id)
+                .setAddress(address).setRaftAddress(raftAddress)));
     }
 
     public static MetaCommand setServerState(long id, ServerState state) {
-        return new MetaCommand(Type.SET_SERVER_STATE, ServerInfo.newBuilder().setId(id).setState(state).build());
+        return of(MetaLogCommand.newBuilder().setSetServerState(SetServerState.newBuilder().setId(id).setState(state)));
     }
 
     /** The initial groups, each given as its voter server ids. */
     public static MetaCommand bootstrap(List<List<Long>> groupVoters) {
-        ClusterMap.Builder b = ClusterMap.newBuilder();
+        Bootstrap.Builder b = Bootstrap.newBuilder();
         for (List<Long> voters : groupVoters) {
             ShardGroupInfo.Builder g = ShardGroupInfo.newBuilder();
             voters.forEach(id -> g.addReplicasBuilder().setServerId(id));
             b.addGroups(g);
         }
-        return new MetaCommand(Type.BOOTSTRAP, b.build());
+        return of(MetaLogCommand.newBuilder().setBootstrap(b));
     }
 
     public static MetaCommand addGroup(List<Long> serverIds, long configVersion) {
-        return new MetaCommand(Type.ADD_GROUP, ClusterShardgroupChangeRequest.newBuilder().addAllServerIds(serverIds)
-                .setConfigVersion(configVersion).build());
+        return of(MetaLogCommand.newBuilder().setAddGroup(AddGroup.newBuilder().addAllServerIds(serverIds)
+                .setConfigVersion(configVersion)));
     }
 
     public static MetaCommand removeGroup(long groupId, long configVersion) {
-        return new MetaCommand(Type.REMOVE_GROUP, ClusterShardgroupChangeRequest.newBuilder().setGroupId(groupId)
-                .setConfigVersion(configVersion).build());
+        return of(MetaLogCommand.newBuilder().setRemoveGroup(RemoveGroup.newBuilder().setGroupId(groupId)
+                .setConfigVersion(configVersion)));
     }
 
     public static MetaCommand addMember(long groupId, long serverId, long configVersion) {
-        return new MetaCommand(Type.ADD_MEMBER, ShardgroupMembersChangeRequest.newBuilder().setGroupId(groupId)
-                .setServerId(serverId).setConfigVersion(configVersion).build());
+        return of(MetaLogCommand.newBuilder().setAddMember(member(groupId, serverId, configVersion)));
     }
 
     public static MetaCommand removeMember(long groupId, long serverId, long configVersion) {
-        return new MetaCommand(Type.REMOVE_MEMBER, ShardgroupMembersChangeRequest.newBuilder().setGroupId(groupId)
-                .setServerId(serverId).setConfigVersion(configVersion).build());
+        return of(MetaLogCommand.newBuilder().setRemoveMember(member(groupId, serverId, configVersion)));
     }
 
     public static MetaCommand transferLeader(long groupId, long serverId, long configVersion) {
-        return new MetaCommand(Type.TRANSFER_LEADER, ShardgroupMembersChangeRequest.newBuilder().setGroupId(groupId)
-                .setServerId(serverId).setConfigVersion(configVersion).build());
+        return of(MetaLogCommand.newBuilder().setTransferLeader(member(groupId, serverId, configVersion)));
     }
 
     public static MetaCommand taskProgress(long taskId, String step, String lastError) {
-        return new MetaCommand(Type.TASK_PROGRESS, Task.newBuilder().setId(taskId).setStep(step)
-                .setLastError(lastError).build());
+        return of(MetaLogCommand.newBuilder().setTaskProgress(TaskProgress.newBuilder().setId(taskId).setStep(step)
+                .setLastError(lastError)));
     }
 
     public static MetaCommand taskComplete(long taskId) {
-        return new MetaCommand(Type.TASK_COMPLETE, Task.newBuilder().setId(taskId).build());
+        return of(MetaLogCommand.newBuilder().setTaskComplete(TaskComplete.newBuilder().setId(taskId)));
     }
 
     public static MetaCommand taskFail(long taskId, String why) {
-        return new MetaCommand(Type.TASK_FAIL, Task.newBuilder().setId(taskId).setLastError(why).build());
+        return of(MetaLogCommand.newBuilder().setTaskFail(TaskFail.newBuilder().setId(taskId).setLastError(why)));
+    }
+
+    private static MemberChange member(long groupId, long serverId, long configVersion) {
+        return MemberChange.newBuilder().setGroupId(groupId).setServerId(serverId).setConfigVersion(configVersion)
+                .build();
+    }
+
+    private static MetaCommand of(MetaLogCommand.Builder b) {
+        return new MetaCommand(b.build());
     }
 
     public byte[] encode() {
-        byte[] body = payload.toByteArray();
+        byte[] body = proto.toByteArray();
         byte[] out = new byte[body.length + 1];
-        out[0] = type.code;
+        out[0] = FORMAT;
         System.arraycopy(body, 0, out, 1, body.length);
         return out;
     }
@@ -140,40 +121,18 @@ public record MetaCommand(Type type, Message payload) {
         if (data.length == 0) {
             throw new IllegalArgumentException("empty meta command");
         }
-        Type type = Type.ofCode(data[0]);
-        byte[] body = Arrays.copyOfRange(data, 1, data.length);
-        try {
-            return new MetaCommand(type, parse(type, body));
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("malformed " + type + " command: " + e.getMessage(), e);
+        if (data[0] != FORMAT) {
+            return LegacyMetaCommand.decode(data);
         }
-    }
-
-    private static Message parse(Type type, byte[] body) throws InvalidProtocolBufferException {
-        switch (type) {
-            case REGISTER_SERVER:
-            case SET_SERVER_STATE:
-                return ServerInfo.parseFrom(body);
-            case BOOTSTRAP:
-                return ClusterMap.parseFrom(body);
-            case ADD_GROUP:
-            case REMOVE_GROUP:
-                return ClusterShardgroupChangeRequest.parseFrom(body);
-            case ADD_MEMBER:
-            case REMOVE_MEMBER:
-            case TRANSFER_LEADER:
-                return ShardgroupMembersChangeRequest.parseFrom(body);
-            case TASK_PROGRESS:
-            case TASK_COMPLETE:
-            case TASK_FAIL:
-                return Task.parseFrom(body);
-            default:
-                throw new IllegalStateException("no payload parser for " + type);
+        try {
+            return new MetaCommand(MetaLogCommand.parseFrom(Arrays.copyOfRange(data, 1, data.length)));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("malformed meta command: " + e.getMessage(), e);
         }
     }
 
     @Override
     public String toString() {
-        return type + "{" + payload.toString().replace('\n', ' ').trim() + "}";
+        return type() + " " + proto.toString().replace('\n', ' ').trim();
     }
 }
