@@ -56,7 +56,7 @@ final class LegacyMetaCommand {
                 }
                 case 8 -> {
                     Task t = Task.parseFrom(body);
-                    return MetaCommand.taskProgress(t.getId(), t.getStep(), t.getLastError());
+                    return MetaCommand.taskProgress(t.getId(), t.getStep(), t.getLastError(), "");
                 }
                 case 9 -> {
                     return MetaCommand.taskComplete(Task.parseFrom(body).getId());

@@ -446,10 +446,12 @@ public final class MapTransitions {
             return refused.get();
         }
         Task t = b.getTasks(i);
-        if (t.getStep().equals(p.getStep()) && t.getLastError().equals(p.getLastError())) {
+        if (t.getStep().equals(p.getStep()) && t.getLastError().equals(p.getLastError())
+                && t.getLastErrorCode().equals(p.getLastErrorCode())) {
             return unchanged(map);
         }
-        b.setTasks(i, t.toBuilder().setStep(p.getStep()).setLastError(p.getLastError()));
+        b.setTasks(i, t.toBuilder().setStep(p.getStep()).setLastError(p.getLastError())
+                .setLastErrorCode(p.getLastErrorCode()));
         return changed(b, null, t.getId());
     }
 

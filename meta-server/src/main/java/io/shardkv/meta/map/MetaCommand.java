@@ -86,9 +86,15 @@ public record MetaCommand(MetaLogCommand proto) {
         return of(MetaLogCommand.newBuilder().setTransferLeader(member(groupId, serverId, configVersion)));
     }
 
-    public static MetaCommand taskProgress(long taskId, String step, String lastError) {
+    /** The task finished {@code step}. */
+    public static MetaCommand taskProgress(long taskId, String step) {
+        return taskProgress(taskId, step, "", "");
+    }
+
+    /** The task stands at {@code step}; its last attempt failed with {@code lastError} ({@code lastErrorCode}). */
+    public static MetaCommand taskProgress(long taskId, String step, String lastError, String lastErrorCode) {
         return of(MetaLogCommand.newBuilder().setTaskProgress(TaskProgress.newBuilder().setId(taskId).setStep(step)
-                .setLastError(lastError)));
+                .setLastError(lastError).setLastErrorCode(lastErrorCode)));
     }
 
     public static MetaCommand taskComplete(long taskId) {

@@ -29,7 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +46,6 @@ public final class MetaScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaScheduler.class);
     /** Steps one task may take in one pass before the other groups get their turn. */
     private static final int MAX_STEPS_PER_PASS = 4;
-    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     /** A leader transfer not done by then is failed: its target cannot catch up or win. */
     public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
     /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
@@ -252,7 +250,7 @@ public final class MetaScheduler implements AutoCloseable {
             StepResult r = stepper.step(task, map);
             if (r instanceof StepResult.Advanced a) {
                 LOG.info("task {} ({} group {}) reached step {}", task.getId(), task.getType(), groupId, a.step());
-                if (!propose(MetaCommand.taskProgress(task.getId(), a.step(), ""))) {
+                if (!propose(MetaCommand.taskProgress(task.getId(), a.step().recorded()))) {
                     return;
                 }
             } else if (r instanceof StepResult.Completed) {
@@ -261,10 +259,13 @@ public final class MetaScheduler implements AutoCloseable {
                     return;
                 }
             } else if (r instanceof StepResult.Retry retry) {
-                if (!sameShape(retry.error(), task.getLastError())) {
+                // Recording each retry's message would bump the map version on every pass when
+                // only its numbers change ("120 of 5000 entries behind"); the typed code does not.
+                StepError error = retry.error();
+                if (!error.code().equals(task.getLastErrorCode())) {
                     LOG.info("task {} ({} group {}) will retry: {}", task.getId(), task.getType(), groupId,
-                            retry.error());
-                    propose(MetaCommand.taskProgress(task.getId(), task.getStep(), retry.error()));
+                            error.message());
+                    propose(MetaCommand.taskProgress(task.getId(), task.getStep(), error.message(), error.code()));
                 }
                 return;
             } else if (r instanceof StepResult.Failed failed) {
@@ -273,15 +274,6 @@ public final class MetaScheduler implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    /**
-     * Whether two errors differ only in their numbers ("server 4 has 120 of the leader's commit
-     * 5000"): recording every such change would bump the map version on every pass and wake
-     * every watcher, for nothing an operator needs.
-     */
-    static boolean sameShape(String a, String b) {
-        return DIGITS.matcher(a).replaceAll("#").equals(DIGITS.matcher(b).replaceAll("#"));
     }
 
     /** Proposes and waits for the apply; false when it did not apply (the next pass tries again). */

@@ -5,7 +5,7 @@ public sealed interface StepResult permits StepResult.Advanced, StepResult.Compl
         StepResult.Failed {
 
     /** The step succeeded; the task now stands at {@code step} (record it, then continue). */
-    record Advanced(String step) implements StepResult {
+    record Advanced(TaskStep step) implements StepResult {
     }
 
     /** The task's last step succeeded: mark it DONE (its map effect applies then). */
@@ -13,7 +13,7 @@ public sealed interface StepResult permits StepResult.Advanced, StepResult.Compl
     }
 
     /** The step did not succeed this time; try again later. {@code error} is kept as last_error. */
-    record Retry(String error) implements StepResult {
+    record Retry(StepError error) implements StepResult {
     }
 
     /** The task can never finish (e.g. its server left the map): mark it FAILED. */

@@ -170,9 +170,9 @@ class MapTransitionsTest {
                 .isEqualTo(ReplicaRole.LEARNER);
         refused(add.map(), MetaCommand.removeMember(1, 2, 0), MetaErrorCode.FAILED_PRECONDITION);
 
-        ClusterMap stepped = ok(add.map(), MetaCommand.taskProgress(add.result().getTaskId(), "replica-created", ""));
+        ClusterMap stepped = ok(add.map(), MetaCommand.taskProgress(add.result().getTaskId(), "replica-created"));
         assertThat(stepped.getConfigVersion()).isEqualTo(add.map().getConfigVersion() + 1);
-        assertThat(ok(stepped, MetaCommand.taskProgress(add.result().getTaskId(), "replica-created", "")))
+        assertThat(ok(stepped, MetaCommand.taskProgress(add.result().getTaskId(), "replica-created")))
                 .isSameAs(stepped);
 
         ClusterMap done = finish(stepped, add.result().getTaskId());

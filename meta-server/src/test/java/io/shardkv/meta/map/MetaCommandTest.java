@@ -25,7 +25,7 @@ class MetaCommandTest {
             MetaCommand.addMember(2, 4, 9),
             MetaCommand.removeMember(2, 1, 10),
             MetaCommand.transferLeader(2, 3, 11),
-            MetaCommand.taskProgress(5, "learner-added", "server 4 is 120 entries behind"),
+            MetaCommand.taskProgress(5, "learner-added", "server 4 is 120 entries behind", "REFUSED@4:FAILED_PRECONDITION"),
             MetaCommand.taskComplete(5),
             MetaCommand.taskFail(6, "server 9 left the map"));
 
@@ -58,7 +58,8 @@ class MetaCommandTest {
         assertThat(MetaCommand.decode(legacy(7, member(2, 1, 10)))).isEqualTo(EVERY_KIND.get(6));
         assertThat(MetaCommand.decode(legacy(11, member(2, 3, 11)))).isEqualTo(EVERY_KIND.get(7));
         assertThat(MetaCommand.decode(legacy(8, Task.newBuilder().setId(5).setStep("learner-added")
-                .setLastError("server 4 is 120 entries behind").build().toByteArray()))).isEqualTo(EVERY_KIND.get(8));
+                .setLastError("server 4 is 120 entries behind").build().toByteArray())))
+                .isEqualTo(MetaCommand.taskProgress(5, "learner-added", "server 4 is 120 entries behind", ""));
         assertThat(MetaCommand.decode(legacy(9, Task.newBuilder().setId(5).build().toByteArray())))
                 .isEqualTo(EVERY_KIND.get(9));
         assertThat(MetaCommand.decode(legacy(10, Task.newBuilder().setId(6).setLastError("server 9 left the map")

@@ -51,12 +51,15 @@ class TaskStepperTest {
             Task t = next.get();
             StepResult r = stepper.step(t, m);
             if (r instanceof StepResult.Advanced a) {
-                m = apply(m, MetaCommand.taskProgress(t.getId(), a.step(), ""));
+                m = apply(m, MetaCommand.taskProgress(t.getId(), a.step().recorded()));
             } else if (r instanceof StepResult.Completed) {
                 m = apply(m, MetaCommand.taskComplete(t.getId()));
             } else if (r instanceof StepResult.Retry retry) {
-                lastErrors.add(retry.error());
-                m = apply(m, MetaCommand.taskProgress(t.getId(), t.getStep(), retry.error()));
+                lastErrors.add(retry.error().message());
+                if (!retry.error().code().equals(t.getLastErrorCode())) {
+                    m = apply(m, MetaCommand.taskProgress(t.getId(), t.getStep(), retry.error().message(),
+                            retry.error().code()));
+                }
             } else if (r instanceof StepResult.Failed f) {
                 m = apply(m, MetaCommand.taskFail(t.getId(), f.error()));
             }
@@ -238,11 +241,30 @@ class TaskStepperTest {
     }
 
     @Test
-    void retryErrorsThatDifferOnlyInNumbersAreOneShape() {
-        assertThat(MetaScheduler.sameShape("learner catching up: server 4 has 120 of the leader's commit 5000",
-                "learner catching up: server 4 has 4810 of the leader's commit 5012")).isTrue();
-        assertThat(MetaScheduler.sameShape("learner catching up: server 4 has 120 of 5000",
-                "ADD_LEARNER 4 in group 1 on server 2: NOT_LEADER")).isFalse();
+    void aRetryThatFailsTheSameWayAgainIsRecordedOnce() {
+        ClusterMap m = drive(apply(servers(4), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0)), 10);
+        kv.promoteRefusals = 100;
+        m = apply(m, MetaCommand.addMember(1, 4, 0));
+        long id = m.getTasksList().get(m.getTasksCount() - 1).getId();
+        m = drive(m, 3);
+        String code = task(m, id).getLastErrorCode();
+        assertThat(code).as("refused by the leader, with its error code").startsWith("REFUSED@").contains(":");
+        long version = m.getConfigVersion();
+
+        m = drive(m, 5);
+        assertThat(lastErrors).hasSizeGreaterThan(3);
+        assertThat(task(m, id).getLastErrorCode()).isEqualTo(code);
+        assertThat(m.getConfigVersion()).as("the same failure does not bump the map").isEqualTo(version);
+    }
+
+    @Test
+    void anErrorsCodeIsItsKindServerAndKvCodeNotItsNumbers() {
+        StepError a = StepError.refused(4, "FAILED_PRECONDITION", "learner catching up: 120 of 5000");
+        StepError b = StepError.refused(4, "FAILED_PRECONDITION", "learner catching up: 4810 of 5012");
+        assertThat(a.code()).isEqualTo(b.code()).isEqualTo("REFUSED@4:FAILED_PRECONDITION");
+        assertThat(StepError.refused(2, "NOT_LEADER", "x").code()).isNotEqualTo(a.code());
+        assertThat(StepError.unreachable(4, "deadline").code()).isEqualTo("UNREACHABLE@4");
+        assertThat(StepError.waiting(0, "no leader yet").code()).isEqualTo("WAITING");
     }
 
     @Test

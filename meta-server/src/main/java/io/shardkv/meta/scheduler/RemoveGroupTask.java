@@ -1,0 +1,38 @@
+package io.shardkv.meta.scheduler;
+
+import io.shardkv.kv.proto.DestroyReplicaRequest;
+import io.shardkv.meta.map.ClusterMaps;
+import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ServerInfo;
+import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.proto.ShardGroupInfo;
+import io.shardkv.meta.proto.Task;
+import java.util.Optional;
+
+/** REMOVE_GROUP: DestroyReplica on every replica that is not DOWN; one step. */
+final class RemoveGroupTask implements TaskKind {
+    private final AdminSteps steps;
+
+    RemoveGroupTask(AdminSteps steps) {
+        this.steps = steps;
+    }
+
+    @Override
+    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+        long g = task.getGroupId();
+        DestroyReplicaRequest req = DestroyReplicaRequest.newBuilder().setGroupId(g)
+                .setConfigVersion(task.getCreatedVersion()).build();
+        for (long id : task.getServerIdsList()) {
+            Optional<ServerInfo> s = ClusterMaps.server(map, id);
+            if (s.isEmpty() || s.get().getState() == ServerState.SERVER_DOWN) {
+                continue;
+            }
+            Optional<StepError> failed = steps.check("DestroyReplica(group " + g + ") on server " + id, id,
+                    () -> steps.admin.destroyReplica(s.get(), req));
+            if (failed.isPresent()) {
+                return new StepResult.Retry(failed.get());
+            }
+        }
+        return new StepResult.Completed();
+    }
+}
