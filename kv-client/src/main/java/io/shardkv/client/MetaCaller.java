@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Calls the meta leader, whichever of the configured meta-servers it is. Starts with the
- * endpoint that answered last; moves on when one answers NOT_LEADER or cannot be reached;
- * after a full round with no leader it backs off and goes round again until the deadline.
- * Blocking: callers are admin tools and the client's one map-refresh thread.
+ * Calls the meta leader, whichever of the configured meta-servers it is: the one way clients,
+ * kvctl and the kv-servers find it. Starts with the endpoint that answered last; moves on when
+ * one answers NOT_LEADER or cannot be reached. {@link #call} goes round again, after a backoff,
+ * until its deadline; {@link #firstAnswer} makes one round, for calls their caller repeats
+ * anyway (a kv-server's heartbeats and map watch). Blocking.
  */
-final class MetaCaller implements AutoCloseable {
+public final class MetaCaller implements AutoCloseable {
     /**
      * One attempt of an idempotent call on one endpoint never takes longer than this, so a hung
      * (frozen) meta-server is skipped while the others elect a new leader; such calls (reads of
@@ -42,7 +43,8 @@ final class MetaCaller implements AutoCloseable {
     // The endpoint that answered as leader last; read and written by any caller thread.
     private volatile int preferred;
 
-    MetaCaller(List<String> endpoints) {
+    /** @param endpoints the meta-servers' {@code host:port}, in any order */
+    public MetaCaller(List<String> endpoints) {
         this.endpoints = Endpoints.check(endpoints);
         for (String endpoint : this.endpoints) {
             channels.add(ChannelPool.open(endpoint));
@@ -130,6 +132,43 @@ final class MetaCaller implements AutoCloseable {
             }
             sleep(Math.min(remainingMillis, backoff.delayMillis(round)));
         }
+    }
+
+    /**
+     * One round over the endpoints, each attempt given {@code attemptTimeout}: the first answer
+     * that is not NOT_LEADER, whatever its code (the caller reads it). A long poll (a map watch
+     * that waits for a newer map) passes a timeout longer than its wait.
+     *
+     * @throws MetaException UNAVAILABLE when no endpoint answered or every one is a follower
+     */
+    public <R> R firstAnswer(String what, Duration attemptTimeout, Function<MetaServiceBlockingStub, R> rpc,
+                             Function<R, MetaError> errorOf) {
+        StringBuilder failures = new StringBuilder();
+        int start = preferred;
+        for (int i = 0; i < endpoints.size(); i++) {
+            int index = (start + i) % endpoints.size();
+            MetaServiceBlockingStub stub = MetaServiceGrpc.newBlockingStub(channels.get(index))
+                    .withDeadlineAfter(attemptTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                R response = rpc.apply(stub);
+                if (errorOf.apply(response).getCode() == MetaErrorCode.NOT_LEADER) {
+                    failures.append(' ').append(endpoints.get(index)).append(": not the leader;");
+                    continue;
+                }
+                preferred = index;
+                return response;
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED
+                        && code != Status.Code.UNIMPLEMENTED && code != Status.Code.CANCELLED) {
+                    throw new MetaException(MetaErrorCode.UNAVAILABLE, what + " failed on meta-server "
+                            + endpoints.get(index) + ": " + describe(e.getStatus()), e);
+                }
+                channels.get(index).resetConnectBackoff();
+                failures.append(' ').append(endpoints.get(index)).append(": ").append(code).append(';');
+            }
+        }
+        throw new MetaException(MetaErrorCode.UNAVAILABLE, "no meta-server leader among " + endpoints + ":" + failures);
     }
 
     /** The status and, for an I/O failure, its cause (e.g. "Connection refused"). */

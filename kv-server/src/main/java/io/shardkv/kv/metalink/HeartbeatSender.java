@@ -1,11 +1,14 @@
 package io.shardkv.kv.metalink;
 
+import io.shardkv.client.MetaCaller;
+import io.shardkv.client.MetaException;
 import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.HeartbeatRequest;
 import io.shardkv.meta.proto.HeartbeatResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.raft.runtime.GroupSummary;
 import io.shardkv.raft.runtime.RaftServer;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatSender {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatSender.class);
 
-    private final MetaClient client;
+    private final MetaCaller client;
     private final RaftServer raft;
     private final String address;
     private final String raftAddress;
@@ -28,7 +31,7 @@ public final class HeartbeatSender {
     private volatile boolean everSucceeded;
     private boolean warned;
 
-    public HeartbeatSender(MetaClient client, RaftServer raft, String address, String raftAddress,
+    public HeartbeatSender(MetaCaller client, RaftServer raft, String address, String raftAddress,
                            Supplier<Iterable<Long>> groups, long deadlineMillis) {
         this.client = client;
         this.raft = raft;
@@ -51,8 +54,8 @@ public final class HeartbeatSender {
         }
         HeartbeatRequest request = b.build();
         try {
-            HeartbeatResponse r = client.call(stub -> stub.heartbeat(request), HeartbeatResponse::getError,
-                    deadlineMillis);
+            HeartbeatResponse r = client.firstAnswer("Heartbeat", Duration.ofMillis(deadlineMillis),
+                    stub -> stub.heartbeat(request), HeartbeatResponse::getError);
             if (r.getError().getCode() == MetaErrorCode.OK) {
                 lastSuccessNanos = System.nanoTime();
                 everSucceeded = true;
@@ -63,7 +66,7 @@ public final class HeartbeatSender {
                 return;
             }
             warnOnce("heartbeat refused: " + r.getError().getCode() + " " + r.getError().getMessage());
-        } catch (MetaClient.MetaUnavailableException e) {
+        } catch (MetaException e) {
             warnOnce(e.getMessage());
         }
     }

@@ -1,8 +1,11 @@
 package io.shardkv.kv.metalink;
 
+import io.shardkv.client.MetaCaller;
+import io.shardkv.client.MetaException;
 import io.shardkv.meta.proto.GetClusterMapRequest;
 import io.shardkv.meta.proto.GetClusterMapResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,12 +18,12 @@ public final class MapWatcher implements AutoCloseable {
     private static final int WAIT_MILLIS = 5_000;
     private static final long RETRY_MILLIS = 500;
 
-    private final MetaClient client;
+    private final MetaCaller client;
     private final ClusterView view;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public MapWatcher(MetaClient client, ClusterView view, long serverId) {
+    public MapWatcher(MetaCaller client, ClusterView view, long serverId) {
         this.client = client;
         this.view = view;
         this.thread = new Thread(this::run, "kv-map-watcher-" + serverId);
@@ -36,9 +39,10 @@ public final class MapWatcher implements AutoCloseable {
         while (running) {
             long known = view.version();
             try {
-                GetClusterMapResponse r = client.call(stub -> stub.getClusterMap(GetClusterMapRequest.newBuilder()
-                                .setKnownVersion(known).setWaitMillis(WAIT_MILLIS).build()),
-                        GetClusterMapResponse::getError, WAIT_MILLIS * 2L);
+                GetClusterMapResponse r = client.firstAnswer("GetClusterMap", Duration.ofMillis(WAIT_MILLIS * 2L),
+                        stub -> stub.getClusterMap(GetClusterMapRequest.newBuilder().setKnownVersion(known)
+                                .setWaitMillis(WAIT_MILLIS).build()),
+                        GetClusterMapResponse::getError);
                 if (r.getError().getCode() == MetaErrorCode.OK && r.hasMap()) {
                     if (view.update(r.getMap())) {
                         LOG.info("cluster map version {}: {} servers, {} groups", r.getMap().getConfigVersion(),
@@ -52,7 +56,7 @@ public final class MapWatcher implements AutoCloseable {
                     continue;
                 }
                 LOG.debug("map watch: {}", r.getError());
-            } catch (MetaClient.MetaUnavailableException e) {
+            } catch (MetaException e) {
                 if (!running) {
                     break; // close() cancelled the call in flight.
                 }

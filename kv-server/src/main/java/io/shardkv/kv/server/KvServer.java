@@ -4,13 +4,13 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.shardkv.client.MetaCaller;
 import io.shardkv.common.Limits;
 import io.shardkv.kv.admin.KvAdminImpl;
 import io.shardkv.kv.engine.KvEngine;
 import io.shardkv.kv.metalink.ClusterView;
 import io.shardkv.kv.metalink.HeartbeatSender;
 import io.shardkv.kv.metalink.MapWatcher;
-import io.shardkv.kv.metalink.MetaClient;
 import io.shardkv.kv.replica.GroupRouter;
 import io.shardkv.kv.replica.ReplicaCollector;
 import io.shardkv.kv.replica.Replicas;
@@ -61,7 +61,7 @@ public final class KvServer implements AutoCloseable {
     private ExecutorService executor;
     private ScheduledExecutorService scheduler;
     private Server grpc;
-    private MetaClient metaClient;
+    private MetaCaller metaClient;
     private MapWatcher watcher;
     private HeartbeatSender heartbeats;
     private volatile boolean closed;
@@ -124,7 +124,7 @@ public final class KvServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> runSafely("replica check", collector::check),
                 config.heartbeatMillis(), config.heartbeatMillis(), TimeUnit.MILLISECONDS);
         if (!config.metaEndpoints().isEmpty()) {
-            metaClient = new MetaClient(config.metaEndpoints(), Limits.MAX_MESSAGE_BYTES);
+            metaClient = new MetaCaller(config.metaEndpoints());
             heartbeats = new HeartbeatSender(metaClient, raft, address(), raftAddress(), replicas::ids,
                     Math.max(1_000, config.heartbeatMillis() * 2));
             scheduler.scheduleWithFixedDelay(() -> runSafely("heartbeat", heartbeats::beat), 0,
