@@ -59,8 +59,7 @@ final class ReadIndexHandler {
             // Until it commits an entry of its own term the leader does not know the true commit
             // index (thesis 6.4, step 1); park the read.
             if (leader.readsBeforeFirstCommit.size() < MAX_PENDING_READS) {
-                leader.readsBeforeFirstCommit.add(Message.builder(MessageType.READ_INDEX).from(from)
-                        .readRequestId(requestId).logTerm(mode.ordinal()).build());
+                leader.readsBeforeFirstCommit.add(new LeaderState.ParkedRead(from, requestId, mode));
             }
             return;
         }
@@ -77,10 +76,10 @@ final class ReadIndexHandler {
 
     /** The leader committed its first entry of the term: the parked reads go their normal way. */
     void releaseReadsBeforeFirstCommit(LeaderState leader) {
-        List<Message> parked = new ArrayList<>(leader.readsBeforeFirstCommit);
+        List<LeaderState.ParkedRead> parked = new ArrayList<>(leader.readsBeforeFirstCommit);
         leader.readsBeforeFirstCommit.clear();
-        for (Message m : parked) {
-            handleReadIndexRequest(leader, m.from(), m.readRequestId(), ReadMode.values()[(int) m.logTerm()]);
+        for (LeaderState.ParkedRead r : parked) {
+            handleReadIndexRequest(leader, r.from(), r.requestId(), r.mode());
         }
     }
 
