@@ -40,7 +40,7 @@ final class LeadershipTransfer {
         long id = raft.id();
         Progress pr = leader.progress.get(target);
         if (pr == null || pr.isLearner()) {
-            return new ProposeResult.Dropped(DropReason.INVALID_CONF_CHANGE, id,
+            return new ProposeResult.Dropped(DropReason.TRANSFER_TARGET_NOT_VOTER, id,
                     "transfer target " + target + " is not a voter");
         }
         if (target == id) {

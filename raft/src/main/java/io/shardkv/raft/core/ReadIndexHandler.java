@@ -37,8 +37,7 @@ final class ReadIndexHandler {
         raft.wake();
         LeaderState self = raft.leaderStateOrNull();
         if (self != null) {
-            handleReadIndexRequest(self, raft.id(), requestId, mode);
-            return new ProposeResult.Accepted(raft.term(), 0);
+            return handleReadIndexRequest(self, raft.id(), requestId, mode);
         }
         long leader = raft.leaderId();
         if (leader == NONE) {
@@ -48,33 +47,56 @@ final class ReadIndexHandler {
         return new ProposeResult.Accepted(raft.term(), 0);
     }
 
-    void handleReadIndexRequest(LeaderState leader, long from, long requestId, ReadMode mode) {
+    /**
+     * Serves read {@code requestId} of replica {@code from} (this leader or a follower that
+     * forwarded it). Dropped with {@link DropReason#READ_QUEUE_FULL} when the reads waiting at
+     * the same stage are at their bound; a forwarded read dropped so times out at its origin.
+     */
+    ProposeResult handleReadIndexRequest(LeaderState leader, long from, long requestId, ReadMode mode) {
         long id = raft.id();
         if (raft.membership().voters().incoming().voters().equals(Set.of(id)) && !raft.membership().isJoint()) {
             // The only voter needs no confirmation.
             answerRead(from, raft.log.committed(), requestId);
-            return;
+            return accepted();
         }
         if (raft.log.termOrZero(raft.log.committed()) != raft.term()) {
             // Until it commits an entry of its own term the leader does not know the true commit
             // index (thesis 6.4, step 1); park the read.
-            if (leader.readsBeforeFirstCommit.size() < MAX_PENDING_READS) {
-                leader.readsBeforeFirstCommit.add(new LeaderState.ParkedRead(from, requestId, mode));
+            if (leader.readsBeforeFirstCommit.size() >= MAX_PENDING_READS) {
+                return queueFull(leader.readsBeforeFirstCommit.size() + " reads wait for the leader's first commit");
             }
-            return;
+            leader.readsBeforeFirstCommit.add(new LeaderState.ParkedRead(from, requestId, mode));
+            return accepted();
         }
         if (mode == ReadMode.LEASE && leaseValid(leader)) {
             answerRead(from, raft.log.committed(), requestId);
-            return;
+            return accepted();
+        }
+        if (leader.reads.isPending(from, requestId)) {
+            // A retry of a read still waiting for its round: that round answers it.
+            return accepted();
+        }
+        if (leader.reads.isFull()) {
+            return queueFull(leader.reads.size() + " reads wait for a heartbeat round");
         }
         long tag = leader.reads.add(requestId, raft.log.committed(), from);
-        if (tag != 0) {
-            leader.reads.ack(id, tag);
-            raft.replication.broadcastHeartbeat(leader, tag);
-        }
+        leader.reads.ack(id, tag);
+        raft.replication.broadcastHeartbeat(leader, tag);
+        return accepted();
     }
 
-    /** The leader committed its first entry of the term: the parked reads go their normal way. */
+    private ProposeResult accepted() {
+        return new ProposeResult.Accepted(raft.term(), 0);
+    }
+
+    private ProposeResult queueFull(String detail) {
+        return new ProposeResult.Dropped(DropReason.READ_QUEUE_FULL, raft.id(), detail);
+    }
+
+    /**
+     * The leader committed its first entry of the term: the parked reads go their normal way. None
+     * is dropped: the read queue is still empty and as large as the parked reads' bound.
+     */
     void releaseReadsBeforeFirstCommit(LeaderState leader) {
         List<LeaderState.ParkedRead> parked = new ArrayList<>(leader.readsBeforeFirstCommit);
         leader.readsBeforeFirstCommit.clear();
