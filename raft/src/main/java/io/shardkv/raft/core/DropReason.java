@@ -15,5 +15,9 @@ public enum DropReason {
     /** The membership change is not valid against the current configuration. */
     INVALID_CONF_CHANGE,
     /** This replica is not a member of the group (removed, or not yet added). */
-    NOT_MEMBER
+    NOT_MEMBER,
+    /** The leader already holds as many reads waiting for confirmation as it keeps; retry with backoff. */
+    READ_QUEUE_FULL,
+    /** A leadership transfer names a target that is not a voter (a learner, or not a member). */
+    TRANSFER_TARGET_NOT_VOTER
 }

@@ -34,8 +34,16 @@ final class LeaderState implements RoleState {
     /** Ticks since this leader was elected or woke from quiescence; stamps heartbeat rounds. */
     long leaderTicks = 1;
     final ReadIndexQueue reads;
-    /** Reads that arrived before the leader committed an entry of its own term. */
-    final List<Message> readsBeforeFirstCommit = new ArrayList<>();
+    /**
+     * Reads that arrived before the leader committed an entry of its own term, in arrival order.
+     * Invariant: empty once the commit index is in the leader's term; at most
+     * {@link ReadIndexHandler#MAX_PENDING_READS} long.
+     */
+    final List<ParkedRead> readsBeforeFirstCommit = new ArrayList<>();
+
+    /** A read parked until the leader's first commit in its term: who asked, its id and its mode. */
+    record ParkedRead(long from, long requestId, ReadMode mode) {
+    }
 
     LeaderState(int maxPendingReads) {
         this.reads = new ReadIndexQueue(maxPendingReads);

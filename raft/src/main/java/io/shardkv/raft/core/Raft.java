@@ -17,7 +17,15 @@ import java.util.Map;
  * The Raft state machine of one replica. Pure: it reacts to ticks, messages and requests, and
  * leaves messages and read states for {@link RawNode} to hand out.
  *
- * <p>This class owns every role transition:
+ * <p>This class keeps the replica's term, vote, role and timers: it dispatches every message and
+ * request, runs elections (hup, campaign, vote handling) and ticks, and owns every role
+ * transition. The work of each operation lives in its own class, which holds a reference to this
+ * one and uses its package-private accessors: {@link Replication} (leader side of the log),
+ * {@link FollowerReplication} (follower side), {@link ReadIndexHandler} (reads),
+ * {@link LeadershipTransfer}, {@link MembershipChanges} and {@link Quiescence}. None of them
+ * changes the role except through {@link #becomeFollower}.
+ *
+ * <p>Role transitions:
  * <pre>
  *  from            event                                          to
  *  FOLLOWER        election timeout (PreVote on)                  PRE_CANDIDATE
@@ -34,8 +42,6 @@ import java.util.Map;
  * <p>Invariant: {@code vote} is NONE or a node this replica voted for in {@code term}.
  */
 final class Raft {
-    private static final int MAX_PENDING_READS = 4096;
-
     private final long id;
     private final RaftConfig config;
     private final RandomSource random;
@@ -43,6 +49,11 @@ final class Raft {
 
     private long term;
     private long vote;
+    /**
+     * The configuration in force: the stored one with every applied change on top, or the last
+     * installed snapshot's. Replaced only through {@link #setMembership}, by {@link MembershipChanges}
+     * and {@link FollowerReplication}.
+     */
     private MembershipConfig membership;
     private RoleState role;
 
@@ -55,10 +66,17 @@ final class Raft {
      * live leader's lease short until a full election timeout has passed.
      */
     private int startupTicks;
-    private boolean quiesced;
 
     private List<Message> outbox = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
+
+    // The operations, one class each; none holds state of its own but Quiescence's flag.
+    final Replication replication = new Replication(this);
+    final FollowerReplication followerReplication = new FollowerReplication(this);
+    final ReadIndexHandler reads = new ReadIndexHandler(this);
+    final LeadershipTransfer leadershipTransfer = new LeadershipTransfer(this);
+    final MembershipChanges membershipChanges = new MembershipChanges(this);
+    final Quiescence quiescence = new Quiescence(this);
 
     Raft(RaftConfig config, LogStorage storage, RandomSource random) {
         this.id = config.id();
@@ -77,23 +95,10 @@ final class Raft {
         long applied = Math.min(Math.max(config.applied(), log.firstIndex() - 1), log.committed());
         // The stored membership already includes every change up to its own index; replaying
         // those again (from a log tail retained below the snapshot) would apply them twice.
-        replayConfChanges(Math.max(log.firstIndex(), init.confStateIndex() + 1), applied);
+        membershipChanges.replayConfChanges(Math.max(log.firstIndex(), init.confStateIndex() + 1), applied);
         log.appliedTo(applied);
         this.role = new FollowerState(NONE);
         resetRandomizedElectionTimeout();
-    }
-
-    /** Re-applies membership changes the state machine had already applied before a restart. */
-    private void replayConfChanges(long from, long to) {
-        for (long i = from; i <= to; ) {
-            List<Entry> batch = log.slice(i, to + 1, config.maxCommittedBytesPerReady());
-            for (Entry e : batch) {
-                if (e.type() == EntryType.CONF_CHANGE) {
-                    membership = membership.applyCommitted(ConfChange.decode(e.data()), e.index());
-                }
-            }
-            i += batch.size();
-        }
     }
 
     // ---------------------------------------------------------------- accessors
@@ -103,7 +108,7 @@ final class Raft {
     long vote() { return vote; }
     Role role() { return role.role(); }
     MembershipConfig membership() { return membership; }
-    boolean isQuiesced() { return quiesced; }
+    boolean isQuiesced() { return quiescence.isQuiesced(); }
     HardState hardState() { return new HardState(term, vote, log.committed()); }
     RaftConfig config() { return config; }
 
@@ -143,6 +148,32 @@ final class Raft {
 
     boolean hasReadStates() {
         return !readStates.isEmpty();
+    }
+
+    // ---------------------------------------------------------------- for the operation classes
+
+    /** Whether {@code leader} is still this replica's role (a step may have ended it). */
+    boolean stillLeads(LeaderState leader) {
+        return role == leader;
+    }
+
+    /** Replaces the membership in force: applied changes and installed snapshots only. */
+    void setMembership(MembershipConfig next) {
+        membership = next;
+    }
+
+    /** Restarts the election and heartbeat timers (waking from quiescence). */
+    void restartTimers() {
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+    }
+
+    void addReadState(ReadState rs) {
+        readStates.add(rs);
+    }
+
+    void send(Message m) {
+        outbox.add(m.toBuilder().from(id).build());
     }
 
     // ---------------------------------------------------------------- transitions
@@ -188,7 +219,7 @@ final class Raft {
             throw new IllegalStateException("follower " + id + " cannot become leader in term " + term);
         }
         reset(term);
-        LeaderState leader = new LeaderState(MAX_PENDING_READS);
+        LeaderState leader = new LeaderState(ReadIndexHandler.MAX_PENDING_READS);
         role = leader;
         long last = log.lastIndex();
         for (long member : membership.members()) {
@@ -204,10 +235,10 @@ final class Raft {
         leader.pendingConfIndex = last;
         // A leader may only count entries of its own term towards commit (5.4.2), so it appends
         // an empty entry right away to commit everything before it.
-        appendEntries(List.of(Entry.noOp(term, last + 1)));
+        replication.appendEntries(List.of(Entry.noOp(term, last + 1)));
     }
 
-    private Progress newProgress(long member, long lastIndex) {
+    Progress newProgress(long member, long lastIndex) {
         return new Progress(0, lastIndex + 1, membership.learners().contains(member), config.maxInflightMsgs(),
                 config.maxInflightBytes());
     }
@@ -222,7 +253,7 @@ final class Raft {
         if (startupTicks < config.electionTicks()) {
             startupTicks++;
         }
-        if (quiesced) {
+        if (quiescence.isQuiesced()) {
             return;
         }
         if (role instanceof LeaderState leader) {
@@ -264,19 +295,19 @@ final class Raft {
             }
         }
         if (leader.transferee != NONE && ++leader.transferElapsedTicks >= config.electionTicks()) {
-            abortLeaderTransfer(leader);
+            leadershipTransfer.abortLeaderTransfer(leader);
         }
         boolean removed = !membership.isMember(id);
         if (removed && leader.transferee == NONE) {
-            handOver(leader);
-            if (role != leader) {
+            membershipChanges.handOver(leader);
+            if (!stillLeads(leader)) {
                 return;
             }
         }
         if (electionElapsed >= config.electionTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum()) {
-                // A removed leader keeps leading until it has handed over (see handOver); its lease
+                // A removed leader keeps leading until it has handed over (see MembershipChanges#handOver); its lease
                 // is off meanwhile, since a transfer is always in progress.
                 if (!removed && !quorumActive(leader)) {
                     becomeFollower(term, NONE);
@@ -294,8 +325,8 @@ final class Raft {
             // An idle group quiesces instead of running one more heartbeat round: the QUIESCE
             // message carries the commit index and gets no answer, whereas heartbeat responses
             // (like any message) would wake the leader again right away.
-            if (!maybeQuiesce(leader)) {
-                broadcastHeartbeat(leader, leader.reads.newestTag());
+            if (!quiescence.maybeQuiesce(leader)) {
+                replication.broadcastHeartbeat(leader, leader.reads.newestTag());
             }
         }
     }
@@ -310,57 +341,9 @@ final class Raft {
 
     // ---------------------------------------------------------------- quiescence
 
-    /**
-     * An idle group stops ticking: every member holds and knows the whole committed log, nothing
-     * is in flight, and no membership change, transfer or read is pending. Returns whether it
-     * quiesced.
-     */
-    private boolean maybeQuiesce(LeaderState leader) {
-        if (!config.quiesce() || quiesced) {
-            return false;
-        }
-        long last = log.lastIndex();
-        if (log.committed() != last || log.applied() != last || membership.isJoint()
-                || leader.transferee != NONE || !leader.reads.isEmpty() || !leader.readsBeforeFirstCommit.isEmpty()) {
-            return false;
-        }
-        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-            Progress pr = e.getValue();
-            if (e.getKey() != id && (pr.match() != last || pr.state() != ProgressState.REPLICATE
-                    || pr.inflights().count() > 0 || !pr.recentActive())) {
-                return false;
-            }
-        }
-        long lastTerm = log.lastTerm();
-        for (long member : leader.progress.keySet()) {
-            if (member != id) {
-                send(Message.builder(MessageType.QUIESCE).to(member).term(term).index(last).logTerm(lastTerm)
-                        .commit(log.committed()).build());
-            }
-        }
-        quiesced = true;
-        return true;
-    }
-
-    /**
-     * Resumes ticking. A leader forgets the evidence behind its lease, which is stale after a
-     * pause; a follower restarts its election timer.
-     */
+    /** Resumes ticking if quiesced (see {@link Quiescence#wake}). */
     void wake() {
-        if (!quiesced) {
-            return;
-        }
-        quiesced = false;
-        electionElapsed = 0;
-        heartbeatElapsed = 0;
-        if (role instanceof LeaderState leader) {
-            leader.ackedHeartbeatStamp.clear();
-            for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-                if (e.getKey() != id) {
-                    e.getValue().clearRecentActive();
-                }
-            }
-        }
+        quiescence.wake();
     }
 
     // ---------------------------------------------------------------- elections
@@ -369,7 +352,7 @@ final class Raft {
         if (role instanceof LeaderState || !promotable()) {
             return;
         }
-        if (hasUnappliedConfChange()) {
+        if (membershipChanges.hasUnappliedConfChange()) {
             // The outcome of the election could depend on a membership that is not applied yet.
             return;
         }
@@ -378,24 +361,6 @@ final class Raft {
         } else {
             campaign(config.preVote(), false);
         }
-    }
-
-    private boolean hasUnappliedConfChange() {
-        long lo = log.applied() + 1;
-        long hi = log.committed() + 1;
-        if (lo >= hi) {
-            return false;
-        }
-        for (long i = Math.max(lo, log.firstIndex()); i < hi; ) {
-            List<Entry> batch = log.slice(i, hi, config.maxCommittedBytesPerReady());
-            for (Entry e : batch) {
-                if (e.type() == EntryType.CONF_CHANGE) {
-                    return true;
-                }
-            }
-            i += batch.size();
-        }
-        return false;
     }
 
     private void campaign(boolean preVote, boolean transfer) {
@@ -530,11 +495,11 @@ final class Raft {
      * have not yet learned that the change committed still need its vote, which it must refuse
      * them. It then campaigns under its applied membership, where it is no voter: a majority of
      * that membership must elect it, so every other candidate's quorum intersects its own. As
-     * leader it only hands over (see handOver).
+     * leader it only hands over (see {@link MembershipChanges#handOver}).
      */
     private void maybeCampaignToHandOver() {
         if (membership.isMember(id) || !(role instanceof FollowerState) || log.hasPendingSnapshot()
-                || hasUnappliedConfChange() || membership.voters().ids().isEmpty()) {
+                || membershipChanges.hasUnappliedConfChange() || membership.voters().ids().isEmpty()) {
             return;
         }
         campaign(config.preVote(), false);
@@ -545,22 +510,22 @@ final class Raft {
             case APPEND -> {
                 electionElapsed = 0;
                 f.leaderId = m.from();
-                handleAppendEntries(m);
+                followerReplication.handleAppendEntries(m);
             }
             case HEARTBEAT -> {
                 electionElapsed = 0;
                 f.leaderId = m.from();
-                handleHeartbeat(m);
+                followerReplication.handleHeartbeat(m);
             }
             case SNAPSHOT -> {
                 electionElapsed = 0;
                 f.leaderId = m.from();
-                handleSnapshot(m);
+                followerReplication.handleSnapshot(m);
             }
             case QUIESCE -> {
                 electionElapsed = 0;
                 f.leaderId = m.from();
-                handleQuiesce(m);
+                quiescence.handleQuiesce(m);
             }
             case TIMEOUT_NOW -> hup(true);
             case TRANSFER_LEADER -> {
@@ -593,7 +558,7 @@ final class Raft {
                         campaign(false, false);
                     } else {
                         becomeLeader();
-                        broadcastAppend();
+                        replication.broadcastAppend();
                     }
                 } else if (result == VoteResult.LOST) {
                     becomeFollower(term, NONE);
@@ -607,255 +572,15 @@ final class Raft {
 
     private void stepLeader(LeaderState leader, Message m) {
         switch (m.type()) {
-            case APPEND_RESPONSE -> handleAppendResponse(leader, m);
-            case HEARTBEAT_RESPONSE -> handleHeartbeatResponse(leader, m);
-            case READ_INDEX -> handleReadIndexRequest(leader, m.from(), m.readRequestId(), ReadMode.SAFE);
-            case TRANSFER_LEADER -> handleTransferLeader(leader, m.index());
+            case APPEND_RESPONSE -> replication.handleAppendResponse(leader, m);
+            case HEARTBEAT_RESPONSE -> replication.handleHeartbeatResponse(leader, m);
+            case READ_INDEX -> reads.handleReadIndexRequest(leader, m.from(), m.readRequestId(), ReadMode.SAFE);
+            case TRANSFER_LEADER -> leadershipTransfer.handleTransferLeader(leader, m.index());
             case APPEND, HEARTBEAT, SNAPSHOT, QUIESCE -> throw new IllegalStateException(
                     "two leaders in term " + term + ": " + id + " got " + m);
             default -> {
                 // Stale vote responses and the like.
             }
-        }
-    }
-
-    // ---------------------------------------------------------------- follower side of replication
-
-    private void handleAppendEntries(Message m) {
-        if (m.index() < log.committed()) {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).index(log.committed()).build());
-            return;
-        }
-        long lastNew = log.maybeAppend(m.index(), m.logTerm(), m.commit(), m.entries());
-        if (lastNew >= 0) {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).index(lastNew).build());
-            return;
-        }
-        // Fast backtracking: tell the leader the last index at or below its probe whose term is
-        // not above the probe's term, and that term, so it can skip a whole term per round trip.
-        long hintIndex = log.findConflictByTerm(Math.min(m.index(), log.lastIndex()), m.logTerm());
-        long hintTerm = log.termOrZero(hintIndex);
-        send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).index(m.index())
-                .reject(true).rejectHint(hintIndex).logTerm(hintTerm).build());
-    }
-
-    private void handleHeartbeat(Message m) {
-        // The leader sends a commit no higher than what it knows this follower holds.
-        log.commitTo(Math.min(m.commit(), log.lastIndex()));
-        send(Message.builder(MessageType.HEARTBEAT_RESPONSE).to(m.from()).term(term).index(m.index())
-                .readRequestId(m.readRequestId()).build());
-    }
-
-    private void handleQuiesce(Message m) {
-        if (log.lastIndex() == m.index() && log.matchTerm(m.index(), m.logTerm())) {
-            log.commitTo(m.commit());
-            quiesced = true;
-        }
-    }
-
-    private void handleSnapshot(Message m) {
-        Snapshot snap = m.snapshot();
-        if (restore(snap)) {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).index(log.lastIndex()).build());
-        } else {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(term).index(log.committed()).build());
-        }
-    }
-
-    /** Installs a leader's snapshot unless the log already covers it; returns whether it did. */
-    private boolean restore(Snapshot snap) {
-        if (snap.index() <= log.committed()) {
-            return false;
-        }
-        if (log.matchTerm(snap.index(), snap.term())) {
-            // We already hold that entry: just learn that it is committed.
-            log.commitTo(snap.index());
-            return false;
-        }
-        log.restore(snap);
-        membership = MembershipConfig.fromConfState(snap.metadata().confState());
-        return true;
-    }
-
-    // ---------------------------------------------------------------- leader side of replication
-
-    private void appendEntries(List<Entry> entries) {
-        LeaderState leader = leaderStateOrThrow();
-        long index = log.lastIndex();
-        List<Entry> stamped = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            stamped.add(e.withTermAndIndex(term, ++index));
-        }
-        long last = log.append(stamped);
-        Progress self = leader.progress.get(id);
-        if (self != null) {
-            self.maybeUpdate(last);
-        }
-        maybeCommit(leader);
-    }
-
-    private boolean maybeCommit(LeaderState leader) {
-        long index = membership.voters().committedIndex(voter -> {
-            Progress pr = leader.progress.get(voter);
-            return pr == null ? -1 : pr.match();
-        });
-        boolean committedInTerm = log.termOrZero(log.committed()) == term;
-        if (index == Long.MAX_VALUE || !log.maybeCommit(index, term)) {
-            return false;
-        }
-        if (!committedInTerm) {
-            releaseReadsBeforeFirstCommit(leader);
-        }
-        return true;
-    }
-
-    private void broadcastAppend() {
-        LeaderState leader = leaderStateOrThrow();
-        for (long member : leader.progress.keySet()) {
-            if (member != id) {
-                maybeSendAppend(leader, member, true);
-            }
-        }
-    }
-
-    /**
-     * Sends the next entries (or a probe) to {@code to} unless its progress is paused. Returns
-     * whether a message was sent.
-     */
-    private boolean maybeSendAppend(LeaderState leader, long to, boolean sendIfEmpty) {
-        Progress pr = leader.progress.get(to);
-        if (pr == null || pr.isPaused()) {
-            return false;
-        }
-        long prevIndex = pr.next() - 1;
-        if (!log.termAvailable(prevIndex)) {
-            return maybeSendSnapshot(to, pr);
-        }
-        long prevTerm = log.termOrZero(prevIndex);
-        List<Entry> entries = log.entriesFrom(pr.next(), config.maxSizePerMsgBytes());
-        if (entries.isEmpty() && !sendIfEmpty) {
-            return false;
-        }
-        long bytes = 0;
-        for (Entry e : entries) {
-            bytes += e.payloadBytes();
-        }
-        long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
-        send(Message.builder(MessageType.APPEND).to(to).term(term).index(prevIndex).logTerm(prevTerm)
-                .entries(entries).commit(log.committed()).build());
-        pr.sentEntries(entries.size(), lastSent, bytes);
-        return true;
-    }
-
-    private boolean maybeSendSnapshot(long to, Progress pr) {
-        if (!pr.recentActive()) {
-            // Building and shipping a snapshot to a replica that may be down wastes both ends.
-            return false;
-        }
-        LogStorage.SnapshotResult result = log.storage().snapshot(pr.next() - 1);
-        if (!(result instanceof LogStorage.SnapshotResult.Available available)) {
-            // Temporarily unavailable: storage is still building it; the next heartbeat
-            // response from this follower asks again.
-            return false;
-        }
-        Snapshot snap = available.snapshot();
-        if (snap.index() == 0) {
-            throw new IllegalStateException("storage returned an empty snapshot for follower " + to);
-        }
-        send(Message.builder(MessageType.SNAPSHOT).to(to).term(term).snapshot(snap).build());
-        pr.becomeSnapshot(snap.index());
-        return true;
-    }
-
-    private void handleAppendResponse(LeaderState leader, Message m) {
-        Progress pr = leader.progress.get(m.from());
-        if (pr == null) {
-            return;
-        }
-        pr.markActive();
-        if (m.reject()) {
-            long nextProbe = m.rejectHint();
-            if (m.logTerm() > 0) {
-                nextProbe = log.findConflictByTerm(m.rejectHint(), m.logTerm());
-            }
-            if (pr.maybeDecreaseTo(m.index(), nextProbe)) {
-                if (pr.state() == ProgressState.REPLICATE) {
-                    pr.becomeProbe();
-                }
-                maybeSendAppend(leader, m.from(), true);
-            }
-            return;
-        }
-        boolean wasPaused = pr.isPaused();
-        if (!pr.maybeUpdate(m.index())) {
-            return;
-        }
-        switch (pr.state()) {
-            case PROBE -> pr.becomeReplicate();
-            case SNAPSHOT -> {
-                if (pr.match() + 1 >= log.firstIndex()) {
-                    pr.becomeProbe();
-                    pr.becomeReplicate();
-                }
-            }
-            case REPLICATE -> pr.inflights().freeLE(m.index());
-        }
-        if (maybeCommit(leader)) {
-            broadcastAppend();
-        } else if (wasPaused) {
-            maybeSendAppend(leader, m.from(), true);
-        }
-        while (role == leader && maybeSendAppend(leader, m.from(), false)) {
-            // Fill the inflight window.
-        }
-        if (role == leader && m.from() == leader.transferee && pr.match() == log.lastIndex()) {
-            sendTimeoutNow(leader, m.from());
-        }
-    }
-
-    private void handleHeartbeatResponse(LeaderState leader, Message m) {
-        Progress pr = leader.progress.get(m.from());
-        if (pr == null) {
-            return;
-        }
-        pr.markActive();
-        pr.resume();
-        if (m.index() > 0) {
-            leader.ackedHeartbeatStamp.merge(m.from(), m.index(), Math::max);
-        }
-        if (pr.state() == ProgressState.REPLICATE && pr.inflights().full()) {
-            pr.inflights().freeFirstOne();
-        }
-        if (pr.match() < log.lastIndex() || pr.state() == ProgressState.PROBE) {
-            maybeSendAppend(leader, m.from(), true);
-        }
-        if (m.readRequestId() != 0) {
-            // In heartbeats and their responses readRequestId is the leader's round tag.
-            var acks = leader.reads.ack(m.from(), m.readRequestId());
-            if (acks != null && quorumOf(acks)) {
-                for (ReadIndexQueue.Request r : leader.reads.advance(m.readRequestId())) {
-                    answerRead(r.from(), r.index(), r.requestId());
-                }
-            }
-        }
-    }
-
-    private boolean quorumOf(java.util.Set<Long> acks) {
-        Map<Long, Boolean> votes = new HashMap<>();
-        for (long voter : acks) {
-            votes.put(voter, true);
-        }
-        return membership.voters().voteResult(votes) == VoteResult.WON;
-    }
-
-    private void broadcastHeartbeat(LeaderState leader, long readTag) {
-        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-            if (e.getKey() == id) {
-                continue;
-            }
-            long commit = Math.min(e.getValue().match(), log.committed());
-            send(Message.builder(MessageType.HEARTBEAT).to(e.getKey()).term(term).commit(commit)
-                    .index(leader.leaderTicks).readRequestId(readTag).build());
         }
     }
 
@@ -866,23 +591,11 @@ final class Raft {
     }
 
     ProposeResult proposeConfChange(ConfChange cc) {
-        LeaderState leader = leaderStateOrNull();
-        if (leader != null && leader.pendingConfIndex > log.applied()) {
-            return new ProposeResult.Dropped(DropReason.CONF_CHANGE_PENDING, id,
-                    "membership change at index " + leader.pendingConfIndex + " not applied yet (applied "
-                            + log.applied() + ")");
-        }
-        if (leader != null && membership.apply(cc) instanceof MembershipConfig.ChangeResult.Invalid invalid) {
-            return new ProposeResult.Dropped(DropReason.INVALID_CONF_CHANGE, id, invalid.reason());
-        }
-        ProposeResult result = proposeEntry(new Entry(0, 0, EntryType.CONF_CHANGE, cc.encode()));
-        if (result instanceof ProposeResult.Accepted accepted) {
-            leader.pendingConfIndex = accepted.index();
-        }
-        return result;
+        return membershipChanges.proposeConfChange(cc);
     }
 
-    private ProposeResult proposeEntry(Entry entry) {
+    /** Appends {@code entry} to the leader's log and sends it, unless the leader must refuse it. */
+    ProposeResult proposeEntry(Entry entry) {
         if (!(role instanceof LeaderState leader)) {
             long hint = leaderId();
             return new ProposeResult.Dropped(hint == NONE ? DropReason.NO_LEADER : DropReason.NOT_LEADER, hint, "");
@@ -902,170 +615,27 @@ final class Raft {
         }
         wake();
         leader.uncommittedBytes += bytes;
-        appendEntries(List.of(entry));
-        broadcastAppend();
+        replication.appendEntries(List.of(entry));
+        replication.broadcastAppend();
         return new ProposeResult.Accepted(term, log.lastIndex());
     }
 
-    // ---------------------------------------------------------------- reads
+    // ---------------------------------------------------------------- requests handled elsewhere
 
     ProposeResult readIndex(long requestId, ReadMode mode) {
-        if (requestId == 0) {
-            throw new IllegalArgumentException("read request id 0 is reserved");
-        }
-        wake();
-        if (role instanceof LeaderState leader) {
-            handleReadIndexRequest(leader, id, requestId, mode);
-            return new ProposeResult.Accepted(term, 0);
-        }
-        long leader = leaderId();
-        if (leader == NONE) {
-            return new ProposeResult.Dropped(DropReason.NO_LEADER, NONE, "");
-        }
-        send(Message.builder(MessageType.READ_INDEX).to(leader).term(term).readRequestId(requestId).build());
-        return new ProposeResult.Accepted(term, 0);
+        return reads.readIndex(requestId, mode);
     }
-
-    private void handleReadIndexRequest(LeaderState leader, long from, long requestId, ReadMode mode) {
-        if (membership.voters().incoming().voters().equals(java.util.Set.of(id)) && !membership.isJoint()) {
-            // The only voter needs no confirmation.
-            answerRead(from, log.committed(), requestId);
-            return;
-        }
-        if (log.termOrZero(log.committed()) != term) {
-            // Until it commits an entry of its own term the leader does not know the true commit
-            // index (thesis 6.4, step 1); park the read.
-            if (leader.readsBeforeFirstCommit.size() < MAX_PENDING_READS) {
-                leader.readsBeforeFirstCommit.add(Message.builder(MessageType.READ_INDEX).from(from)
-                        .readRequestId(requestId).logTerm(mode.ordinal()).build());
-            }
-            return;
-        }
-        if (mode == ReadMode.LEASE && leaseValid(leader)) {
-            answerRead(from, log.committed(), requestId);
-            return;
-        }
-        long tag = leader.reads.add(requestId, log.committed(), from);
-        if (tag != 0) {
-            leader.reads.ack(id, tag);
-            broadcastHeartbeat(leader, tag);
-        }
-    }
-
-    private void releaseReadsBeforeFirstCommit(LeaderState leader) {
-        List<Message> parked = new ArrayList<>(leader.readsBeforeFirstCommit);
-        leader.readsBeforeFirstCommit.clear();
-        for (Message m : parked) {
-            handleReadIndexRequest(leader, m.from(), m.readRequestId(), ReadMode.values()[(int) m.logTerm()]);
-        }
-    }
-
-    /**
-     * The lease holds while a quorum acknowledged a heartbeat sent less than the lease length
-     * ago: those voters ignore campaigns for an election timeout after hearing from us, and
-     * the margin absorbs tick skew between servers.
-     */
-    private boolean leaseValid(LeaderState leader) {
-        if (!config.checkQuorum() || quiesced || leader.transferee != NONE || leader.timeoutNowSent) {
-            return false;
-        }
-        long stamp = membership.voters().committedIndex(voter -> voter == id
-                ? leader.leaderTicks
-                : leader.ackedHeartbeatStamp.getOrDefault(voter, 0L));
-        long leaseTicks = Math.max(1, config.electionTicks() - 2);
-        return stamp > 0 && leader.leaderTicks < stamp + leaseTicks;
-    }
-
-    private void answerRead(long to, long index, long requestId) {
-        if (to == id) {
-            readStates.add(new ReadState(index, requestId));
-        } else {
-            send(Message.builder(MessageType.READ_INDEX_RESPONSE).to(to).term(term).index(index)
-                    .readRequestId(requestId).build());
-        }
-    }
-
-    // ---------------------------------------------------------------- leadership transfer
 
     ProposeResult transferLeader(long target) {
-        wake();
-        if (role instanceof LeaderState leader) {
-            return handleTransferLeader(leader, target);
-        }
-        long leader = leaderId();
-        if (leader == NONE) {
-            return new ProposeResult.Dropped(DropReason.NO_LEADER, NONE, "");
-        }
-        send(Message.builder(MessageType.TRANSFER_LEADER).to(leader).term(term).index(target).build());
-        return new ProposeResult.Accepted(term, 0);
+        return leadershipTransfer.transferLeader(target);
     }
-
-    private ProposeResult handleTransferLeader(LeaderState leader, long target) {
-        Progress pr = leader.progress.get(target);
-        if (pr == null || pr.isLearner()) {
-            return new ProposeResult.Dropped(DropReason.INVALID_CONF_CHANGE, id,
-                    "transfer target " + target + " is not a voter");
-        }
-        if (target == id) {
-            return new ProposeResult.Accepted(term, 0);
-        }
-        if (leader.transferee == target) {
-            return new ProposeResult.Accepted(term, 0);
-        }
-        leader.transferee = target;
-        leader.transferElapsedTicks = 0;
-        if (pr.match() == log.lastIndex()) {
-            sendTimeoutNow(leader, target);
-        } else {
-            maybeSendAppend(leader, target, true);
-        }
-        return new ProposeResult.Accepted(term, 0);
-    }
-
-    private void sendTimeoutNow(LeaderState leader, long to) {
-        leader.timeoutNowSent = true;
-        send(Message.builder(MessageType.TIMEOUT_NOW).to(to).term(term).build());
-        if (!membership.isMember(id)) {
-            // A removed leader's hand-over is done: the target holds our whole log, so it can be
-            // elected (with our vote if needed) even if this TimeoutNow is lost or declined.
-            becomeFollower(term, NONE);
-        }
-    }
-
-    private void abortLeaderTransfer(LeaderState leader) {
-        leader.transferee = NONE;
-        leader.transferElapsedTicks = 0;
-    }
-
-    // ---------------------------------------------------------------- reports from the owner
 
     void reportUnreachable(long to) {
-        LeaderState leader = leaderStateOrNull();
-        if (leader == null) {
-            return;
-        }
-        Progress pr = leader.progress.get(to);
-        if (pr != null && pr.state() == ProgressState.REPLICATE) {
-            pr.becomeProbe();
-        }
+        replication.reportUnreachable(to);
     }
 
     void reportSnapshot(long to, boolean success) {
-        LeaderState leader = leaderStateOrNull();
-        if (leader == null) {
-            return;
-        }
-        Progress pr = leader.progress.get(to);
-        if (pr == null || pr.state() != ProgressState.SNAPSHOT) {
-            return;
-        }
-        if (success) {
-            pr.becomeProbe();
-        } else {
-            pr.snapshotFailed();
-        }
-        // Wait for the follower's answer before sending more.
-        pr.sentEntries(0, pr.next() - 1, 0);
+        replication.reportSnapshot(to, success);
     }
 
     /**
@@ -1097,97 +667,14 @@ final class Raft {
             leader.uncommittedBytes = Math.max(0, leader.uncommittedBytes - bytes);
         }
         log.appliedTo(entries.get(entries.size() - 1).index());
-        for (Entry e : entries) {
-            if (e.type() == EntryType.CONF_CHANGE) {
-                switchToConfig(membership.applyCommitted(ConfChange.decode(e.data()), e.index()));
-            }
-        }
-        leader = leaderStateOrNull();
-        if (leader != null && membership.autoLeave() && leader.pendingConfIndex <= log.applied()) {
-            // The joint configuration is in force everywhere it needs to be: leave it.
-            Entry leave = new Entry(0, 0, EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode());
-            appendEntries(List.of(leave));
-            leader.pendingConfIndex = log.lastIndex();
-            broadcastAppend();
-        }
-    }
-
-    private void switchToConfig(MembershipConfig next) {
-        membership = next;
-        LeaderState leader = leaderStateOrNull();
-        if (leader == null) {
-            return;
-        }
-        long last = log.lastIndex();
-        Map<Long, Progress> updated = new HashMap<>();
-        for (long member : next.members()) {
-            Progress pr = leader.progress.get(member);
-            boolean learner = next.learners().contains(member);
-            if (pr == null) {
-                pr = newProgress(member, last);
-            } else if (pr.isLearner() != learner) {
-                pr = pr.withLearner(learner, config.maxInflightMsgs(), config.maxInflightBytes());
-            }
-            updated.put(member, pr);
-        }
-        leader.progress.clear();
-        leader.progress.putAll(updated);
-        leader.ackedHeartbeatStamp.keySet().retainAll(updated.keySet());
-        if (maybeCommit(leader)) {
-            broadcastAppend();
-        } else {
-            for (long member : updated.keySet()) {
-                if (member != id) {
-                    maybeSendAppend(leader, member, false);
-                }
-            }
-        }
-        if (leader.transferee != NONE && !next.isVoter(leader.transferee)) {
-            abortLeaderTransfer(leader);
-        }
-        if (!next.isMember(id)) {
-            handOver(leader);
-        }
-    }
-
-    /**
-     * A leader that applied its own removal hands leadership to the most up-to-date voter of the
-     * new configuration (catch it up, then TimeoutNow, then step down) instead of stepping down at
-     * once. The other members may not know yet that the change committed; those still in the
-     * previous (possibly joint) configuration then need this replica's vote to elect anyone, and
-     * it would refuse every candidate lacking entries only it holds, while, no longer a member, it
-     * never campaigns itself: the group would stall for good. It accepts no proposals meanwhile,
-     * and retries, possibly with another target, if a transfer is abandoned.
-     */
-    private void handOver(LeaderState leader) {
-        long best = NONE;
-        long bestMatch = -1;
-        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-            long member = e.getKey();
-            Progress pr = e.getValue();
-            if (member == id || !membership.voters().incoming().voters().contains(member)) {
-                continue;
-            }
-            long rank = pr.recentActive() ? pr.match() : pr.match() - log.lastIndex() - 1;
-            if (rank > bestMatch || (rank == bestMatch && member < best)) {
-                best = member;
-                bestMatch = rank;
-            }
-        }
-        if (best != NONE) {
-            handleTransferLeader(leader, best);
-        }
+        membershipChanges.applyConfChanges(entries);
     }
 
     // ---------------------------------------------------------------- misc
 
-    private void send(Message m) {
-        outbox.add(m.toBuilder().from(id).build());
-    }
-
     @Override
     public String toString() {
         return "Raft{" + id + " " + role.role() + " t" + term + " v" + vote + " lead=" + leaderId() + " " + log
-                + " " + membership + (quiesced ? " quiesced" : "") + "}";
+                + " " + membership + (isQuiesced() ? " quiesced" : "") + "}";
     }
 }

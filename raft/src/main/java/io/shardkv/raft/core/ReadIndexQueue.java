@@ -38,13 +38,17 @@ final class ReadIndexQueue {
     }
 
     /**
-     * Queues a request and returns the tag of its heartbeat round; 0 when the same request from
-     * the same replica is already pending or the queue is full.
+     * Queues a request and returns the tag of its heartbeat round. The caller first checks that the
+     * request is not already pending ({@link #isPending}) and that the queue is not full
+     * ({@link #isFull}).
      */
     long add(long requestId, long index, long from) {
         Key key = new Key(from, requestId);
-        if (tagOf.containsKey(key) || pending.size() >= maxPending) {
-            return 0;
+        if (tagOf.containsKey(key)) {
+            throw new IllegalStateException("read " + requestId + " of " + from + " is already pending");
+        }
+        if (isFull()) {
+            throw new IllegalStateException("read queue full: " + pending.size() + " pending");
         }
         long tag = ++lastTag;
         pending.put(tag, new Request(requestId, index, from, tag, new HashSet<>()));
@@ -84,6 +88,16 @@ final class ReadIndexQueue {
     /** The tag of the newest pending request, to tag the next heartbeat round; 0 when none. */
     long newestTag() {
         return pending.isEmpty() ? 0 : lastTag;
+    }
+
+    /** Whether request {@code requestId} of replica {@code from} is waiting for its round. */
+    boolean isPending(long from, long requestId) {
+        return tagOf.containsKey(new Key(from, requestId));
+    }
+
+    /** Whether the queue holds as many requests as it keeps: {@link #add} takes no more. */
+    boolean isFull() {
+        return pending.size() >= maxPending;
     }
 
     boolean isEmpty() {

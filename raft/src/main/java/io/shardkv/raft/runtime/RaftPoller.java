@@ -282,8 +282,8 @@ final class RaftPoller implements Runnable {
         RaftRequestException.Kind kind = switch (d.reason()) {
             case NOT_LEADER -> RaftRequestException.Kind.NOT_LEADER;
             case NO_LEADER, TRANSFER_IN_PROGRESS, CONF_CHANGE_PENDING, NOT_MEMBER -> RaftRequestException.Kind.UNAVAILABLE;
-            case UNCOMMITTED_LIMIT -> RaftRequestException.Kind.SERVER_BUSY;
-            case INVALID_CONF_CHANGE -> RaftRequestException.Kind.INVALID;
+            case UNCOMMITTED_LIMIT, READ_QUEUE_FULL -> RaftRequestException.Kind.SERVER_BUSY;
+            case INVALID_CONF_CHANGE, TRANSFER_TARGET_NOT_VOTER -> RaftRequestException.Kind.INVALID;
         };
         String detail = d.detail().isEmpty() ? d.reason().name() : d.reason() + ": " + d.detail();
         return new RaftRequestException(kind, g.groupId, d.leaderHint(), detail);

@@ -114,11 +114,27 @@ class RaftLeaderTransferTest {
     void transferToLearnerRefused() {
         TestCluster c = TestCluster.builder(3).learners(4).build();
         c.elect(1);
-        // The core reports a non-voter target as an invalid membership request.
-        assertDropped(c.node(1).transferLeader(4), DropReason.INVALID_CONF_CHANGE);
-        assertDropped(c.node(1).transferLeader(9), DropReason.INVALID_CONF_CHANGE);
+        assertDropped(c.node(1).transferLeader(4), DropReason.TRANSFER_TARGET_NOT_VOTER);
+        assertDropped(c.node(1).transferLeader(9), DropReason.TRANSFER_TARGET_NOT_VOTER);
         assertThat(c.node(1).status().transferee()).isEqualTo(RawNode.NONE);
         assertThat(c.propose(1, "x").isAccepted()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a transfer to a learner is dropped with TRANSFER_TARGET_NOT_VOTER, naming the leader and the target")
+    void transferToLearnerHasItsOwnReason() {
+        TestCluster c = TestCluster.builder(3).learners(4).build();
+        c.elect(1);
+        c.stabilize();
+        c.clearSent();
+        assertThat(c.node(1).transferLeader(4)).isInstanceOfSatisfying(ProposeResult.Dropped.class, d -> {
+            assertThat(d.reason()).isEqualTo(DropReason.TRANSFER_TARGET_NOT_VOTER);
+            assertThat(d.leaderHint()).isEqualTo(1);
+            assertThat(d.detail()).contains("4");
+        });
+        c.stabilize();
+        assertThat(c.sent(m -> m.type() == MessageType.TIMEOUT_NOW)).isEmpty();
+        assertThat(c.leaderId()).isEqualTo(1);
     }
 
     @Test

@@ -272,4 +272,50 @@ class RaftReadIndexTest {
             assertThat(c.peer(1).readStates).hasSize(1);
         }
     }
+
+    @Nested
+    @DisplayName("bounded read queues")
+    class Bounds {
+        private static final int MAX = ReadIndexHandler.MAX_PENDING_READS;
+
+        private static void assertQueueFull(ProposeResult r) {
+            assertThat(r).isInstanceOfSatisfying(ProposeResult.Dropped.class, d -> {
+                assertThat(d.reason()).isEqualTo(DropReason.READ_QUEUE_FULL);
+                assertThat(d.leaderHint()).as("the leader itself").isEqualTo(1);
+            });
+        }
+
+        @Test
+        @DisplayName("a read beyond the leader's full read queue is dropped with READ_QUEUE_FULL, not left to time out")
+        void fullReadQueueDropsRead() {
+            TestCluster c = leaderWithCommittedNoOp();
+            // No Ready is processed in between, so no heartbeat round confirms any of these.
+            for (long id = 1; id <= MAX; id++) {
+                assertThat(c.node(1).readIndex(id, ReadMode.SAFE).isAccepted()).isTrue();
+            }
+            assertQueueFull(c.node(1).readIndex(MAX + 1, ReadMode.SAFE));
+            assertThat(c.node(1).readIndex(1, ReadMode.SAFE).isAccepted())
+                    .as("a retry of a queued read is no new read").isTrue();
+
+            c.stabilize();
+            assertThat(c.peer(1).readStates).hasSize(MAX);
+            assertThat(c.node(1).readIndex(MAX + 1, ReadMode.SAFE).isAccepted()).as("the queue drained").isTrue();
+        }
+
+        @Test
+        @DisplayName("a read beyond the bound of reads parked before the leader's first commit is dropped with READ_QUEUE_FULL")
+        void fullParkedReadsDropRead() {
+            TestCluster c = TestCluster.builder(3).log(1, 1, 1).log(2, 1, 1).log(3, 1, 1).build();
+            c.drop(m -> m.type() == MessageType.APPEND_RESPONSE);
+            c.elect(1);
+            assertThat(c.raft(1).log.committed()).as("the no-op is not committed yet").isLessThan(3);
+            for (long id = 1; id <= MAX; id++) {
+                assertThat(c.node(1).readIndex(id, ReadMode.SAFE).isAccepted()).isTrue();
+            }
+            assertQueueFull(c.node(1).readIndex(MAX + 1, ReadMode.SAFE));
+
+            c.clearDropFilters();
+            c.tickUntil(() -> c.peer(1).readStates.size() == MAX, 3 * E, "every parked read is answered");
+        }
+    }
 }
