@@ -33,11 +33,7 @@ final class MembershipChanges {
     void replayConfChanges(long from, long to) {
         for (long i = from; i <= to; ) {
             List<Entry> batch = raft.log.slice(i, to + 1, raft.config().maxCommittedBytesPerReady());
-            for (Entry e : batch) {
-                if (e.type() == EntryType.CONF_CHANGE) {
-                    raft.setMembership(raft.membership().applyCommitted(ConfChange.decode(e.data()), e.index()));
-                }
-            }
+            raft.setMembership(raft.membership().applyCommittedEntries(batch));
             i += batch.size();
         }
     }

@@ -2,10 +2,8 @@ package io.shardkv.raft.runtime;
 
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
-import io.shardkv.raft.core.EntryType;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
-import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.MembershipConfig;
 import java.util.List;
 import java.util.Optional;
@@ -156,13 +154,13 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
             throw new IllegalStateException("group " + groupId + ": state machine returned " + results.size()
                     + " results for " + entries.size() + " entries");
         }
+        MembershipConfig membership = MembershipConfig.fromConfState(confState);
+        MembershipConfig after = membership.applyCommittedEntries(entries);
+        if (after != membership) {
+            confState = after.toConfState();
+        }
         for (int i = 0; i < entries.size(); i++) {
-            Entry e = entries.get(i);
-            if (e.type() == EntryType.CONF_CHANGE) {
-                confState = MembershipConfig.fromConfState(confState)
-                        .applyCommitted(ConfChange.decode(e.data()), e.index()).toConfState();
-            }
-            proposals.onApplied(e, results.get(i));
+            proposals.onApplied(entries.get(i), results.get(i));
         }
         Entry last = entries.get(entries.size() - 1);
         appliedIndex = last.index();

@@ -2,9 +2,7 @@ package io.shardkv.raft.storage;
 
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
-import io.shardkv.raft.core.EntryType;
 import io.shardkv.raft.core.LogStorage;
-import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.MembershipConfig;
 import java.util.List;
 
@@ -31,16 +29,14 @@ final class ConfStateReplay {
         MembershipConfig config = null;
         for (long i = from; i <= to; ) {
             List<Entry> chunk = log.entries(i, to + 1, READ_CHUNK_BYTES);
-            for (Entry e : chunk) {
-                if (e.type() != EntryType.CONF_CHANGE) {
-                    continue;
+            MembershipConfig current = config != null ? config : MembershipConfig.fromConfState(start);
+            try {
+                MembershipConfig after = current.applyCommittedEntries(chunk);
+                if (after != current) {
+                    config = after;
                 }
-                MembershipConfig current = config != null ? config : MembershipConfig.fromConfState(start);
-                try {
-                    config = current.applyCommitted(ConfChange.decode(e.data()), e.index());
-                } catch (IllegalStateException invalid) {
-                    throw new IllegalStateException("group " + groupId + ": " + invalid.getMessage(), invalid);
-                }
+            } catch (IllegalStateException invalid) {
+                throw new IllegalStateException("group " + groupId + ": " + invalid.getMessage(), invalid);
             }
             i += chunk.size();
         }

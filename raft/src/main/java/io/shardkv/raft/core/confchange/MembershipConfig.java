@@ -1,9 +1,12 @@
 package io.shardkv.raft.core.confchange;
 
 import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.EntryType;
 import io.shardkv.raft.core.quorum.JointConfig;
 import io.shardkv.raft.core.quorum.MajorityConfig;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -135,6 +138,25 @@ public record MembershipConfig(JointConfig voters, Set<Long> learners, boolean a
                     + this + ": " + invalid.reason());
         }
         return ((ChangeResult.Applied) result).config();
+    }
+
+    /**
+     * Applies the committed membership changes among {@code entries}, in order; other entries
+     * change nothing. The one way a membership is replayed from a log: on restart by the core,
+     * by the applier as it applies, and by the log engine when it folds changes into the stored
+     * membership at compaction.
+     *
+     * @return this object when no entry is a membership change
+     * @throws IllegalStateException if a change does not apply (see {@link #applyCommitted})
+     */
+    public MembershipConfig applyCommittedEntries(List<Entry> entries) {
+        MembershipConfig config = this;
+        for (Entry e : entries) {
+            if (e.type() == EntryType.CONF_CHANGE) {
+                config = config.applyCommitted(ConfChange.decode(e.data()), e.index());
+            }
+        }
+        return config;
     }
 
     private static int symmetricDifferenceSize(Set<Long> a, Set<Long> b) {
