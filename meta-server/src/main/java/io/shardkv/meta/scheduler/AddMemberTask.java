@@ -15,30 +15,17 @@ import java.util.Optional;
  * the leader (refused while the learner catches up). If the server is marked DOWN first, the task
  * fails, after taking a learner it added back out of the group.
  */
-final class AddMemberTask implements TaskKind {
+final class AddMemberTask extends TaskKind {
     enum Step implements TaskStep {
-        NEW(""), REPLICA_CREATED("replica-created"), LEARNER_ADDED("learner-added");
-
-        private final String recorded;
-
-        Step(String recorded) {
-            this.recorded = recorded;
-        }
-
-        @Override
-        public String recorded() {
-            return recorded;
-        }
+        NEW, REPLICA_CREATED, LEARNER_ADDED
     }
 
-    private final AdminSteps steps;
-
     AddMemberTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = group.getId();
         Optional<ServerInfo> server = ClusterMaps.server(map, task.getServerId());
         if (server.isEmpty()) {

@@ -6,15 +6,13 @@ import io.shardkv.meta.proto.ShardGroupInfo;
 import io.shardkv.meta.proto.Task;
 
 /** ASSIGN_SLOTS: AssignSlots on the group's leader; one step. */
-final class AssignSlotsTask implements TaskKind {
-    private final AdminSteps steps;
-
+final class AssignSlotsTask extends TaskKind {
     AssignSlotsTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         AssignSlotsRequest req = AssignSlotsRequest.newBuilder().setGroupId(group.getId())
                 .addAllSlots(task.getSlotsList()).setConfigVersion(task.getCreatedVersion()).build();
         return AdminSteps.completeUnless(steps.onLeader(map, group, "AssignSlots(group " + group.getId() + ")",

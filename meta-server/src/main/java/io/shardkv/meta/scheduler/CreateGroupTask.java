@@ -11,30 +11,17 @@ import io.shardkv.meta.proto.Task;
 import java.util.Optional;
 
 /** CREATE_GROUP: CreateReplica(g, voters) on every voter, then wait until a replica reports a leader. */
-final class CreateGroupTask implements TaskKind {
+final class CreateGroupTask extends TaskKind {
     enum Step implements TaskStep {
-        NEW(""), REPLICAS_CREATED("replicas-created");
-
-        private final String recorded;
-
-        Step(String recorded) {
-            this.recorded = recorded;
-        }
-
-        @Override
-        public String recorded() {
-            return recorded;
-        }
+        NEW, REPLICAS_CREATED
     }
 
-    private final AdminSteps steps;
-
     CreateGroupTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = task.getGroupId();
         for (long id : task.getServerIdsList()) {
             if (ClusterMaps.server(map, id).isEmpty()) {

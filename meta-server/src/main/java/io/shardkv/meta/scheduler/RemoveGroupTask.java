@@ -10,15 +10,13 @@ import io.shardkv.meta.proto.Task;
 import java.util.Optional;
 
 /** REMOVE_GROUP: DestroyReplica on every replica that is not DOWN; one step. */
-final class RemoveGroupTask implements TaskKind {
-    private final AdminSteps steps;
-
+final class RemoveGroupTask extends TaskKind {
     RemoveGroupTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = task.getGroupId();
         DestroyReplicaRequest req = DestroyReplicaRequest.newBuilder().setGroupId(g)
                 .setConfigVersion(task.getCreatedVersion()).build();

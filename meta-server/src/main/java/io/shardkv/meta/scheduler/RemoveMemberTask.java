@@ -14,30 +14,17 @@ import java.util.Optional;
  * REMOVE_MEMBER: REMOVE on the leader, then DestroyReplica on the removed server (skipped while it
  * is DOWN: a kv-server destroys a replica it finds outside its group's membership by itself).
  */
-final class RemoveMemberTask implements TaskKind {
+final class RemoveMemberTask extends TaskKind {
     enum Step implements TaskStep {
-        NEW(""), REMOVED_FROM_GROUP("removed-from-group");
-
-        private final String recorded;
-
-        Step(String recorded) {
-            this.recorded = recorded;
-        }
-
-        @Override
-        public String recorded() {
-            return recorded;
-        }
+        NEW, REMOVED_FROM_GROUP
     }
 
-    private final AdminSteps steps;
-
     RemoveMemberTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = group.getId();
         Optional<ServerInfo> server = ClusterMaps.server(map, task.getServerId());
         if (server.isEmpty()) {

@@ -11,9 +11,16 @@ import java.util.Arrays;
  * new meta leader resumes exactly there; every KvAdmin call is idempotent, so repeating a step
  * whose success was not recorded is harmless.
  */
-interface TaskKind {
+abstract class TaskKind {
+    /** The KvAdmin calls a step makes. */
+    final AdminSteps steps;
+
+    TaskKind(AdminSteps steps) {
+        this.steps = steps;
+    }
+
     /** Tries the task's next step; {@code group} is the task's group as the map has it. */
-    StepResult step(Task task, ClusterMap map, ShardGroupInfo group);
+    abstract StepResult step(Task task, ClusterMap map, ShardGroupInfo group);
 
     /**
      * The step of {@code steps} the task recorded, or null when it recorded none this type knows

@@ -17,30 +17,17 @@ import java.util.Optional;
  * the target reports itself leader. Until then the request is repeated (a leader abandons a
  * transfer that takes longer than an election timeout); it gives way to any task queued behind it.
  */
-final class TransferLeaderTask implements TaskKind {
+final class TransferLeaderTask extends TaskKind {
     enum Step implements TaskStep {
-        NEW(""), TRANSFER_REQUESTED("transfer-requested");
-
-        private final String recorded;
-
-        Step(String recorded) {
-            this.recorded = recorded;
-        }
-
-        @Override
-        public String recorded() {
-            return recorded;
-        }
+        NEW, TRANSFER_REQUESTED
     }
 
-    private final AdminSteps steps;
-
     TransferLeaderTask(AdminSteps steps) {
-        this.steps = steps;
+        super(steps);
     }
 
     @Override
-    public StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
+    StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = group.getId();
         long target = task.getServerId();
         Optional<ServerInfo> server = ClusterMaps.server(map, target);
