@@ -30,5 +30,7 @@ rm -f "$root.log"
 # Package caches are of no use in an image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 tar -C "$root" -c . | docker import -c 'ENV LANG=C.UTF-8' - "$tag" >/dev/null
-docker run --rm "$tag" java -version 2>&1 | head -n 1
+# Captured whole, then cut: with pipefail, `| head -n 1` could end docker run with SIGPIPE (exit 141).
+version="$(docker run --rm "$tag" java -version 2>&1)"
+echo "${version%%$'\n'*}"
 echo "base-image: built $tag"

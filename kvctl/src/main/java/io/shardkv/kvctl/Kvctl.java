@@ -7,6 +7,8 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +53,15 @@ public final class Kvctl implements Runnable {
         this.env = env;
     }
 
+    /**
+     * gRPC logs a connection it cannot make as a multi-line WARNING with a stack trace; kvctl says
+     * what failed in one line of its own. Held here: java.util.logging keeps loggers weakly, and a
+     * collected logger would forget its level.
+     */
+    private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
+
     public static void main(String[] args) {
+        GRPC_LOG.setLevel(Level.OFF);
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = run(args, out, err, System.getenv());
