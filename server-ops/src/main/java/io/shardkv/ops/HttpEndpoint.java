@@ -17,6 +17,8 @@ import java.util.function.Supplier;
  * {@code GET /health}. One small thread serves it; scrapes are rare and cheap.
  */
 public final class HttpEndpoint implements AutoCloseable {
+    private static final String NOT_FOUND = "not found: try /metrics, /health (ready), /health/live\n";
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -39,15 +41,23 @@ public final class HttpEndpoint implements AutoCloseable {
             }
             respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
         });
-        server.createContext("/health", exchange -> {
-            if (rejectNonGet(exchange)) {
-                return;
-            }
-            Health h = health.get();
-            respond(exchange, h.healthy() ? 200 : 503, "text/plain; charset=utf-8", h.render());
-        });
-        server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
-                "not found: try /metrics or /health\n"));
+        // /health is readiness, as it always was; /health/live answers liveness alone.
+        for (String path : new String[] {"/health", "/health/ready", "/health/live"}) {
+            boolean liveness = path.endsWith("/live");
+            server.createContext(path, exchange -> {
+                if (rejectNonGet(exchange)) {
+                    return;
+                }
+                if (!exchange.getRequestURI().getPath().equals(path)) {
+                    respond(exchange, 404, "text/plain; charset=utf-8", NOT_FOUND);
+                    return;
+                }
+                Health h = health.get();
+                boolean answer = liveness ? h.live() : h.ready();
+                respond(exchange, answer ? 200 : 503, "text/plain; charset=utf-8", h.render(answer));
+            });
+        }
+        server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", NOT_FOUND));
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "http-endpoint-" + server.getAddress().getPort());
             t.setDaemon(true);

@@ -19,7 +19,7 @@ class HttpEndpointTest {
         registry.counter("shardkv.test.requests").increment(3);
         AtomicBoolean healthy = new AtomicBoolean(true);
         try (HttpEndpoint http = HttpEndpoint.start("127.0.0.1", 0, registry,
-                () -> new Health(healthy.get(), Map.of("groups", "3")))) {
+                () -> new Health(true, healthy.get(), Map.of("groups", "3")))) {
             HttpClient client = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + http.port();
 
@@ -37,11 +37,21 @@ class HttpEndpointTest {
             HttpResponse<String> bad = client.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(bad.statusCode()).isEqualTo(503);
-            assertThat(bad.body()).startsWith("unhealthy\n");
+            assertThat(bad.body()).startsWith("unhealthy\n").contains("ready: false");
+            assertThat(get(client, base + "/health/ready").statusCode()).isEqualTo(503);
+            // Not ready (say, the meta-servers are down) is still live: no probe should restart it.
+            HttpResponse<String> live = get(client, base + "/health/live");
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(live.body()).startsWith("ok\n").contains("live: true", "ready: false");
+            assertThat(get(client, base + "/health/other").statusCode()).isEqualTo(404);
 
             HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "/nope")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(missing.statusCode()).isEqualTo(404);
         }
+    }
+
+    private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -191,7 +191,8 @@ public final class KvServer implements AutoCloseable {
     }
 
     /**
-     * Healthy when no hosted group has failed and, with a meta-server configured, the last
+     * Live until closed: a meta-server outage must not get kv-servers restarted by a liveness
+     * probe. Ready when no hosted group has failed and, with a meta-server configured, the last
      * heartbeat was accepted within three intervals (at least 5 s).
      */
     public Health health() {
@@ -214,7 +215,7 @@ public final class KvServer implements AutoCloseable {
             facts.put("last_heartbeat_age_millis", Long.toString(age));
             metaOk = age >= 0 && age <= Math.max(5_000, 3 * config.heartbeatMillis());
         }
-        return new Health(!closed && failed == 0 && metaOk, facts);
+        return new Health(!closed, !closed && failed == 0 && metaOk, facts);
     }
 
     /** Stops serving and closes everything; safe to call more than once and after a failed start. */

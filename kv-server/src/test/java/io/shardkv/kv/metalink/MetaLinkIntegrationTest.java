@@ -159,6 +159,6 @@ class MetaLinkIntegrationTest {
         GroupReport report = meta.lastHeartbeat.get(1L).getGroupsList().get(0);
         assertThat(report.getFailure()).isEmpty();
         Await.until(DEADLINE, () -> "server 1 to be healthy: " + servers.get(0).health().render(),
-                () -> servers.get(0).health().healthy());
+                () -> servers.get(0).health().ready());
     }
 }

@@ -176,7 +176,7 @@ public final class MetaServer implements AutoCloseable {
         return map.getServersList().stream().filter(s -> s.getState() == state).count();
     }
 
-    /** Healthy while the meta group has a leader. */
+    /** Live until closed; ready while the meta group has a leader. */
     public Health health() {
         ClusterMap map = stateMachine.currentMap();
         GroupSummary s = group.summary().orElse(null);
@@ -190,7 +190,7 @@ public final class MetaServer implements AutoCloseable {
         if (s != null && s.failure() != null) {
             facts.put("failure", s.failure());
         }
-        return new Health(s != null && s.leaderId() != 0 && s.failure() == null, facts);
+        return new Health(!closed, s != null && s.leaderId() != 0 && s.failure() == null, facts);
     }
 
     public long serverId() {

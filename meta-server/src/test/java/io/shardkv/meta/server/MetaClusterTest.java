@@ -127,7 +127,8 @@ class MetaClusterTest {
             assertThat(status.getMetaLeaderId()).isEqualTo(leader);
             assertThat(status.getServersList()).hasSize(3).allMatch(s -> s.getLastHeartbeatAgeMillis() >= 0);
             assertThat(status.getLeadersList()).isNotEmpty();
-            assertThat(c.server(leader).health().healthy()).isTrue();
+            assertThat(c.server(leader).health().ready()).isTrue();
+            assertThat(c.server(leader).health().live()).isTrue();
         }
     }
 
