@@ -5,13 +5,13 @@ role="${1:-}"
 [ $# -gt 0 ] && shift
 case "$role" in
   meta-server)
-    exec java ${SHARDKV_JAVA_OPTS:--Xmx256m} -cp "/opt/shardkv/meta-server/*:/opt/shardkv/meta-server/lib/*" \
+    exec java ${SHARDKV_JAVA_OPTS:--Xmx256m} -cp "/opt/shardkv/meta-server/*:/opt/shardkv/lib/*" \
       io.shardkv.meta.MetaServerMain "$@" ;;
   kv-server)
-    exec java ${SHARDKV_JAVA_OPTS:--Xmx512m} -cp "/opt/shardkv/kv-server/*:/opt/shardkv/kv-server/lib/*" \
+    exec java ${SHARDKV_JAVA_OPTS:--Xmx512m} -cp "/opt/shardkv/kv-server/*:/opt/shardkv/lib/*" \
       io.shardkv.kv.KvServerMain "$@" ;;
   kvctl)
-    exec java -Xmx256m -cp "/opt/shardkv/kvctl/*:/opt/shardkv/kvctl/lib/*" \
+    exec java -Xmx256m -cp "/opt/shardkv/kvctl/*:/opt/shardkv/lib/*" \
       io.shardkv.kvctl.Kvctl "$@" ;;
   *)
     echo "usage: (meta-server | kv-server | kvctl) [ARGS]; each takes --help" >&2
