@@ -60,7 +60,9 @@ final class RoutingTable {
         }
         Map<Long, String> addresses = new HashMap<>();
         for (ServerInfo server : map.getServersList()) {
-            addresses.put(server.getId(), server.getAddress());
+            // A server behind a published port or NAT advertises the address clients must dial.
+            addresses.put(server.getId(), server.getClientAddress().isEmpty() ? server.getAddress()
+                    : server.getClientAddress());
         }
         return new RoutingTable(map.getConfigVersion(), slotGroup, Map.copyOf(voters), Map.copyOf(addresses),
                 List.copyOf(owners));

@@ -61,6 +61,15 @@ class KvClientTest {
     }
 
     @Test
+    void dialsTheAddressAServerAdvertisesForClients() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        cluster.advertiseOnly();
+        connect(Duration.ofSeconds(10));
+        client.put("behind-nat", "reached");
+        assertThat(client.get("behind-nat")).contains("reached");
+    }
+
+    @Test
     void followsNotLeaderHintsWhenTheMapHasNoLeaders() throws Exception {
         cluster = TestCluster.start(3, 2, 3, 1);
         cluster.publishLeaders(false);

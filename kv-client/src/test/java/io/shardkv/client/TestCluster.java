@@ -28,6 +28,7 @@ public final class TestCluster implements AutoCloseable {
     private final List<TestMetaServer> metas = new ArrayList<>();
     private final AtomicLong version = new AtomicLong(1);
     private volatile boolean publishLeaders = true;
+    private volatile boolean advertiseOnly;
 
     /** {@code groupCount} groups of {@code replicas} over {@code serverCount} servers, slots split evenly. */
     public static TestCluster start(int serverCount, int groupCount, int replicas, int metaCount) throws IOException {
@@ -86,6 +87,15 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /** Whether GetClusterMap carries leader hints (without, clients must find leaders themselves). */
+    /**
+     * Publishes each server's real address only as its advertised client address, with an
+     * address nothing listens on in its place (as for a server behind a published port).
+     */
+    void advertiseOnly() {
+        advertiseOnly = true;
+        version.incrementAndGet();
+    }
+
     void publishLeaders(boolean publish) {
         publishLeaders = publish;
     }
@@ -118,7 +128,9 @@ public final class TestCluster implements AutoCloseable {
     ClusterMap map() {
         ClusterMap.Builder map = ClusterMap.newBuilder().setConfigVersion(version.get());
         for (TestKvServer server : servers.values()) {
-            map.addServers(ServerInfo.newBuilder().setId(server.id()).setAddress(server.address())
+            map.addServers(ServerInfo.newBuilder().setId(server.id())
+                    .setAddress(advertiseOnly ? "127.0.0.1:1" : server.address())
+                    .setClientAddress(advertiseOnly ? server.address() : "")
                     .setRaftAddress("127.0.0.1:1").setState(ServerState.SERVER_RUNNING));
         }
         SlotInfo[] slots = new SlotInfo[Slots.COUNT];

@@ -18,6 +18,9 @@ public final class KvSettings {
             SettingKey.required("id", "this server's id (1, 2, ...); also its replica id in every group"),
             SettingKey.optional("listen", "127.0.0.1:9100", "host:port of the KvService and KvAdmin gRPC server"),
             SettingKey.optional("raft-listen", "127.0.0.1:9200", "host:port of the raft transport"),
+            SettingKey.optional("advertise", "", "host:port clients dial for the KvService when it is not the"
+                    + " listen address (a published port, NAT); empty: the listen address. The meta-server"
+                    + " still uses the listen address for KvAdmin"),
             SettingKey.optional("http-listen", "127.0.0.1:0", "host:port of /metrics and /health (port 0: any free)"),
             SettingKey.required("data-dir", "directory of the raft log, the KV database and snapshots"),
             SettingKey.required("meta", "meta-server endpoints, host:port,host:port,..."),
@@ -38,6 +41,18 @@ public final class KvSettings {
             return HostPorts.parse(raw, true);
         } catch (IllegalArgumentException e) {
             throw s.bad(name, raw, e.getMessage());
+        }
+    }
+
+    private static String advertise(Settings s) {
+        String raw = s.string("advertise").trim();
+        if (raw.isEmpty()) {
+            return "";
+        }
+        try {
+            return HostPorts.parse(raw, false).toString();
+        } catch (IllegalArgumentException e) {
+            throw s.bad("advertise", raw, e.getMessage());
         }
     }
 
@@ -65,7 +80,7 @@ public final class KvSettings {
                 sm.maxRepliesPerClient());
         try {
             return new KvServerConfig(id, Path.of(dataDir), listen.getHost(), listen.getPort(), raft.getHost(), raft.getPort(),
-                    meta, heartbeat, timeout, sm, RaftTuning.from(s));
+                    meta, heartbeat, timeout, sm, RaftTuning.from(s), advertise(s));
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage(), e);
         }

@@ -46,7 +46,9 @@ public final class StatusFormatter {
         for (ServerInfo server : map.getServersList()) {
             Long age = ages.get(server.getId());
             rows.add(new String[] {
-                String.valueOf(server.getId()), server.getAddress(), server.getRaftAddress(), state(server.getState()),
+                String.valueOf(server.getId()),
+                server.getAddress() + (server.getClientAddress().isEmpty() ? "" : " (clients: " + server.getClientAddress() + ")"),
+                server.getRaftAddress(), state(server.getState()),
                 age == null || age < 0 ? "never" : String.format("%.1fs ago", age / 1000.0),
                 String.valueOf(groupsLed.getOrDefault(server.getId(), 0))
             });

@@ -71,11 +71,12 @@ public final class ClusterView {
         return false;
     }
 
-    /** The KvService address of a server, if the map knows it. */
+    /** The address clients dial for a server's KvService (its advertised one, if any), if the map knows it. */
     public Optional<String> clientAddress(long serverId) {
         for (ServerInfo s : map.getServersList()) {
-            if (s.getId() == serverId && !s.getAddress().isEmpty()) {
-                return Optional.of(s.getAddress());
+            if (s.getId() == serverId) {
+                String address = s.getClientAddress().isEmpty() ? s.getAddress() : s.getClientAddress();
+                return address.isEmpty() ? Optional.empty() : Optional.of(address);
             }
         }
         return Optional.empty();

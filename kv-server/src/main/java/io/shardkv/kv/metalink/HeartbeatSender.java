@@ -25,18 +25,24 @@ public final class HeartbeatSender {
     private final RaftServer raft;
     private final String address;
     private final String raftAddress;
+    private final String clientAddress;
     private final Supplier<Iterable<Long>> groups;
     private final long deadlineMillis;
     private volatile long lastSuccessNanos;
     private volatile boolean everSucceeded;
     private boolean warned;
 
+    /**
+     * @param clientAddress what clients should dial when not {@code address} (an advertised
+     *                      address), or empty
+     */
     public HeartbeatSender(MetaCaller client, RaftServer raft, String address, String raftAddress,
-                           Supplier<Iterable<Long>> groups, long deadlineMillis) {
+                           String clientAddress, Supplier<Iterable<Long>> groups, long deadlineMillis) {
         this.client = client;
         this.raft = raft;
         this.address = address;
         this.raftAddress = raftAddress;
+        this.clientAddress = clientAddress;
         this.groups = groups;
         this.deadlineMillis = deadlineMillis;
     }
@@ -44,7 +50,7 @@ public final class HeartbeatSender {
     /** Sends one heartbeat; failures are logged once per outage, and retried next interval. */
     public void beat() {
         HeartbeatRequest.Builder b = HeartbeatRequest.newBuilder().setServerId(raft.serverId()).setAddress(address)
-                .setRaftAddress(raftAddress);
+                .setRaftAddress(raftAddress).setClientAddress(clientAddress);
         for (long g : groups.get()) {
             Optional<GroupSummary> s = raft.summary(g);
             s.ifPresent(summary -> b.addGroups(GroupReport.newBuilder().setGroupId(g).setRole(summary.role().name())

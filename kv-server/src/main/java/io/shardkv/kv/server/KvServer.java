@@ -125,7 +125,7 @@ public final class KvServer implements AutoCloseable {
                 config.heartbeatMillis(), config.heartbeatMillis(), TimeUnit.MILLISECONDS);
         if (!config.metaEndpoints().isEmpty()) {
             metaClient = new MetaCaller(config.metaEndpoints());
-            heartbeats = new HeartbeatSender(metaClient, raft, address(), raftAddress(), replicas::ids,
+            heartbeats = new HeartbeatSender(metaClient, raft, address(), raftAddress(), config.advertise(), replicas::ids,
                     Math.max(1_000, config.heartbeatMillis() * 2));
             scheduler.scheduleWithFixedDelay(() -> runSafely("heartbeat", heartbeats::beat), 0,
                     config.heartbeatMillis(), TimeUnit.MILLISECONDS);

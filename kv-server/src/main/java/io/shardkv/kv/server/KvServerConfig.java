@@ -17,14 +17,20 @@ import java.util.List;
  * @param heartbeatMillis   interval of heartbeats, and of the removed-replica check
  * @param requestTimeoutMillis default deadline of a request whose header names none
  * @param raft              the Raft runtime's, log engine's and transport's settings
+ * @param advertise         host:port clients should dial when it is not the listen address (a
+ *                          published port, NAT); empty: the listen address
  */
 public record KvServerConfig(long serverId, Path dataDir, String listenHost, int listenPort, String raftHost,
                              int raftPort, List<String> metaEndpoints, long heartbeatMillis,
-                             long requestTimeoutMillis, StateMachineSettings stateMachine, RaftTuning raft) {
+                             long requestTimeoutMillis, StateMachineSettings stateMachine, RaftTuning raft,
+                             String advertise) {
     public KvServerConfig {
         metaEndpoints = List.copyOf(metaEndpoints);
         if (serverId <= 0) {
             throw new IllegalArgumentException("server ids start at 1, got " + serverId);
+        }
+        if (advertise == null) {
+            throw new IllegalArgumentException("advertise is empty or host:port, not null");
         }
         if (heartbeatMillis <= 0 || requestTimeoutMillis <= 0) {
             throw new IllegalArgumentException("intervals must be positive");
@@ -34,6 +40,6 @@ public record KvServerConfig(long serverId, Path dataDir, String listenHost, int
     /** Local defaults on 127.0.0.1 with free ports and no meta-server, for tests. */
     public static KvServerConfig local(long serverId, Path dataDir, long tickMillis) {
         return new KvServerConfig(serverId, dataDir, "127.0.0.1", 0, "127.0.0.1", 0, List.of(), 1000,
-                5000, StateMachineSettings.defaults(), RaftTuning.defaults().withTickMillis(tickMillis));
+                5000, StateMachineSettings.defaults(), RaftTuning.defaults().withTickMillis(tickMillis), "");
     }
 }

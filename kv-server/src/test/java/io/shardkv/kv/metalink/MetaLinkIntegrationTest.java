@@ -71,6 +71,7 @@ class MetaLinkIntegrationTest {
                 if (previous == null) {
                     map = map.toBuilder().setConfigVersion(map.getConfigVersion() + 1)
                             .addServers(ServerInfo.newBuilder().setId(r.getServerId()).setAddress(r.getAddress())
+                                    .setClientAddress(r.getClientAddress())
                                     .setRaftAddress(r.getRaftAddress()).setState(ServerState.SERVER_RUNNING)).build();
                     notifyAll();
                 }
@@ -137,8 +138,10 @@ class MetaLinkIntegrationTest {
         List<KvServer> servers = new ArrayList<>();
         for (long id = 1; id <= 3; id++) {
             KvServerConfig base = KvServerConfig.local(id, dir.resolve("s" + id), 50);
+            // Server 3 sits behind a published port: clients are told another address.
+            String advertise = id == 3 ? "public.example:19103" : "";
             KvServer s = KvServer.start(new KvServerConfig(id, base.dataDir(), "127.0.0.1", 0, "127.0.0.1", 0,
-                    endpoints, 100, 5000, base.stateMachine(), base.raft()), new SimpleMeterRegistry());
+                    endpoints, 100, 5000, base.stateMachine(), base.raft(), advertise), new SimpleMeterRegistry());
             closing.add(s);
             servers.add(s);
         }
@@ -146,6 +149,9 @@ class MetaLinkIntegrationTest {
                 () -> servers.stream().allMatch(s -> s.clusterView().map().getServersCount() == 3));
         assertThat(servers.get(0).clusterView().clientAddress(2)).contains(servers.get(1).address());
         assertThat(meta.lastHeartbeat.get(3L).getRaftAddress()).isEqualTo(servers.get(2).raftAddress());
+        assertThat(meta.lastHeartbeat.get(3L).getClientAddress()).isEqualTo("public.example:19103");
+        assertThat(meta.lastHeartbeat.get(3L).getAddress()).isEqualTo(servers.get(2).address());
+        assertThat(servers.get(0).clusterView().clientAddress(3)).contains("public.example:19103");
 
         for (KvServer s : servers) {
             ManagedChannel ch = NettyChannelBuilder.forTarget(s.address()).usePlaintext().build();

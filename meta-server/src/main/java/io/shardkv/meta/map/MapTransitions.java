@@ -134,15 +134,18 @@ public final class MapTransitions {
         for (int i = 0; i < b.getServersCount(); i++) {
             ServerInfo old = b.getServers(i);
             if (old.getId() == s.getId()) {
-                if (old.getAddress().equals(s.getAddress()) && old.getRaftAddress().equals(s.getRaftAddress())) {
+                if (old.getAddress().equals(s.getAddress()) && old.getRaftAddress().equals(s.getRaftAddress())
+                        && old.getClientAddress().equals(s.getClientAddress())) {
                     return unchanged(map);
                 }
-                b.setServers(i, old.toBuilder().setAddress(s.getAddress()).setRaftAddress(s.getRaftAddress()));
+                b.setServers(i, old.toBuilder().setAddress(s.getAddress()).setRaftAddress(s.getRaftAddress())
+                        .setClientAddress(s.getClientAddress()));
                 return changed(b, null, 0);
             }
         }
         b.addServers(ServerInfo.newBuilder().setId(s.getId()).setAddress(s.getAddress())
-                .setRaftAddress(s.getRaftAddress()).setState(ServerState.SERVER_RUNNING));
+                .setRaftAddress(s.getRaftAddress()).setClientAddress(s.getClientAddress())
+                .setState(ServerState.SERVER_RUNNING));
         // Servers stay sorted by id so every reader sees them in the same order.
         List<ServerInfo> sorted = new ArrayList<>(b.getServersList());
         sorted.sort((x, y) -> Long.compare(x.getId(), y.getId()));

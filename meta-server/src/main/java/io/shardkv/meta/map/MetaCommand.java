@@ -45,8 +45,13 @@ public record MetaCommand(MetaLogCommand proto) {
     }
 
     public static MetaCommand registerServer(long id, String address, String raftAddress) {
+        return registerServer(id, address, raftAddress, "");
+    }
+
+    /** A server's addresses; {@code clientAddress} empty when clients use {@code address}. */
+    public static MetaCommand registerServer(long id, String address, String raftAddress, String clientAddress) {
         return of(MetaLogCommand.newBuilder().setRegisterServer(RegisterServer.newBuilder().setId(id)
-                .setAddress(address).setRaftAddress(raftAddress)));
+                .setAddress(address).setRaftAddress(raftAddress).setClientAddress(clientAddress)));
     }
 
     public static MetaCommand setServerState(long id, ServerState state) {

@@ -1,6 +1,7 @@
 package io.shardkv.meta.service;
 
 import io.grpc.stub.StreamObserver;
+import io.shardkv.common.HostPorts;
 import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.map.ClusterMaps;
@@ -116,6 +117,19 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
             answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
             return;
         }
+        for (String address : new String[] {request.getAddress(), request.getRaftAddress(), request.getClientAddress()}) {
+            if (address.isEmpty()) {
+                continue;
+            }
+            try {
+                HostPorts.parse(address, false);
+            } catch (IllegalArgumentException bad) {
+                MetaError e = error(MetaErrorCode.INVALID_ARGUMENT, "heartbeat of server " + request.getServerId()
+                        + ": " + bad.getMessage());
+                answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
+                return;
+            }
+        }
         if (!group.isLeader()) {
             MetaError e = group.notLeader();
             answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
@@ -126,8 +140,10 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
         Optional<ServerInfo> known = ClusterMaps.server(map, request.getServerId());
         MetaCommand change = null;
         if (known.isEmpty() || !known.get().getAddress().equals(request.getAddress())
-                || !known.get().getRaftAddress().equals(request.getRaftAddress())) {
-            change = MetaCommand.registerServer(request.getServerId(), request.getAddress(), request.getRaftAddress());
+                || !known.get().getRaftAddress().equals(request.getRaftAddress())
+                || !known.get().getClientAddress().equals(request.getClientAddress())) {
+            change = MetaCommand.registerServer(request.getServerId(), request.getAddress(), request.getRaftAddress(),
+                    request.getClientAddress());
         } else if (known.get().getState() == ServerState.SERVER_DOWN) {
             change = MetaCommand.setServerState(request.getServerId(), ServerState.SERVER_RUNNING);
         }

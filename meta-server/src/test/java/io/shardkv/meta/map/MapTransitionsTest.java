@@ -60,6 +60,14 @@ class MapTransitionsTest {
         assertThat(moved.getConfigVersion()).isEqualTo(3);
         assertThat(ClusterMaps.server(moved, 1).orElseThrow().getAddress()).isEqualTo("h:11");
 
+        // A server behind a published port advertises another address for clients.
+        ClusterMap advertised = ok(moved, MetaCommand.registerServer(1, "h:11", "h:10", "public:19101"));
+        assertThat(advertised.getConfigVersion()).isEqualTo(4);
+        assertThat(ClusterMaps.server(advertised, 1).orElseThrow().getClientAddress()).isEqualTo("public:19101");
+        assertThat(ok(advertised, MetaCommand.registerServer(1, "h:11", "h:10", "public:19101"))).isSameAs(advertised);
+        ClusterMap dropped = ok(advertised, MetaCommand.registerServer(1, "h:11", "h:10"));
+        assertThat(ClusterMaps.server(dropped, 1).orElseThrow().getClientAddress()).isEmpty();
+
         refused(m, MetaCommand.registerServer(0, "h:1", "h:10"), MetaErrorCode.INVALID_ARGUMENT);
         refused(m, MetaCommand.registerServer(3, "", "h:10"), MetaErrorCode.INVALID_ARGUMENT);
     }
