@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,8 +41,14 @@ final class Commands {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("bin").resolve(script).toString());
         command.addAll(List.of(args));
+        Map<String, String> all = new HashMap<>(env);
+        all.put("SHARDKV_NO_BUILD", "1");
+        return exec(timeout, all, command.toArray(String[]::new));
+    }
+
+    /** Runs any command in the repository root and waits for it; {@code env} adds to the environment. */
+    static CommandResult exec(Duration timeout, Map<String, String> env, String... command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
-        pb.environment().put("SHARDKV_NO_BUILD", "1");
         pb.environment().remove("SHARDKV_META");
         pb.environment().putAll(env);
         try {
@@ -56,10 +63,10 @@ final class Commands {
             }
             return new CommandResult(process.exitValue(), out.join(), err.join());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command, e);
+            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted running " + command, e);
+            throw new AssertionError("interrupted running " + String.join(" ", command), e);
         }
     }
 

@@ -1,0 +1,108 @@
+package io.shardkv.e2e;
+
+import static io.shardkv.e2e.Bytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardkv.client.KvClient;
+import io.shardkv.raft.testing.Await;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The docker-compose deployment as deploy/README runs it, with the host override: 3 meta-servers
+ * and 3 kv-servers come up healthy (the kv-servers after the meta-servers), a client on the host
+ * writes and reads through the published ports, and a kv-server whose process crashes is
+ * restarted by its restart policy and serves again with its data. Skips where no Docker engine,
+ * no docker-compose or no offline base image (deploy/base-image.sh) is at hand.
+ */
+class ComposeIT {
+    private static final String BASE_IMAGE = System.getProperty("shardkv.docker.base", "shardkv-base:local");
+    private static final String IMAGE = "shardkv-compose-it:latest";
+    private static final String PROJECT = "shardkvcomposeit";
+    private static final Duration STEP = Duration.ofMinutes(3);
+    private static final Duration DEADLINE = Duration.ofMinutes(3);
+    private static final String META = "127.0.0.1:19001,127.0.0.1:19002,127.0.0.1:19003";
+    private static boolean up;
+
+    private static CommandResult run(String... command) {
+        return Commands.exec(STEP, Map.of("SHARDKV_IMAGE", IMAGE), command);
+    }
+
+    private static boolean available(String... command) {
+        try {
+            return run(command).exitCode() == 0;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    private static CommandResult compose(String... args) {
+        String[] command = new String[args.length + 7];
+        String[] prefix = {"docker-compose", "-f", "deploy/docker-compose.yml", "-f", "deploy/docker-compose.host.yml",
+                "-p", PROJECT};
+        System.arraycopy(prefix, 0, command, 0, prefix.length);
+        System.arraycopy(args, 0, command, prefix.length, args.length);
+        return run(command);
+    }
+
+    @BeforeAll
+    static void composeUp() {
+        Assumptions.assumeTrue(available("docker", "info"), "no Docker engine answers");
+        Assumptions.assumeTrue(available("docker-compose", "version"), "no docker-compose (apt-get install docker-compose)");
+        Assumptions.assumeTrue(available("docker", "image", "inspect", BASE_IMAGE),
+                "no base image " + BASE_IMAGE + "; build it with deploy/base-image.sh");
+        CommandResult built = run("docker", "build", "-q", "-f", "deploy/Dockerfile", "--build-arg",
+                "BASE_IMAGE=" + BASE_IMAGE, "-t", IMAGE, ".");
+        assertThat(built.exitCode()).as("%s", built).isZero();
+        up = true;
+        CommandResult started = compose("up", "-d");
+        assertThat(started.exitCode()).as("%s", started).isZero();
+    }
+
+    @AfterAll
+    static void composeDown() {
+        if (up) {
+            CommandResult down = compose("down", "-v");
+            assertThat(down.exitCode()).as("%s", down).isZero();
+        }
+    }
+
+    /** Services whose status says healthy, by name (kv1, meta2, ...). */
+    private static List<String> healthy() {
+        CommandResult ps = run("docker", "ps", "--filter", "label=com.docker.compose.project=" + PROJECT,
+                "--filter", "health=healthy", "--format", "{{.Label \"com.docker.compose.service\"}}");
+        return ps.stdout().lines().filter(l -> !l.isBlank()).sorted().toList();
+    }
+
+    @Test
+    void theClusterComesUpHealthyServesTheHostAndRestartsACrashedServer() {
+        Await.until(DEADLINE, () -> "every service healthy, have " + healthy() + "\n" + compose("ps").stdout(),
+                () -> healthy().size() == 6);
+        try (KvClient client = KvClient.builder().metaEndpoints(META).requestDeadline(Duration.ofSeconds(30)).build()) {
+            for (int i = 0; i < 50; i++) {
+                client.put(utf8("compose/" + i), utf8("v" + i));
+            }
+
+            // A crash, not a docker stop: the process dies, and the restart policy brings it back.
+            String container = compose("ps", "-q", "kv2").stdout().trim();
+            long pid = Long.parseLong(run("docker", "inspect", "-f", "{{.State.Pid}}", container).stdout().trim());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            Await.until(DEADLINE, () -> "kv2 restarted by its policy and healthy again",
+                    () -> !run("docker", "inspect", "-f", "{{.RestartCount}}", container).stdout().trim().equals("0")
+                            && healthy().contains("kv2"));
+
+            for (int i = 50; i < 100; i++) {
+                client.put(utf8("compose/" + i), utf8("v" + i));
+            }
+            for (int i = 0; i < 100; i++) {
+                assertThat(client.get(utf8("compose/" + i)).map(Bytes::string)).as("compose/%d", i).contains("v" + i);
+            }
+        }
+    }
+}
