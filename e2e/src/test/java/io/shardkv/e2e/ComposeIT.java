@@ -5,10 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardkv.client.KvClient;
 import io.shardkv.raft.testing.Await;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,8 +29,11 @@ import org.junit.jupiter.api.Test;
  * The docker-compose deployment as deploy/README runs it, with the host override: 3 meta-servers
  * and 3 kv-servers come up healthy (the kv-servers after the meta-servers), a client on the host
  * writes and reads through the published ports, and a kv-server whose process crashes is
- * restarted by its restart policy and serves again with its data. Skips where no Docker engine,
- * no docker-compose or no offline base image (deploy/base-image.sh) is at hand.
+ * restarted by its restart policy and serves again with its data. Then the monitoring profile's
+ * Prometheus (built from Debian's package by deploy/prometheus-image.sh) scrapes every server,
+ * and every query of the Grafana dashboard (deploy/grafana/dashboards/shardkv.json) returns data,
+ * so the dashboard cannot rot. Skips where no Docker engine, no docker-compose or no offline base
+ * image (deploy/base-image.sh) is at hand.
  */
 class ComposeIT {
     private static final String BASE_IMAGE = System.getProperty("shardkv.docker.base", "shardkv-base:local");
@@ -103,6 +117,77 @@ class ComposeIT {
             for (int i = 0; i < 100; i++) {
                 assertThat(client.get(utf8("compose/" + i)).map(Bytes::string)).as("compose/%d", i).contains("v" + i);
             }
+
+            startPrometheus();
+            Await.until(DEADLINE, () -> "Prometheus scraping all six servers: " + prometheus("/api/v1/targets"),
+                    () -> count(prometheus("/api/v1/targets"), "\"health\":\"up\"") == 6);
+            for (String expr : dashboardQueries()) {
+                Await.until(DEADLINE, () -> "data for the dashboard query " + expr + ": " + query(expr), () -> {
+                    client.put(utf8("compose/load"), utf8("x")); // keeps request rates above zero
+                    return hasData(query(expr));
+                });
+            }
         }
+    }
+
+    private static void startPrometheus() {
+        if (!available("docker", "image", "inspect", "shardkv-prometheus:local")) {
+            CommandResult built = run("deploy/prometheus-image.sh");
+            assertThat(built.exitCode()).as("%s", built).isZero();
+        }
+        CommandResult rules = run("docker", "run", "--rm", "--entrypoint", "promtool", "-v",
+                Commands.ROOT.resolve("deploy/prometheus/alerts.yml") + ":/alerts.yml:ro", "shardkv-prometheus:local",
+                "check", "rules", "/alerts.yml");
+        assertThat(rules.exitCode()).as("the alert rules: %s", rules).isZero();
+        assertThat(rules.stdout()).contains("SUCCESS: 5 rules found");
+        CommandResult started = compose("--profile", "monitoring", "up", "-d", "prometheus");
+        assertThat(started.exitCode()).as("%s", started).isZero();
+    }
+
+    /** Every {@code expr} of the dashboard's panels. */
+    private static List<String> dashboardQueries() {
+        try {
+            String json = Files.readString(Commands.ROOT.resolve("deploy/grafana/dashboards/shardkv.json"));
+            List<String> exprs = new ArrayList<>();
+            Matcher m = Pattern.compile("\"expr\": \"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
+            while (m.find()) {
+                exprs.add(m.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+            }
+            assertThat(exprs).as("panel queries in the dashboard").hasSizeGreaterThan(10);
+            return exprs;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String query(String expr) {
+        return prometheus("/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+    }
+
+    /** A successful instant query with at least one series. */
+    private static boolean hasData(String response) {
+        return response.contains("\"status\":\"success\"") && !response.contains("\"result\":[]");
+    }
+
+    private static String prometheus(String path) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:9090" + path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.body();
+        } catch (IOException e) {
+            return "unreachable: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
     }
 }

@@ -41,7 +41,7 @@ final class RequestCall<R> {
             return;
         }
         Timer.builder("shardkv.kv.requests").description("KvService requests by operation and outcome")
-                .tag("op", op).tag("outcome", outcome.name()).register(registry)
+                .tag("op", op).tag("outcome", outcome.name()).publishPercentiles(0.5, 0.99).register(registry)
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         observer.onNext(response);
         observer.onCompleted();

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.liveness.LivenessMonitor;
+import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.scheduler.BootstrapPlanner;
@@ -165,11 +166,26 @@ public final class MetaServer implements AutoCloseable {
         Gauge.builder("shardkv.meta.tasks.pending", stateMachine,
                         sm -> MetaScheduler.pendingTasks(sm.currentMap()))
                 .description("Pending tasks in the cluster map").register(registry);
+        Gauge.builder("shardkv.meta.groups", stateMachine, sm -> sm.currentMap().getGroupsCount())
+                .description("Shard groups in the cluster map").register(registry);
+        // Only the meta leader hears the heartbeats that name group leaders; the others report 0,
+        // so max() over the meta-servers is the count an alert wants.
+        Gauge.builder("shardkv.meta.groups.leaderless", stateMachine,
+                        sm -> group.isLeader() ? leaderlessGroups(sm.currentMap()) : 0)
+                .description("Groups whose leader no kv-server reports, or reports on a server marked down"
+                        + " (on the meta leader)").register(registry);
         for (ServerState state : List.of(ServerState.SERVER_RUNNING, ServerState.SERVER_DOWN)) {
             Gauge.builder("shardkv.meta.servers", stateMachine, sm -> countServers(sm.currentMap(), state))
                     .tag("state", state == ServerState.SERVER_RUNNING ? "running" : "down")
                     .description("kv-servers in the map by state").register(registry);
         }
+    }
+
+    private long leaderlessGroups(ClusterMap map) {
+        return map.getGroupsList().stream().filter(g -> {
+            long leader = heartbeats.leaderOf(g.getId());
+            return leader == 0 || !ClusterMaps.isRunning(map, leader);
+        }).count();
     }
 
     private static long countServers(ClusterMap map, ServerState state) {
