@@ -4,6 +4,8 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.meta.group.MetaGroup;
 import io.shardkv.meta.liveness.HeartbeatTracker;
@@ -20,6 +22,7 @@ import io.shardkv.meta.scheduler.TaskStepper;
 import io.shardkv.meta.service.MapWatchers;
 import io.shardkv.meta.service.MetaMetrics;
 import io.shardkv.meta.service.MetaServiceImpl;
+import io.shardkv.meta.state.MapListener;
 import io.shardkv.meta.state.MetaStateMachine;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.ops.Health;
@@ -41,6 +44,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,6 +178,21 @@ public final class MetaServer implements AutoCloseable {
                         sm -> group.isLeader() ? leaderlessGroups(sm.currentMap()) : 0)
                 .description("Groups whose leader no kv-server reports, or reports on a server marked down"
                         + " (on the meta leader)").register(registry);
+        // One row per group, replaced whenever a map is applied (groups come and go). Rows are
+        // always taken from the newest map, so the first fill and the apply thread cannot race.
+        MultiGauge slots = MultiGauge.builder("shardkv.meta.group.slots")
+                .description("Slots each shard group owns or is migrating, per the applied map").register(registry);
+        MapListener slotRows = ignored -> {
+            synchronized (slots) {
+                ClusterMap map = stateMachine.currentMap();
+                slots.register(map.getGroupsList().stream()
+                        .map(g -> MultiGauge.Row.of(Tags.of("group", Long.toString(g.getId())),
+                                ClusterMaps.slotsOf(map, g.getId())))
+                        .collect(Collectors.toList()), true);
+            }
+        };
+        stateMachine.addListener(slotRows);
+        slotRows.onMapApplied(null);
         for (ServerState state : List.of(ServerState.SERVER_RUNNING, ServerState.SERVER_DOWN)) {
             Gauge.builder("shardkv.meta.servers", stateMachine, sm -> countServers(sm.currentMap(), state))
                     .tag("state", state == ServerState.SERVER_RUNNING ? "running" : "down")

@@ -129,6 +129,14 @@ class MetaClusterTest {
             assertThat(status.getLeadersList()).isNotEmpty();
             assertThat(c.server(leader).health().ready()).isTrue();
             assertThat(c.server(leader).health().live()).isTrue();
+
+            // Every gauge reads as a number, and the per-group slot counts follow the map.
+            System.gc();
+            String scrape = c.registry(leader).scrape();
+            assertThat(scrape).contains("shardkv_meta_groups ").contains("shardkv_meta_group_slots{group=\"1\"}")
+                    .doesNotContain("NaN");
+            long slotsRows = scrape.lines().filter(l -> l.startsWith("shardkv_meta_group_slots{")).count();
+            assertThat(slotsRows).isEqualTo(status.getMap().getGroupsCount());
         }
     }
 

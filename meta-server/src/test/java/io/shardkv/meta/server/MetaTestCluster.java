@@ -27,6 +27,7 @@ public final class MetaTestCluster implements AutoCloseable {
     private final Path root;
     private final Map<Long, PeerAddress> peers = new LinkedHashMap<>();
     private final Map<Long, MetaServer> servers = new HashMap<>();
+    private final Map<Long, PrometheusMeterRegistry> registries = new HashMap<>();
     private final Map<Long, ManagedChannel> channels = new HashMap<>();
     private final int initialGroups;
     private final int replicas;
@@ -71,7 +72,9 @@ public final class MetaTestCluster implements AutoCloseable {
                 new Listen(raft.host(), raft.port()), new Listen("127.0.0.1", 0), root.resolve("meta-" + id),
                 initialGroups, replicas, serverDownMillis, 100, 5_000, 1_000, leaderBalanceMillis,
                 RaftTuning.defaults().withTickMillis(50));
-        servers.put(id, MetaServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registries.put(id, registry);
+        servers.put(id, MetaServer.start(config, registry));
     }
 
     public void stop(long id) {
@@ -89,6 +92,11 @@ public final class MetaTestCluster implements AutoCloseable {
         for (long id : IDS) {
             stop(id);
         }
+    }
+
+    /** The meters of meta-server {@code id}, as its /metrics serves them. */
+    public PrometheusMeterRegistry registry(long id) {
+        return registries.get(id);
     }
 
     public MetaServer server(long id) {
