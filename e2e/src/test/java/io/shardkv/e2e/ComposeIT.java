@@ -121,6 +121,8 @@ class ComposeIT {
             startPrometheus();
             Await.until(DEADLINE, () -> "Prometheus scraping all six servers: " + prometheus("/api/v1/targets"),
                     () -> count(prometheus("/api/v1/targets"), "\"health\":\"up\"") == 6);
+            Await.until(DEADLINE, () -> "Prometheus healthy by its healthcheck: " + healthy(),
+                    () -> healthy().contains("prometheus"));
             for (String expr : dashboardQueries()) {
                 Await.until(DEADLINE, () -> "data for the dashboard query " + expr + ": " + query(expr), () -> {
                     client.put(utf8("compose/load"), utf8("x")); // keeps request rates above zero
