@@ -171,7 +171,7 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
             invalid = checkAddGroup(request);
             if (invalid == null) {
                 List<Long> servers = request.getServerIdsCount() > 0 ? request.getServerIdsList()
-                        : ClusterMaps.leastLoadedRunning(group.currentMap()).subList(0, replicasWanted(request));
+                        : ClusterMaps.leastLoadedRunning(group.currentMap()).subList(0, (int) replicasWanted(request));
                 finishGroupChange(group.propose(MetaCommand.addGroup(servers, request.getConfigVersion()),
                         adminTimeoutMillis), out, start);
                 return;
@@ -192,13 +192,14 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                         .setConfigVersion(group.currentMap().getConfigVersion()).build());
     }
 
-    private int replicasWanted(ClusterShardgroupChangeRequest request) {
-        return request.getReplicas() == 0 ? defaultReplicas : request.getReplicas();
+    /** The replicas asked for; replicas is a uint32, so values from 2^31 on read as negative ints. */
+    private long replicasWanted(ClusterShardgroupChangeRequest request) {
+        return request.getReplicas() == 0 ? defaultReplicas : Integer.toUnsignedLong(request.getReplicas());
     }
 
     /** Why an ADD_SHARDGROUP cannot be placed, or null. Explicit servers are checked when the command applies. */
     private MetaError checkAddGroup(ClusterShardgroupChangeRequest request) {
-        int replicas = request.getServerIdsCount() > 0 ? request.getServerIdsCount() : replicasWanted(request);
+        long replicas = request.getServerIdsCount() > 0 ? request.getServerIdsCount() : replicasWanted(request);
         if (replicas > MAX_REPLICAS) {
             return error(MetaErrorCode.INVALID_ARGUMENT, "a group has at most " + MAX_REPLICAS + " replicas, asked for "
                     + replicas);

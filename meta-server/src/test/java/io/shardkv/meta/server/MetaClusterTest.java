@@ -97,6 +97,13 @@ class MetaClusterTest {
             assertThat(tooMany.getError().getCode()).isEqualTo(MetaErrorCode.FAILED_PRECONDITION);
             assertThat(tooMany.getError().getMessage()).contains("only 3 are running");
 
+            // replicas is a uint32: 2^32 - 1 is read as such, not as -1.
+            ClusterShardgroupChangeResponse huge = c.stub(leader).processClusterShardgroupChange(
+                    ClusterShardgroupChangeRequest.newBuilder().setType(ClusterShardChangeType.ADD_SHARDGROUP)
+                            .setReplicas(-1).build());
+            assertThat(huge.getError().getCode()).isEqualTo(MetaErrorCode.INVALID_ARGUMENT);
+            assertThat(huge.getError().getMessage()).contains("asked for 4294967295");
+
             ClusterShardgroupChangeResponse ownsSlots = c.stub(leader).processClusterShardgroupChange(
                     ClusterShardgroupChangeRequest.newBuilder().setType(ClusterShardChangeType.REMOVE_SHARDGROUP)
                             .setGroupId(1).build());

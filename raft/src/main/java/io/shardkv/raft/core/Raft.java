@@ -67,6 +67,8 @@ final class Raft {
      */
     private int startupTicks;
 
+    /** Messages that cannot come from a correct peer (a leader's term claimed by another), dropped. */
+    private long impossibleMessages;
     private List<Message> outbox = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
 
@@ -108,6 +110,10 @@ final class Raft {
     long vote() { return vote; }
     Role role() { return role.role(); }
     MembershipConfig membership() { return membership; }
+    long impossibleMessages() {
+        return impossibleMessages;
+    }
+
     boolean isQuiesced() { return quiescence.isQuiesced(); }
     HardState hardState() { return new HardState(term, vote, log.committed()); }
     RaftConfig config() { return config; }
@@ -576,8 +582,10 @@ final class Raft {
             case HEARTBEAT_RESPONSE -> replication.handleHeartbeatResponse(leader, m);
             case READ_INDEX -> reads.handleReadIndexRequest(leader, m.from(), m.readRequestId(), ReadMode.SAFE);
             case TRANSFER_LEADER -> leadershipTransfer.handleTransferLeader(leader, m.index());
-            case APPEND, HEARTBEAT, SNAPSHOT, QUIESCE -> throw new IllegalStateException(
-                    "two leaders in term " + term + ": " + id + " got " + m);
+            // Only this replica leads this term, so such a message is forged or corrupt: it is
+            // dropped and counted, never a reason to stop the group. (Two real leaders in one
+            // term would be a bug; the simulation checks election safety on its own.)
+            case APPEND, HEARTBEAT, SNAPSHOT, QUIESCE -> impossibleMessages++;
             default -> {
                 // Stale vote responses and the like.
             }

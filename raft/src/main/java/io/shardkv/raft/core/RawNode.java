@@ -93,6 +93,14 @@ public final class RawNode {
         raft.wake();
     }
 
+    /**
+     * Messages dropped because no correct peer could have sent them (an append, heartbeat,
+     * snapshot or quiesce claiming this leader's own term), since this node was created.
+     */
+    public long impossibleMessages() {
+        return raft.impossibleMessages();
+    }
+
     public boolean isQuiesced() {
         return raft.isQuiesced();
     }

@@ -222,7 +222,13 @@ final class RaftPoller implements Runnable {
                 metrics.messageDropped();
                 return false;
             }
+            long impossible = g.node.impossibleMessages();
             g.node.step(s.message());
+            if (g.node.impossibleMessages() != impossible) {
+                metrics.impossibleMessage();
+                LOG.log(System.Logger.Level.WARNING, "group " + g.groupId + ": dropped a message no correct peer"
+                        + " sends (forged or corrupt): " + s.message());
+            }
             return true;
         } else if (input instanceof PeerInput.Propose p) {
             ProposeResult r = g.node.propose(p.command());

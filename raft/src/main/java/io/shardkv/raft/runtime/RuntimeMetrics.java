@@ -25,6 +25,7 @@ final class RuntimeMetrics {
     private final Counter snapshotsReceived;
     private final Counter groupsFailed;
     private final Counter leaderDown;
+    private final Counter impossibleMessages;
 
     RuntimeMetrics(MeterRegistry registry, Supplier<Number> groups, Supplier<Number> quiescedGroups,
                    Supplier<Number> failedGroups) {
@@ -44,6 +45,9 @@ final class RuntimeMetrics {
         snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
         snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
+        impossibleMessages = Counter.builder("raft.messages.impossible")
+                .description("messages dropped because no correct peer sends them (e.g. an append at this leader's term)")
+                .register(registry);
         leaderDown = Counter.builder("raft.failure.detector.leader.down")
                 .description("followers told that their leader's server went silent, so they may elect another")
                 .register(registry);
@@ -54,6 +58,10 @@ final class RuntimeMetrics {
                 .register(registry);
         Gauge.builder("raft.groups.failed", failedGroups, s -> s.get().doubleValue()).strongReference(true)
                 .register(registry);
+    }
+
+    void impossibleMessage() {
+        impossibleMessages.increment();
     }
 
     void leaderDown() {
