@@ -35,10 +35,6 @@ public final class Backoff {
         return Math.min(cap, half + (long) (random.getAsDouble() * (cap - half + 1)));
     }
 
-    public long initialMillis() {
-        return initialMillis;
-    }
-
     public long maxMillis() {
         return maxMillis;
     }

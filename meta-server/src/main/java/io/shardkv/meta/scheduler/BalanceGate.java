@@ -66,11 +66,6 @@ final class BalanceGate {
                 && nowMillis - calmSinceMillis >= settleMillis;
     }
 
-    /** Since when no fault has been seen, for status and tests. */
-    long calmSinceMillis() {
-        return calmSinceMillis;
-    }
-
     private boolean faultInProgress(ClusterMap map, HeartbeatTracker heartbeats) {
         Set<Long> hosting = new HashSet<>();
         for (ShardGroupInfo g : map.getGroupsList()) {
