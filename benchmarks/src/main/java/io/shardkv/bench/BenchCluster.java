@@ -1,5 +1,6 @@
 package io.shardkv.bench;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -56,11 +57,11 @@ final class BenchCluster implements AutoCloseable {
                 RocksLogEngine engine = RocksLogEngine.open(dir.resolve("server-" + id));
                 cluster.engines.add(engine);
                 SimpleMeterRegistry registry = new SimpleMeterRegistry();
-                GrpcTransportConfig tc = GrpcTransportConfig.builder(dir.resolve("snapshots-" + id))
+                GrpcTransportConfig tc = GrpcTransportConfig.builder()
                         .host("127.0.0.1").port(0).build();
                 GrpcRaftTransport transport = new GrpcRaftTransport(tc, directory, registry);
                 RaftServer server = new RaftServer(RuntimeConfig.defaults(id).withTickMillis(tickMillis), engine,
-                        transport, registry);
+                        transport, SnapshotStore.open(dir.resolve("snapshots-" + id)), registry);
                 cluster.servers.add(server);
                 cluster.registries.add(registry);
                 server.start();

@@ -1,8 +1,11 @@
 package io.shardkv.bench;
 
 import io.shardkv.raft.core.Entry;
-import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.runtime.SmallStateImage;
+import io.shardkv.raft.runtime.SnapshotImage;
 import io.shardkv.raft.runtime.StateMachine;
+import io.shardkv.raft.snapshot.SnapshotFiles;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,13 +33,13 @@ final class CountingStateMachine implements StateMachine {
     }
 
     @Override
-    public byte[] snapshotData() {
-        return EMPTY;
+    public SnapshotImage captureImage() {
+        return new SmallStateImage(EMPTY);
     }
 
     @Override
-    public void restore(Snapshot snapshot) {
-        applied = snapshot.index();
+    public void restore(SnapshotMetadata metadata, SnapshotFiles files) {
+        applied = metadata.index();
     }
 
     long count() {

@@ -15,6 +15,16 @@ public final class Limits {
     public static final int DEFAULT_SCAN_LIMIT = 1_000;
     /** Writes one client may have outstanding; the groups keep at most this many replies per client. */
     public static final int MAX_OUTSTANDING_WRITES = 1024;
+    /**
+     * Bytes of keys and values a scan page carries at most, plus one pair: the page stops there
+     * and says {@code more}. Small, as many scans may run at once.
+     */
+    public static final long MAX_SCAN_PAGE_BYTES = 4L * 1024 * 1024;
+    /**
+     * Bytes of keys and values a batch read may answer with; a batch asking for more is refused
+     * (read it in smaller batches). It fits {@link #MAX_MESSAGE_BYTES} with room to spare.
+     */
+    public static final long MAX_RESPONSE_BYTES = MAX_BATCH_BYTES;
     /** gRPC's inbound message bound on both sides: a whole batch plus its framing fits. */
     public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 

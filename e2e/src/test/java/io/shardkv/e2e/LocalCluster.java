@@ -27,17 +27,26 @@ final class LocalCluster implements AutoCloseable {
     final int metaCount;
     final int kvCount;
 
-    private LocalCluster(Path dir, int basePort, int metaCount, int kvCount) {
+    /** Variables the script runs with, e.g. SHARDKV_JAVA_OPTS for every server JVM it starts. */
+    private final Map<String, String> env;
+
+    private LocalCluster(Path dir, int basePort, int metaCount, int kvCount, Map<String, String> env) {
         this.dir = dir;
         this.basePort = basePort;
         this.metaCount = metaCount;
         this.kvCount = kvCount;
+        this.env = env;
     }
 
     /** Starts a cluster and returns once every initial group has a leader. */
     static LocalCluster up(Path dir, int metas, int kvs, int groups, int replicas) {
+        return up(dir, metas, kvs, groups, replicas, Map.of());
+    }
+
+    /** As {@link #up(Path, int, int, int, int)}, with {@code env} for every script run (restarts too). */
+    static LocalCluster up(Path dir, int metas, int kvs, int groups, int replicas, Map<String, String> env) {
         int base = freeBasePort(metas, kvs);
-        LocalCluster cluster = new LocalCluster(dir, base, metas, kvs);
+        LocalCluster cluster = new LocalCluster(dir, base, metas, kvs, env);
         CommandResult r = cluster.script("up", "--meta", String.valueOf(metas), "--kv", String.valueOf(kvs),
                 "--groups", String.valueOf(groups), "--replicas", String.valueOf(replicas),
                 "--base-port", String.valueOf(base), "--timeout", "120");
@@ -55,7 +64,7 @@ final class LocalCluster implements AutoCloseable {
         all.addAll(List.of(args));
         all.add("--dir");
         all.add(dir.toString());
-        return Commands.run(SCRIPT_TIMEOUT, Map.of(), "kv-cluster", all.toArray(String[]::new));
+        return Commands.run(SCRIPT_TIMEOUT, env, "kv-cluster", all.toArray(String[]::new));
     }
 
     /** Runs {@code bin/kvctl --meta <this cluster> args...}. */

@@ -5,7 +5,6 @@ import io.shardkv.raft.runtime.RuntimeConfig;
 import io.shardkv.raft.storage.RetentionPolicy;
 import io.shardkv.raft.storage.RocksLogEngineConfig;
 import io.shardkv.raft.transport.GrpcTransportConfig;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -25,6 +24,7 @@ import java.util.List;
  * @param maxAppendBytes           payload of one append message
  * @param maxUncommittedBytes      bytes a leader accepts beyond its commit index
  * @param retainedEntries          log entries kept behind the durable applied index
+ * @param retainedBytes            the most log kept behind the durable applied index, for followers too
  * @param entryCacheBytesPerGroup  entry cache of one group
  * @param entryCacheBytes          entry caches of all groups together
  * @param snapshotChunkBytes       data bytes per snapshot chunk
@@ -36,6 +36,7 @@ import java.util.List;
 public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThreads, int applyThreads,
                          int mailboxCapacity, int electionTicks, int heartbeatTicks, int maxInflightMsgs,
                          long maxInflightBytes, long maxAppendBytes, long maxUncommittedBytes, long retainedEntries,
+                         long retainedBytes,
                          long entryCacheBytesPerGroup, long entryCacheBytes, int snapshotChunkBytes,
                          long maxSnapshotBytes, long snapshotTimeoutMillis, int snapshotSends,
                          int snapshotReceives) {
@@ -43,7 +44,7 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
     private static final RuntimeConfig RUNTIME = RuntimeConfig.defaults(1);
     private static final RaftConfig CORE = RaftConfig.defaults(1);
     private static final RocksLogEngineConfig ENGINE = RocksLogEngineConfig.defaults();
-    private static final GrpcTransportConfig TRANSPORT = GrpcTransportConfig.builder(Path.of("snapshots")).build();
+    private static final GrpcTransportConfig TRANSPORT = GrpcTransportConfig.builder().build();
 
     /** The settings, named as in files and flags, each with the library's default. */
     public static final List<SettingKey> KEYS = List.of(
@@ -67,6 +68,9 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
                     + " index before refusing proposals with SERVER_BUSY"),
             key("log-retained-entries", RetentionPolicy.defaults().retainedEntries(), "log entries kept behind"
                     + " the durable applied index, so a follower that fell behind catches up without a snapshot"),
+            key("log-retained-bytes", RetentionPolicy.defaults().maxRetainedBytes(), "the most log kept behind"
+                    + " the durable applied index, what followers still need included (a follower further behind"
+                    + " gets a snapshot)"),
             key("entry-cache-bytes-per-group", ENGINE.maxCacheBytesPerGroup(), "recent log entries cached per"
                     + " group"),
             key("entry-cache-bytes", ENGINE.maxCacheBytesTotal(), "recent log entries cached for all groups"),
@@ -89,7 +93,7 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
     public RaftTuning checked() {
         runtime(1);
         logEngine();
-        transport(GrpcTransportConfig.builder(Path.of("snapshots"))).build();
+        transport(GrpcTransportConfig.builder()).build();
         return this;
     }
 
@@ -102,7 +106,8 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
         return new RaftTuning(RUNTIME.tickMillis(), TRANSPORT.peerSilenceMillis(), RUNTIME.pollerThreads(),
                 RUNTIME.applyThreads(), RUNTIME.mailboxCapacity(), CORE.electionTicks(), CORE.heartbeatTicks(),
                 CORE.maxInflightMsgs(), CORE.maxInflightBytes(), CORE.maxSizePerMsgBytes(), CORE.maxUncommittedBytes(),
-                RetentionPolicy.defaults().retainedEntries(), ENGINE.maxCacheBytesPerGroup(),
+                RetentionPolicy.defaults().retainedEntries(), RetentionPolicy.defaults().maxRetainedBytes(),
+                ENGINE.maxCacheBytesPerGroup(),
                 ENGINE.maxCacheBytesTotal(), TRANSPORT.snapshotChunkBytes(), TRANSPORT.maxSnapshotBytes(),
                 TRANSPORT.snapshotTimeoutMillis(), TRANSPORT.maxConcurrentSnapshotSends(),
                 TRANSPORT.maxConcurrentSnapshotReceives());
@@ -122,6 +127,7 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
                     s.longValue("max-inflight-bytes", 1, 1L << 40), s.longValue("max-append-bytes", 1, 1L << 30),
                     s.longValue("max-uncommitted-bytes", 1, 1L << 40),
                     s.longValue("log-retained-entries", 0, 1L << 40),
+                    s.longValue("log-retained-bytes", 0, 1L << 50),
                     s.longValue("entry-cache-bytes-per-group", 0, 1L << 40),
                     s.longValue("entry-cache-bytes", 0, 1L << 40),
                     s.intValue("snapshot-chunk-bytes", 1024, 64 << 20), s.longValue("max-snapshot-bytes", 1, 1L << 40),
@@ -136,7 +142,8 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
     public RaftTuning withTickMillis(long newTickMillis) {
         return new RaftTuning(newTickMillis, peerSilenceMillis, pollerThreads, applyThreads, mailboxCapacity,
                 electionTicks, heartbeatTicks, maxInflightMsgs, maxInflightBytes, maxAppendBytes, maxUncommittedBytes,
-                retainedEntries, entryCacheBytesPerGroup, entryCacheBytes, snapshotChunkBytes, maxSnapshotBytes,
+                retainedEntries, retainedBytes, entryCacheBytesPerGroup, entryCacheBytes, snapshotChunkBytes,
+                maxSnapshotBytes,
                 snapshotTimeoutMillis, snapshotSends, snapshotReceives).checked();
     }
 
@@ -146,7 +153,7 @@ public record RaftTuning(long tickMillis, long peerSilenceMillis, int pollerThre
         RaftConfig core = RaftConfig.defaults(serverId).withTicks(electionTicks, heartbeatTicks)
                 .withLimits(maxAppendBytes, maxInflightMsgs, maxInflightBytes, maxUncommittedBytes);
         RetentionPolicy retention = new RetentionPolicy(retainedEntries,
-                Math.min(RetentionPolicy.defaults().minCompactionEntries(), Math.max(1, retainedEntries)));
+                Math.min(RetentionPolicy.defaults().minCompactionEntries(), Math.max(1, retainedEntries)), retainedBytes);
         return new RuntimeConfig(serverId, tickMillis, pollerThreads, applyThreads, defaults.maxGroupsPerCycle(),
                 mailboxCapacity, defaults.maxInputsPerCycle(), core, retention);
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardkv.raft.runtime.RuntimeConfig;
 import io.shardkv.raft.storage.RocksLogEngineConfig;
 import io.shardkv.raft.transport.GrpcTransportConfig;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +22,8 @@ class RaftTuningTest {
         assertThat(t).isEqualTo(RaftTuning.defaults());
         assertThat(t.runtime(3)).isEqualTo(RuntimeConfig.defaults(3));
         assertThat(t.logEngine()).isEqualTo(RocksLogEngineConfig.defaults());
-        assertThat(t.transport(GrpcTransportConfig.builder(Path.of("s"))).build())
-                .isEqualTo(GrpcTransportConfig.builder(Path.of("s")).build());
+        assertThat(t.transport(GrpcTransportConfig.builder()).build())
+                .isEqualTo(GrpcTransportConfig.builder().build());
     }
 
     @Test
@@ -52,7 +51,7 @@ class RaftTuningTest {
         assertThat(runtime.retention().retainedEntries()).isEqualTo(5000);
         assertThat(t.logEngine().maxCacheBytesPerGroup()).isEqualTo(2048);
         assertThat(t.logEngine().maxCacheBytesTotal()).isEqualTo(4096);
-        GrpcTransportConfig transport = t.transport(GrpcTransportConfig.builder(Path.of("s"))).build();
+        GrpcTransportConfig transport = t.transport(GrpcTransportConfig.builder()).build();
         assertThat(transport.peerSilenceMillis()).isEqualTo(900);
         assertThat(transport.pingIntervalMillis()).isEqualTo(150);
         assertThat(transport.snapshotChunkBytes()).isEqualTo(65536);

@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.rocksdb.EnvOptions;
+import org.rocksdb.IngestExternalFileOptions;
 import org.rocksdb.Options;
+import org.rocksdb.SstFileWriter;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -96,6 +99,29 @@ public final class KvEngine implements AutoCloseable {
 
     public RocksIterator newIterator(ReadOptions readOptions) {
         return db.newIterator(readOptions);
+    }
+
+    /** A writer of SST files that this database can ingest (same comparator and options). */
+    public SstFileWriter newSstWriter(EnvOptions envOptions) {
+        return new SstFileWriter(envOptions, options);
+    }
+
+    /**
+     * Adds SST files to the database atomically: either all their keys become visible, above
+     * every earlier write, or none. Durable on return. With {@code move} the files are linked into
+     * the database and their old names removed; otherwise they are copied and stay.
+     */
+    public void ingest(List<Path> files, boolean move) {
+        if (files.isEmpty()) {
+            return;
+        }
+        List<String> paths = new ArrayList<>(files.size());
+        files.forEach(f -> paths.add(f.toString()));
+        try (IngestExternalFileOptions o = new IngestExternalFileOptions().setMoveFiles(move)) {
+            db.ingestExternalFile(paths, o);
+        } catch (RocksDBException e) {
+            throw new KvEngineException("cannot ingest " + files.size() + " SST files", e);
+        }
     }
 
     /** Deletes every key of a group (data, sessions, slots, apply state) durably. */

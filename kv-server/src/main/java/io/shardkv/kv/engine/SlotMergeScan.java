@@ -20,10 +20,13 @@ public final class SlotMergeScan {
 
     /**
      * Reads up to {@code limit} pairs with keys in [{@code from}, {@code end}) (end empty: no
-     * bound), skipping {@code from} itself when {@code fromExclusive}.
+     * bound), skipping {@code from} itself when {@code fromExclusive}. The page also ends once its
+     * keys and values reach {@code maxBytes} (it always holds at least one pair), so its memory is
+     * bounded by the budget plus one value, whatever the values' sizes. Values are read only for
+     * the pairs taken, not for each slot's next key waiting in the merge.
      */
     public static ScanPage scan(KvEngine engine, long groupId, List<Integer> slots, byte[] from, boolean fromExclusive,
-                                byte[] end, int limit) {
+                                byte[] end, int limit, long maxBytes) {
         Snapshot snapshot = engine.snapshot();
         List<RocksIterator> iterators = new ArrayList<>(slots.size());
         try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot)) {
@@ -44,10 +47,13 @@ public final class SlotMergeScan {
             }
             List<byte[]> keys = new ArrayList<>();
             List<byte[]> values = new ArrayList<>();
-            while (!heap.isEmpty() && keys.size() < limit) {
+            long bytes = 0;
+            while (!heap.isEmpty() && keys.size() < limit && bytes < maxBytes) {
                 Run run = heap.poll();
+                byte[] value = run.iterator.value();
                 keys.add(run.userKey);
-                values.add(run.value);
+                values.add(value);
+                bytes += run.userKey.length + value.length;
                 run.iterator.next();
                 if (run.load()) {
                     heap.add(run);
@@ -66,7 +72,6 @@ public final class SlotMergeScan {
         final byte[] slotEnd;
         final byte[] end;
         byte[] userKey;
-        byte[] value;
 
         Run(RocksIterator iterator, byte[] slotEnd, byte[] end) {
             this.iterator = iterator;
@@ -76,7 +81,6 @@ public final class SlotMergeScan {
 
         boolean load() {
             userKey = null;
-            value = null;
             if (!iterator.isValid()) {
                 return false;
             }
@@ -89,7 +93,6 @@ public final class SlotMergeScan {
                 return false;
             }
             userKey = user;
-            value = iterator.value();
             return true;
         }
     }

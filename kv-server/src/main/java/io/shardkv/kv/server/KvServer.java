@@ -1,5 +1,6 @@
 package io.shardkv.kv.server;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Gauge;
@@ -91,10 +92,11 @@ public final class KvServer implements AutoCloseable {
         log = RocksLogEngine.open(config.dataDir().resolve("raft-log"), config.raft().logEngine());
         peers = new PeerDirectory();
         transport = new GrpcRaftTransport(config.raft().transport(
-                        GrpcTransportConfig.builder(config.dataDir().resolve("snapshots"))
+                        GrpcTransportConfig.builder()
                 .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES)).build(), peers,
                 registry);
-        raft = new RaftServer(config.raft().runtime(id), log, transport, registry);
+        raft = new RaftServer(config.raft().runtime(id), log, transport,
+                SnapshotStore.open(config.dataDir().resolve("snapshots")), registry);
         raft.start();
         view = new ClusterView(id, peers);
         replicas = new Replicas(raft, kv, config.stateMachine());

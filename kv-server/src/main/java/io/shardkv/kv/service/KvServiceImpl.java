@@ -32,6 +32,7 @@ import io.shardkv.kv.state.Command;
 import io.shardkv.kv.state.CommandCodec;
 import io.shardkv.kv.state.CommandResult;
 import io.shardkv.kv.state.KvStateMachine;
+import io.shardkv.kv.state.ResponseTooLargeException;
 import io.shardkv.raft.core.ReadMode;
 import io.shardkv.raft.runtime.RaftServer;
 import java.util.ArrayList;
@@ -126,7 +127,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             if (sm.ownedSlots().count() == 0) {
                 throw new WrongGroup(errors.wrongGroup("group " + sm.groupId() + " owns no slots"));
             }
-            ScanPage page = sm.scan(from, resume, end, limit);
+            ScanPage page = sm.scan(from, resume, end, limit, Limits.MAX_SCAN_PAGE_BYTES);
             ScanResponse.Builder b = ScanResponse.newBuilder().setMore(page.more());
             for (int i = 0; i < page.keys().size(); i++) {
                 b.addPairs(KvPair.newBuilder().setKey(ByteString.copyFrom(page.keys().get(i)))
@@ -158,7 +159,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             }
             read(call, r.getHeader(), r.getConsistency(), slots, sm -> {
                 ClientOperationResponse.Builder b = ClientOperationResponse.newBuilder();
-                for (Optional<byte[]> v : sm.getAll(keys)) {
+                for (Optional<byte[]> v : sm.getAll(keys, Limits.MAX_RESPONSE_BYTES)) {
                     b.addResults(v.map(bytes -> OpResult.newBuilder().setFound(true)
                             .setValue(ByteString.copyFrom(bytes)).build()).orElse(OpResult.getDefaultInstance()));
                 }
@@ -252,6 +253,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             call.ok(result);
         } catch (WrongGroup e) {
             call.fail(e.error);
+        } catch (ResponseTooLargeException e) {
+            call.fail(KvErrors.invalid(e.getMessage()));
         } catch (RuntimeException e) {
             call.fail(errors.fromFailure(e));
         }

@@ -7,8 +7,11 @@ import io.shardkv.kv.engine.ScanPage;
 import io.shardkv.kv.engine.SlotMergeScan;
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.EntryType;
-import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.proto.SnapshotFileInfo;
+import io.shardkv.raft.runtime.SnapshotImage;
 import io.shardkv.raft.runtime.StateMachine;
+import io.shardkv.raft.snapshot.SnapshotFiles;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One group's replica of the KV state, in the server's shared {@link KvEngine}. The raft
- * runtime calls {@link #apply}, {@link #snapshotData} and {@link #restore} on one apply thread
+ * runtime calls {@link #apply}, {@link #captureImage} and {@link #restore} on one apply thread
  * at a time; request threads call the read methods concurrently (RocksDB reads are safe, and
  * the owned-slot view is an immutable object behind a volatile field).
  *
@@ -38,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class KvStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
     private static final byte[] NO_RESULT = new byte[0];
-    private static final byte SNAPSHOT_FORMAT = 1;
     private static final byte[] TOMBSTONE = new byte[0];
 
     private final long groupId;
@@ -276,37 +278,48 @@ public final class KvStateMachine implements StateMachine {
     // ------------------------------------------------------------------ snapshots
 
     /**
-     * The group's sessions, data and owned slots and its apply state, read from one RocksDB
-     * snapshot. Held in memory as one array (the runtime's snapshot contract).
+     * Pins the group's sessions, data, owned slots and apply state with one RocksDB snapshot; the
+     * runtime writes them out as SST files on a snapshot thread (see {@link KvGroupImage}).
      */
     @Override
-    public synchronized byte[] snapshotData() {
+    public synchronized SnapshotImage captureImage() {
         requireOpen();
-        GroupImage image = GroupImage.read(engine, groupId);
-        // A snapshot is a good moment to make the applied state durable: it bounds replay.
-        syncNow();
-        return image.encode(SNAPSHOT_FORMAT);
+        return new KvGroupImage(engine, groupId);
     }
 
+    /**
+     * Replaces the group's keys with the image's: the old ranges are deleted (synced), then the
+     * files are ingested in one atomic step, so a crash leaves either the old state, an empty
+     * group (restored again from the kept files on restart) or the new state, never a mix.
+     * When the image holds the apply state, the ingested files alone make the new state durable
+     * and they are moved, not copied; otherwise they are copied, so that a crash before the apply
+     * state is written finds them again.
+     */
     @Override
-    public synchronized void restore(Snapshot snapshot) {
+    public synchronized void restore(SnapshotMetadata metadata, SnapshotFiles files) {
         requireOpen();
-        GroupImage image = GroupImage.decode(snapshot.data(), SNAPSHOT_FORMAT);
-        long clock = image.applyState() == null ? 0 : image.applyState().clockMillis();
-        ApplyState state = new ApplyState(snapshot.index(), snapshot.term(), clock);
-        try (WriteBatch batch = new WriteBatch()) {
-            for (byte kind : KvKeys.GROUP_KINDS) {
-                batch.deleteRange(KvKeys.groupStart(kind, groupId), KvKeys.groupEnd(kind, groupId));
+        boolean imageHasApplyState = false;
+        for (SnapshotFileInfo f : files.manifest().getFilesList()) {
+            imageHasApplyState |= f.getName().startsWith(KvGroupImage.APPLY_PREFIX + "-");
+        }
+        engine.deleteGroup(groupId);
+        engine.ingest(files.paths(), imageHasApplyState);
+        if (!imageHasApplyState) {
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.put(KvKeys.apply(groupId), new ApplyState(metadata.index(), metadata.term(), 0).encode());
+                engine.write(batch, true);
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("group " + groupId + ": cannot record the restored apply state", e);
             }
-            image.writeTo(batch, groupId);
-            batch.put(KvKeys.apply(groupId), state.encode());
-            engine.write(batch, true);
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("group " + groupId + ": cannot build the restore batch", e);
         }
         load();
-        LOG.info("group {} restored from a snapshot at index {} ({} bytes, {} slots, {} sessions)", groupId,
-                snapshot.index(), snapshot.data().length, owned.count(), sessions.size());
+        if (applyState.index() != metadata.index()) {
+            throw new IllegalStateException("group " + groupId + ": snapshot at " + metadata.index()
+                    + " holds the apply state of index " + applyState.index());
+        }
+        LOG.info("group {} restored from a snapshot at index {} ({} bytes in {} files, {} slots, {} sessions)",
+                groupId, metadata.index(), files.totalBytes(), files.manifest().getFilesCount(), owned.count(),
+                sessions.size());
     }
 
     // ------------------------------------------------------------------ reads
@@ -323,13 +336,24 @@ public final class KvStateMachine implements StateMachine {
     /**
      * The values of several keys as of one moment: a batch read never sees half of an atomic
      * batch write (each entry is empty when its key is absent).
+     *
+     * @throws ResponseTooLargeException once the values read pass {@code maxBytes}: reading stops
+     *                                   there, so memory is bounded by the budget plus one value
      */
-    public List<Optional<byte[]>> getAll(List<byte[]> keys) {
+    public List<Optional<byte[]>> getAll(List<byte[]> keys, long maxBytes) {
         org.rocksdb.Snapshot snapshot = engine.snapshot();
         try (ReadOptions at = new ReadOptions().setSnapshot(snapshot)) {
             List<Optional<byte[]>> values = new ArrayList<>(keys.size());
+            long bytes = 0;
             for (byte[] key : keys) {
-                values.add(Optional.ofNullable(engine.get(at, KvKeys.data(groupId, Slots.of(key), key))));
+                byte[] value = engine.get(at, KvKeys.data(groupId, Slots.of(key), key));
+                bytes += key.length + (value == null ? 0 : value.length);
+                if (bytes > maxBytes) {
+                    throw new ResponseTooLargeException("the values of the batch's first " + (values.size() + 1)
+                            + " keys already pass the response limit of " + maxBytes + " bytes; read them in smaller"
+                            + " batches");
+                }
+                values.add(Optional.ofNullable(value));
             }
             return values;
         } finally {
@@ -337,9 +361,9 @@ public final class KvStateMachine implements StateMachine {
         }
     }
 
-    /** Keys in [from, end) across the owned slots; see {@link SlotMergeScan}. */
-    public ScanPage scan(byte[] from, boolean fromExclusive, byte[] end, int limit) {
-        return SlotMergeScan.scan(engine, groupId, owned.list(), from, fromExclusive, end, limit);
+    /** Keys in [from, end) across the owned slots, a page of at most about {@code maxBytes}; see {@link SlotMergeScan}. */
+    public ScanPage scan(byte[] from, boolean fromExclusive, byte[] end, int limit, long maxBytes) {
+        return SlotMergeScan.scan(engine, groupId, owned.list(), from, fromExclusive, end, limit, maxBytes);
     }
 
     /** Number of client sessions held (for tests and status). */

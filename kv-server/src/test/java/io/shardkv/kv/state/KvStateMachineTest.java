@@ -1,16 +1,25 @@
 package io.shardkv.kv.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardkv.common.Slots;
 import io.shardkv.kv.engine.KvEngine;
 import io.shardkv.kv.engine.ScanPage;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
-import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
 import java.nio.charset.StandardCharsets;
+import io.shardkv.kv.engine.KvKeys;
+import io.shardkv.raft.runtime.SnapshotBuilder;
+import io.shardkv.raft.runtime.SnapshotImage;
+import io.shardkv.raft.snapshot.SnapshotFiles;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HexFormat;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -104,8 +113,10 @@ class KvStateMachineTest {
                 log.add(del(9, i + 1, 1, 100 + i, "k" + (i % 7)));
             }
         }
-        KvStateMachine one = KvStateMachine.open(GROUP, engine("one"), StateMachineSettings.defaults());
-        KvStateMachine other = KvStateMachine.open(GROUP, engine("other"), StateMachineSettings.defaults());
+        KvEngine oneEngine = engine("one");
+        KvEngine otherEngine = engine("other");
+        KvStateMachine one = KvStateMachine.open(GROUP, oneEngine, StateMachineSettings.defaults());
+        KvStateMachine other = KvStateMachine.open(GROUP, otherEngine, StateMachineSettings.defaults());
         List<Entry> entries = new ArrayList<>();
         for (Command c : log) {
             entries.add(entry(c));
@@ -114,7 +125,7 @@ class KvStateMachineTest {
         for (int i = 0; i < entries.size(); i += 4) {
             other.apply(entries.subList(i, Math.min(entries.size(), i + 4)));
         }
-        assertThat(other.snapshotData()).isEqualTo(one.snapshotData());
+        assertThat(groupRecords(otherEngine)).isEqualTo(groupRecords(oneEngine)).hasSizeGreaterThan(10);
     }
 
     @Test
@@ -122,7 +133,7 @@ class KvStateMachineTest {
         KvStateMachine sm = ownsAll(engine("g"), StateMachineSettings.defaults());
         apply(sm, put(5, 1, 1, 10, "a", "1"));
         apply(sm, put(5, 2, 1, 11, "c", "3"));
-        List<Optional<byte[]>> values = sm.getAll(List.of(b("a"), b("b"), b("c")));
+        List<Optional<byte[]>> values = sm.getAll(List.of(b("a"), b("b"), b("c")), Long.MAX_VALUE);
         assertThat(values).hasSize(3);
         assertThat(s(values.get(0).orElseThrow())).isEqualTo("1");
         assertThat(values.get(1)).isEmpty();
@@ -202,14 +213,36 @@ class KvStateMachineTest {
         assertThat(sm.ownedSlots().configVersion()).isEqualTo(43);
     }
 
+    /** Every key and value of GROUP (data, sessions, slots, apply state), in key order, as text. */
+    private static List<String> groupRecords(KvEngine engine) {
+        List<String> records = new ArrayList<>();
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
+            for (byte kind : KvKeys.GROUP_KINDS) {
+                byte[] end = KvKeys.groupEnd(kind, GROUP);
+                for (it.seek(KvKeys.groupStart(kind, GROUP)); it.isValid() && KvKeys.compare(it.key(), end) < 0;
+                     it.next()) {
+                    records.add(HexFormat.of().formatHex(it.key()) + "=" + HexFormat.of().formatHex(it.value()));
+                }
+            }
+        }
+        return records;
+    }
+
     @Test
-    void aSnapshotRestoresTheWholeGroupElsewhere() {
-        KvStateMachine source = ownsAll(engine("src"), StateMachineSettings.defaults());
+    void aSnapshotRestoresTheWholeGroupElsewhere() throws IOException {
+        KvEngine sourceEngine = engine("src");
+        KvStateMachine source = ownsAll(sourceEngine, StateMachineSettings.defaults());
         apply(source, put(1, 1, 1, 10, "a", "1"));
         apply(source, del(1, 2, 1, 11, "a"));
         apply(source, put(1, 3, 1, 12, "b", "2"));
-        byte[] image = source.snapshotData();
-        assertThat(source.durableAppliedIndex()).isEqualTo(source.appliedIndex());
+        SnapshotImage pinned = source.captureImage();
+        // Applies after the capture are not in the image: it is the state at the capture.
+        apply(source, put(1, 4, 1, 13, "late", "x"));
+        SnapshotStore store = SnapshotStore.open(dir.resolve("snapshots"));
+        SnapshotFiles image = store.files(SnapshotBuilder.writeToStore(store, GROUP,
+                new SnapshotMetadata(4, 2, ConfState.ofVoters(1L)), pinned));
+        assertThat(image.manifest().getFilesList()).extracting(f -> f.getName())
+                .containsExactly("a-0.sst", "c-0.sst", "d-0.sst", "s-0.sst");
 
         KvEngine targetEngine = engine("dst");
         KvStateMachine other = KvStateMachine.open(GROUP + 1, targetEngine, StateMachineSettings.defaults());
@@ -220,9 +253,11 @@ class KvStateMachineTest {
         apply(target, new Command.AssignSlots(1, 1, List.of(1)));
         apply(target, put(0, 0, 0, 1, "junk", "x"));
 
-        target.restore(new Snapshot(new SnapshotMetadata(4, 2, ConfState.ofVoters(1L)), image));
+        target.restore(new SnapshotMetadata(4, 2, ConfState.ofVoters(1L)), image);
         assertThat(target.appliedIndex()).isEqualTo(4);
+        assertThat(target.durableAppliedIndex()).isEqualTo(4);
         assertThat(target.get(b("junk"))).isEmpty();
+        assertThat(target.get(b("late"))).isEmpty();
         assertThat(target.get(b("a"))).isEmpty();
         assertThat(s(target.get(b("b")).orElseThrow())).isEqualTo("2");
         assertThat(target.ownedSlots().count()).isEqualTo(Slots.COUNT);
@@ -231,6 +266,33 @@ class KvStateMachineTest {
         nextIndex = 5;
         assertThat(apply(target, del(1, 2, 1, 13, "b")).found()).containsExactly(true);
         assertThat(s(target.get(b("b")).orElseThrow())).isEqualTo("2");
+    }
+
+    @Test
+    void aRestoreCutShortAfterTheOldKeysWentIsDoneAgainFromTheSameFiles() throws IOException {
+        KvStateMachine source = ownsAll(engine("src"), StateMachineSettings.defaults());
+        apply(source, put(1, 1, 1, 10, "a", "1"));
+        SnapshotMetadata at = new SnapshotMetadata(2, 1, ConfState.ofVoters(1L));
+        SnapshotStore store = SnapshotStore.open(dir.resolve("snapshots"));
+        SnapshotFiles image = store.files(SnapshotBuilder.writeToStore(store, GROUP, at, source.captureImage()));
+
+        KvEngine targetEngine = engine("dst");
+        nextIndex = 1;
+        KvStateMachine target = ownsAll(targetEngine, StateMachineSettings.defaults());
+        apply(target, put(7, 1, 1, 10, "old", "x"));
+        // The process died right after the old keys were deleted, before the ingestion.
+        targetEngine.deleteGroup(GROUP);
+        KvStateMachine reopened = KvStateMachine.open(GROUP, targetEngine, StateMachineSettings.defaults());
+        assertThat(reopened.appliedIndex()).as("an empty group: the runtime restores it again").isZero();
+
+        reopened.restore(at, image);
+        assertThat(reopened.appliedIndex()).isEqualTo(2);
+        assertThat(s(reopened.get(b("a")).orElseThrow())).isEqualTo("1");
+        assertThat(reopened.get(b("old"))).isEmpty();
+        // The apply state was in the files, so they were moved into RocksDB, not copied.
+        assertThat(image.paths()).noneMatch(java.nio.file.Files::exists);
+        KvStateMachine afterRestart = KvStateMachine.open(GROUP, targetEngine, StateMachineSettings.defaults());
+        assertThat(afterRestart.durableAppliedIndex()).isEqualTo(2);
     }
 
     @Test
@@ -255,7 +317,7 @@ class KvStateMachineTest {
         boolean exclusive = false;
         int pages = 0;
         while (true) {
-            ScanPage page = sm.scan(from, exclusive, b("k150"), 30);
+            ScanPage page = sm.scan(from, exclusive, b("k150"), 30, Long.MAX_VALUE);
             page.keys().forEach(k -> seen.add(s(k)));
             pages++;
             if (!page.more()) {
@@ -266,7 +328,31 @@ class KvStateMachineTest {
         }
         assertThat(seen).containsExactlyElementsOf(keys.subList(50, 150));
         assertThat(pages).isEqualTo(4);
-        assertThat(s(sm.scan(b("k199"), false, new byte[0], 10).values().get(0))).isEqualTo("v199");
+        assertThat(s(sm.scan(b("k199"), false, new byte[0], 10, Long.MAX_VALUE).values().get(0))).isEqualTo("v199");
+    }
+
+    @Test
+    void readAnswersAreBoundedInBytesNotOnlyInCount() {
+        KvStateMachine sm = ownsAll(engine("e"), StateMachineSettings.defaults());
+        String big = "x".repeat(100_000);
+        for (int i = 0; i < 20; i++) {
+            apply(sm, put(0, 0, 0, 10 + i, String.format("k%02d", i), big));
+        }
+        // A page stops once it holds 250 kB: three values (the third passes the budget), then "more".
+        ScanPage page = sm.scan(b("k"), false, new byte[0], 1000, 250_000);
+        assertThat(page.keys()).extracting(KvStateMachineTest::s).containsExactly("k00", "k01", "k02");
+        assertThat(page.more()).isTrue();
+        // A budget smaller than one value still makes progress: one pair per page.
+        assertThat(sm.scan(b("k05"), true, new byte[0], 1000, 10).keys()).extracting(KvStateMachineTest::s)
+                .containsExactly("k06");
+        // A batch read over the budget is refused before it holds more than the budget and one value.
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            keys.add(b(String.format("k%02d", i)));
+        }
+        assertThatThrownBy(() -> sm.getAll(keys, 1_000_000)).isInstanceOf(ResponseTooLargeException.class)
+                .hasMessageContaining("first 10 keys").hasMessageContaining("smaller batches");
+        assertThat(sm.getAll(keys.subList(0, 9), 1_000_000)).allMatch(Optional::isPresent);
     }
 
     @Test

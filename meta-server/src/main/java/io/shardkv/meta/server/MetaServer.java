@@ -1,5 +1,6 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Counter;
@@ -100,9 +101,10 @@ public final class MetaServer implements AutoCloseable {
 
         PeerDirectory directory = new PeerDirectory();
         config.peers().forEach(directory::put);
-        transport = new GrpcRaftTransport(config.raft().transport(GrpcTransportConfig.builder(dir.resolve("snapshots"))
+        transport = new GrpcRaftTransport(config.raft().transport(GrpcTransportConfig.builder()
                 .host(config.raftListen().host()).port(config.raftListen().port())).build(), directory, registry);
-        raft = new RaftServer(config.raft().runtime(config.serverId()), engine, transport, registry);
+        raft = new RaftServer(config.raft().runtime(config.serverId()), engine, transport,
+                SnapshotStore.open(dir.resolve("snapshots")), registry);
         raft.start();
         closeOrder.add(0, raft);
 

@@ -7,8 +7,11 @@ import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.EntryType;
-import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.runtime.SmallStateImage;
+import io.shardkv.raft.runtime.SnapshotImage;
 import io.shardkv.raft.runtime.StateMachine;
+import io.shardkv.raft.snapshot.SnapshotFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class MetaStateMachine implements StateMachine, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
     private static final byte[] NO_RESULT = new byte[0];
+    /** Far above any real map; an image beyond it is not a cluster map. */
+    private static final long MAX_MAP_BYTES = 64L << 20;
 
     private final MapStore store;
     private final int syncEveryEntries;
@@ -127,24 +132,25 @@ public final class MetaStateMachine implements StateMachine, AutoCloseable {
         return durableAppliedIndex;
     }
 
+    /** The map is small (groups, members, 1024 slots): its image is one file. */
     @Override
-    public byte[] snapshotData() {
-        return map.toByteArray();
+    public SnapshotImage captureImage() {
+        return new SmallStateImage(map.toByteArray());
     }
 
     @Override
-    public synchronized void restore(Snapshot snapshot) {
+    public synchronized void restore(SnapshotMetadata metadata, SnapshotFiles files) {
         requireOpen();
         ClusterMap restored;
         try {
-            restored = ClusterMap.parseFrom(snapshot.data());
+            restored = ClusterMap.parseFrom(SmallStateImage.read(files, MAX_MAP_BYTES));
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("snapshot at index " + snapshot.index() + " is not a cluster map", e);
+            throw new IllegalStateException("snapshot at index " + metadata.index() + " is not a cluster map", e);
         }
-        store.write(restored, snapshot.index(), true);
+        store.write(restored, metadata.index(), true);
         map = restored;
-        appliedIndex = snapshot.index();
-        durableAppliedIndex = snapshot.index();
+        appliedIndex = metadata.index();
+        durableAppliedIndex = metadata.index();
         entriesSinceSync = 0;
         notifyListeners(restored);
     }

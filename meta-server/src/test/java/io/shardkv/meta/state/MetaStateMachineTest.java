@@ -9,7 +9,10 @@ import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
-import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.runtime.SnapshotBuilder;
+import io.shardkv.raft.snapshot.SnapshotFiles;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.IOException;
 import io.shardkv.raft.core.SnapshotMetadata;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,19 +77,21 @@ class MetaStateMachineTest {
     }
 
     @Test
-    void snapshotRestoresIntoAnotherReplica() {
-        byte[] image;
+    void snapshotRestoresIntoAnotherReplica() throws IOException {
+        SnapshotFiles image;
+        SnapshotMetadata metadata = new SnapshotMetadata(7, 2, ConfState.ofVoters(1L, 2L, 3L));
+        SnapshotStore store = SnapshotStore.open(dir.resolve("snapshots"));
         ClusterMap original;
         try (MetaStateMachine sm = MetaStateMachine.open(dir.resolve("a"), 100)) {
             sm.apply(List.of(entry(1, MetaCommand.registerServer(1, "h:1", "r:1")),
                     entry(2, MetaCommand.addGroup(List.of(1L), 0))));
-            image = sm.snapshotData();
+            image = store.files(SnapshotBuilder.writeToStore(store, 1, metadata, sm.captureImage()));
             original = sm.currentMap();
         }
         try (MetaStateMachine other = MetaStateMachine.open(dir.resolve("b"), 100)) {
             List<ClusterMap> seen = new ArrayList<>();
             other.addListener(seen::add);
-            other.restore(new Snapshot(new SnapshotMetadata(7, 2, ConfState.ofVoters(1L, 2L, 3L)), image));
+            other.restore(metadata, image);
             assertThat(other.currentMap()).isEqualTo(original);
             assertThat(other.appliedIndex()).isEqualTo(7);
             assertThat(other.durableAppliedIndex()).isEqualTo(7);

@@ -5,10 +5,16 @@ import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
 import io.shardkv.raft.core.confchange.MembershipConfig;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotFiles;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -16,7 +22,9 @@ import java.util.function.Consumer;
  * Applies one group's committed entries to its state machine, in order, on the shared apply
  * pool: tasks queue here and at most one pool thread drains them at a time, so groups apply in
  * parallel but each group strictly in sequence. It also builds snapshots of the group between
- * two applies, where the applied index, its term and the membership are known exactly.
+ * two applies, where the applied index, its term and the membership are known exactly: the state
+ * machine pins its state there, and the {@link SnapshotBuilder} writes the files while applies go
+ * on. A failed build fails only that snapshot; the group asks again after a pause.
  *
  * <p>Invariant: {@code appliedIndex}, {@code appliedTerm} and {@code confState} describe the
  * state machine after its last apply or restore; only the draining thread touches them.
@@ -42,6 +50,8 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private final Consumer<Throwable> onFailure;
     private final Runnable onProgress;
     private final RuntimeMetrics metrics;
+    private final SnapshotStore store;
+    private final SnapshotBuilder builder;
     private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
@@ -52,10 +62,13 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private volatile long visibleAppliedIndex;
     private volatile Snapshot latestSnapshot;
     private volatile boolean stopped;
+    /** When the last build failed (System.nanoTime), or 0; no new build is asked for soon after. */
+    private volatile long buildFailedAtNanos;
+    static final long BUILD_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     GroupApplier(long groupId, StateMachine stateMachine, Executor pool, ProposalTracker proposals, ReadTracker reads,
                  long appliedIndex, long appliedTerm, ConfState confState, Consumer<Throwable> onFailure,
-                 Runnable onProgress, RuntimeMetrics metrics) {
+                 Runnable onProgress, RuntimeMetrics metrics, SnapshotStore store, SnapshotBuilder builder) {
         this.groupId = groupId;
         this.stateMachine = stateMachine;
         this.pool = pool;
@@ -68,6 +81,8 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         this.onFailure = onFailure;
         this.onProgress = onProgress;
         this.metrics = metrics;
+        this.store = store;
+        this.builder = builder;
     }
 
     void submitEntries(List<Entry> entries) {
@@ -83,7 +98,15 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     }
 
     void stop() {
-        stopped = true;
+        Snapshot s;
+        synchronized (this) {
+            stopped = true;
+            s = latestSnapshot;
+            latestSnapshot = null;
+        }
+        if (s != null) {
+            store.delete(SnapshotStore.parseRef(s.data()));
+        }
     }
 
     /**
@@ -95,6 +118,10 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         Snapshot s = latestSnapshot;
         if (s != null && s.index() >= requestIndex) {
             return Optional.of(s);
+        }
+        long failedAt = buildFailedAtNanos;
+        if (failedAt != 0 && System.nanoTime() - failedAt < BUILD_RETRY_PAUSE_NANOS) {
+            return Optional.empty();
         }
         if (snapshotRequested.compareAndSet(false, true)) {
             submit(new BuildSnapshot());
@@ -172,7 +199,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     }
 
     private void restore(Snapshot snapshot) {
-        stateMachine.restore(snapshot);
+        restoreFrom(stateMachine, store, snapshot);
         appliedIndex = snapshot.index();
         appliedTerm = snapshot.term();
         confState = snapshot.metadata().confState();
@@ -183,14 +210,64 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         onProgress.run();
     }
 
+    /**
+     * Restores a state machine from a snapshot received into {@code store}, then deletes the
+     * files: the restored state is durable, so the copy is no longer needed.
+     */
+    static void restoreFrom(StateMachine stateMachine, SnapshotStore store, Snapshot snapshot) {
+        SnapshotRef ref = SnapshotStore.parseRef(snapshot.data());
+        if (ref.getManifest().getIndex() != snapshot.index() || ref.getManifest().getTerm() != snapshot.term()) {
+            throw new IllegalStateException("snapshot " + snapshot + " refers to files of index "
+                    + ref.getManifest().getIndex() + " term " + ref.getManifest().getTerm());
+        }
+        SnapshotFiles files;
+        try {
+            files = store.files(ref);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the files of snapshot " + snapshot + " are not all there", e);
+        }
+        stateMachine.restore(snapshot.metadata(), files);
+        store.delete(ref);
+    }
+
     private void buildSnapshot() {
-        snapshotRequested.set(false);
         if (appliedIndex == 0) {
+            snapshotRequested.set(false);
             return;
         }
-        latestSnapshot = new Snapshot(new SnapshotMetadata(appliedIndex, appliedTerm, confState),
-                stateMachine.snapshotData());
-        metrics.snapshotBuilt();
+        SnapshotMetadata metadata = new SnapshotMetadata(appliedIndex, appliedTerm, confState);
+        SnapshotImage image;
+        try {
+            image = stateMachine.captureImage();
+        } catch (RuntimeException e) {
+            metrics.snapshotBuildFailed();
+            buildFailed(e);
+            return;
+        }
+        builder.build(groupId, metadata, image, this::built, this::buildFailed);
         // The core asks for it again on its next contact with the follower (a heartbeat response).
+    }
+
+    /** On a snapshot thread: the files are written. */
+    private void built(Snapshot snapshot) {
+        Snapshot previous;
+        synchronized (this) {
+            previous = latestSnapshot;
+            latestSnapshot = stopped ? null : snapshot;
+        }
+        if (previous != null) {
+            // A transfer already under way has its files open and finishes; later ones use the new one.
+            store.delete(SnapshotStore.parseRef(previous.data()));
+        }
+        if (stopped) {
+            store.delete(SnapshotStore.parseRef(snapshot.data()));
+        }
+        buildFailedAtNanos = 0;
+        snapshotRequested.set(false);
+    }
+
+    private void buildFailed(Throwable cause) {
+        buildFailedAtNanos = Math.max(1, System.nanoTime());
+        snapshotRequested.set(false);
     }
 }

@@ -15,7 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class GroupPeer {
     /** A cheap summary published after every cycle, readable from any thread. */
-    record Summary(Role role, long term, long leaderId, long commit, long lastIndex, boolean quiesced) {
+    /**
+     * @param slowestFollowerMatch on a leader, the lowest match index among its followers (what log
+     *                             retention keeps for them); Long.MAX_VALUE otherwise
+     */
+    record Summary(Role role, long term, long leaderId, long commit, long lastIndex, boolean quiesced,
+                   long slowestFollowerMatch) {
     }
 
     final long groupId;
@@ -49,7 +54,13 @@ final class GroupPeer {
     /** Called by the poller that holds the group. */
     void publishSummary() {
         RaftStatus s = node.status();
-        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced());
+        long slowest = Long.MAX_VALUE;
+        for (RaftStatus.ReplicaStatus r : s.replicas().values()) {
+            if (r.id() != s.id()) {
+                slowest = Math.min(slowest, r.match());
+            }
+        }
+        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced(), slowest);
     }
 
     boolean isQuiesced() {

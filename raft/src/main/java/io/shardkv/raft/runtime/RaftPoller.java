@@ -10,7 +10,9 @@ import io.shardkv.raft.storage.LogEngineException;
 import io.shardkv.raft.storage.RocksLogEngine;
 import io.shardkv.raft.transport.GroupMessage;
 import io.shardkv.raft.transport.RaftTransport;
+import io.shardkv.raft.snapshot.SnapshotStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,9 @@ final class RaftPoller implements Runnable {
      */
     private final int maxCatchUpTicks;
     private final LogBatch batch = new LogBatch();
+    private final SnapshotStore snapshots;
+    /** Data of the snapshot messages stepped into the group being handled: files to delete unless installed. */
+    private final List<byte[]> steppedSnapshots = new ArrayList<>();
     private volatile boolean running = true;
 
     /** Stops a group that failed, isolating it from the rest of the server. */
@@ -48,7 +53,9 @@ final class RaftPoller implements Runnable {
     }
 
     RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
-               RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock) {
+               RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock,
+               SnapshotStore snapshots) {
+        this.snapshots = snapshots;
         this.router = router;
         this.engine = engine;
         this.transport = transport;
@@ -91,10 +98,12 @@ final class RaftPoller implements Runnable {
             if (g.isFailed()) {
                 continue;
             }
+            steppedSnapshots.clear();
+            Ready rd = null;
             try {
                 handleInputs(g);
                 if (g.node.hasReady()) {
-                    Ready rd = g.node.ready();
+                    rd = g.node.ready();
                     withReady.add(g);
                     readies.add(rd);
                     batch.add(g.groupId, rd);
@@ -103,6 +112,7 @@ final class RaftPoller implements Runnable {
             } catch (RuntimeException e) {
                 failures.fail(g, "core failed", e);
             }
+            discardRefusedSnapshots(rd);
         }
         if (!batch.isEmpty()) {
             int groupCount = batch.groupCount();
@@ -152,6 +162,24 @@ final class RaftPoller implements Runnable {
                 router.schedule(g);
             }
         }
+    }
+
+    /**
+     * A received snapshot the core did not take into this Ready (stale, or from an old term) will
+     * never be installed: its files go now rather than at the next restart.
+     */
+    private void discardRefusedSnapshots(Ready rd) {
+        for (byte[] data : steppedSnapshots) {
+            if (rd == null || rd.snapshot() == null || !Arrays.equals(rd.snapshot().data(), data)) {
+                try {
+                    snapshots.delete(SnapshotStore.parseRef(data));
+                } catch (IllegalArgumentException e) {
+                    LOG.log(System.Logger.Level.WARNING, "a snapshot message without a file reference: "
+                            + e.getMessage());
+                }
+            }
+        }
+        steppedSnapshots.clear();
     }
 
     private void afterPersist(GroupPeer g, Ready rd, Map<Long, List<GroupMessage>> outbound) {
@@ -218,6 +246,9 @@ final class RaftPoller implements Runnable {
         if (input instanceof PeerInput.Tick) {
             return false; // only a wake-up: catchUpTicks ran the ticks that are due
         } else if (input instanceof PeerInput.Step s) {
+            if (s.message().type() == MessageType.SNAPSHOT && s.message().snapshot() != null) {
+                steppedSnapshots.add(s.message().snapshot().data());
+            }
             if (s.message().to() != config.serverId()) {
                 metrics.messageDropped();
                 return false;

@@ -5,6 +5,9 @@ import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.HardState;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.core.MessageType;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotStore;
 import io.shardkv.raft.storage.GroupBootstrap;
 import io.shardkv.raft.storage.LogBatch;
 import io.shardkv.raft.core.RaftStatus;
@@ -53,19 +56,27 @@ public final class RaftServer implements AutoCloseable {
     private final AtomicLong readRequestIds = new AtomicLong();
     private final AtomicInteger failedGroups = new AtomicInteger();
     private final TickClock tickClock;
+    private final SnapshotStore snapshots;
+    private final SnapshotBuilder snapshotBuilder;
     private TickTimer timer;
     private volatile boolean closed;
 
-    public RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, MeterRegistry registry) {
-        this(config, engine, transport, registry, System::nanoTime);
+    /**
+     * @param snapshots where snapshot files are kept; received snapshots the log engine no longer
+     *                  refers to are deleted now
+     */
+    public RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, SnapshotStore snapshots,
+                      MeterRegistry registry) {
+        this(config, engine, transport, snapshots, registry, System::nanoTime);
     }
 
     /** @param nanoClock the monotonic clock that Raft time is counted on (see {@link TickClock}) */
-    RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, MeterRegistry registry,
-               LongSupplier nanoClock) {
+    RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, SnapshotStore snapshots,
+               MeterRegistry registry, LongSupplier nanoClock) {
         this.config = config;
         this.engine = engine;
         this.transport = transport;
+        this.snapshots = snapshots;
         this.metrics = new RuntimeMetrics(registry, this::groupCount, this::quiescedGroupCount, failedGroups::get);
         this.router = new Router(metrics);
         this.tickClock = new TickClock(config.tickMillis(), nanoClock);
@@ -75,6 +86,25 @@ public final class RaftServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.snapshotBuilder = new SnapshotBuilder(config.serverId(), snapshots, metrics, SNAPSHOT_BUILD_THREADS,
+                SNAPSHOT_BUILDS_QUEUED);
+        Set<String> kept = new TreeSet<>();
+        engine.keptSnapshotData().forEach((groupId, data) -> keptRef(groupId, data).ifPresent(r -> kept.add(r.getDir())));
+        snapshots.retainReceived(kept);
+    }
+
+    /** One image written at a time: snapshots are rare, and disk bandwidth is what they compete for. */
+    private static final int SNAPSHOT_BUILD_THREADS = 1;
+    private static final int SNAPSHOT_BUILDS_QUEUED = 256;
+
+    private static Optional<SnapshotRef> keptRef(long groupId, byte[] data) {
+        try {
+            return Optional.of(SnapshotStore.parseRef(data));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "group " + groupId + ": the kept snapshot is not a file reference ("
+                    + e.getMessage() + ")");
+            return Optional.empty();
+        }
     }
 
     /** Starts pollers, the timer and the transport. Groups may be added before or after. */
@@ -82,7 +112,13 @@ public final class RaftServer implements AutoCloseable {
         transport.start(config.serverId(), new RaftTransport.Inbound() {
             @Override
             public void onMessages(long fromServer, List<GroupMessage> messages) {
-                router.onMessages(messages);
+                for (GroupMessage gm : messages) {
+                    if (gm.message().type() == MessageType.SNAPSHOT && gm.message().snapshot() != null) {
+                        deliverSnapshot(gm);
+                    } else {
+                        router.onMessages(List.of(gm));
+                    }
+                }
             }
 
             @Override
@@ -94,10 +130,10 @@ public final class RaftServer implements AutoCloseable {
             public void onSnapshotStatus(long groupId, long toServer, boolean success) {
                 router.deliver(groupId, new PeerInput.SnapshotStatus(toServer, success));
             }
-        });
+        }, snapshots);
         for (int i = 0; i < config.pollerThreads(); i++) {
             RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds,
-                    tickClock);
+                    tickClock, snapshots);
             Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
             t.setDaemon(true);
             pollers.add(poller);
@@ -105,6 +141,22 @@ public final class RaftServer implements AutoCloseable {
             t.start();
         }
         timer = new TickTimer(router, config.tickMillis(), config.serverId());
+    }
+
+    /** A received snapshot's files stay until the group installs or refuses them; undelivered, they go now. */
+    private void deliverSnapshot(GroupMessage gm) {
+        if (!router.deliver(gm.groupId(), new PeerInput.Step(gm.message()))) {
+            metrics.messageDropped();
+            discardReceived(gm.message().snapshot().data());
+        }
+    }
+
+    private void discardReceived(byte[] data) {
+        try {
+            snapshots.delete(SnapshotStore.parseRef(data));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "a snapshot message without a file reference: " + e.getMessage());
+        }
     }
 
     /**
@@ -149,18 +201,21 @@ public final class RaftServer implements AutoCloseable {
             // An empty state machine is exactly the state at the bootstrap point.
             applied = GroupBootstrap.INDEX;
         }
+        Optional<Snapshot> installed = engine.installedSnapshot(groupId);
         if (applied < storage.firstIndex() - 1) {
             // The process died between installing a snapshot into the log and restoring the state
             // machine from it: restore it now, from the copy the install kept.
-            Optional<Snapshot> installed = engine.installedSnapshot(groupId);
             if (installed.isEmpty()) {
                 throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
                         + " but the log starts after " + (storage.firstIndex() - 1) + " and no snapshot is kept");
             }
             LOG.log(System.Logger.Level.INFO, "group {0}: restoring the snapshot at {1} that a crash interrupted",
                     groupId, installed.get().index());
-            stateMachine.restore(installed.get());
+            GroupApplier.restoreFrom(stateMachine, snapshots, installed.get());
             applied = installed.get().index();
+        } else if (installed.isPresent()) {
+            // Restored before the crash; the files may linger if it came between restore and delete.
+            keptRef(groupId, installed.get().data()).ifPresent(snapshots::delete);
         }
         if (applied > storage.lastIndex()) {
             throw new IllegalStateException("group " + groupId + ": state machine applied " + applied
@@ -176,7 +231,7 @@ public final class RaftServer implements AutoCloseable {
                 appliedTerm, node.confState(),
                 cause -> failGroup(self[0], "state machine failed", cause),
                 () -> afterApply(self[0], stateMachine),
-                metrics);
+                metrics, snapshots, snapshotBuilder);
         storage.setSnapshotSource(applier);
         GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity(),
                 tickClock.now());
@@ -186,8 +241,10 @@ public final class RaftServer implements AutoCloseable {
 
     /** On an apply worker: compact the log when enough of it is durable in the state machine. */
     private void afterApply(GroupPeer peer, StateMachine stateMachine) {
+        GroupPeer.Summary s = peer.summary;
         OptionalLong index = config.retention().compactionIndex(stateMachine.durableAppliedIndex(),
-                peer.storage.firstIndex(), peer.storage.lastIndex());
+                peer.storage.firstIndex(), peer.storage.lastIndex(),
+                s == null ? Long.MAX_VALUE : s.slowestFollowerMatch(), peer.storage.averageEntryBytes());
         if (index.isPresent()) {
             router.deliver(peer, new PeerInput.Compact(index.getAsLong()));
         }
@@ -328,6 +385,7 @@ public final class RaftServer implements AutoCloseable {
         }
         transport.close();
         applyPool.shutdownNow();
+        snapshotBuilder.close();
         RaftRequestException closing = new RaftRequestException(RaftRequestException.Kind.CLOSED, 0, 0, "server closed");
         for (GroupPeer p : router.peers()) {
             p.applier.stop();

@@ -21,6 +21,9 @@ final class RuntimeMetrics {
     private final DistributionSummary messagesPerBatch;
     private final Counter messagesDropped;
     private final Counter snapshotsBuilt;
+    private final Counter snapshotBuildFailures;
+    private final Timer snapshotBuild;
+    private final DistributionSummary snapshotBytes;
     private final Counter snapshotsSent;
     private final Counter snapshotsReceived;
     private final Counter groupsFailed;
@@ -42,6 +45,12 @@ final class RuntimeMetrics {
                 .register(registry);
         messagesDropped = Counter.builder("raft.messages.dropped").register(registry);
         snapshotsBuilt = Counter.builder("raft.snapshots.built").register(registry);
+        snapshotBuildFailures = Counter.builder("raft.snapshots.build.failures")
+                .description("snapshot builds that failed (the group goes on and tries again later)").register(registry);
+        snapshotBuild = Timer.builder("raft.snapshots.build").description("writing one snapshot's files")
+                .register(registry);
+        snapshotBytes = DistributionSummary.builder("raft.snapshots.bytes").baseUnit("bytes")
+                .description("size of the snapshots built here").register(registry);
         snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
         snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
@@ -95,8 +104,14 @@ final class RuntimeMetrics {
         messagesDropped.increment();
     }
 
-    void snapshotBuilt() {
+    void snapshotBuilt(long nanos, io.shardkv.raft.proto.SnapshotManifest manifest) {
         snapshotsBuilt.increment();
+        snapshotBuild.record(nanos, TimeUnit.NANOSECONDS);
+        snapshotBytes.record(io.shardkv.raft.snapshot.Manifests.totalBytes(manifest));
+    }
+
+    void snapshotBuildFailed() {
+        snapshotBuildFailures.increment();
     }
 
     void snapshotSent() {

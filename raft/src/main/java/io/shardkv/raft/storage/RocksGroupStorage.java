@@ -31,6 +31,9 @@ public final class RocksGroupStorage implements LogStorage {
     /** The durable state of the group; replaced, never mutated, after each successful write. */
     private volatile GroupLogMeta meta;
     private volatile SnapshotSource snapshotSource = SnapshotSource.NONE;
+    /** Written by the group's writer only; read by its applier (an estimate, so no lock). */
+    private volatile long appendedBytes;
+    private volatile long appendedEntries;
     private volatile boolean destroyed;
     /** Set while a write of this group is in progress, to catch two threads writing one group. */
     private final AtomicBoolean writing = new AtomicBoolean();
@@ -199,7 +202,20 @@ public final class RocksGroupStorage implements LogStorage {
             cache.clear();
         }
         cache.append(w.entries);
+        for (Entry e : w.entries) {
+            appendedBytes += EntryCodec.HEADER_BYTES + LogKeys.LOG_KEY_BYTES + e.data().length;
+        }
+        appendedEntries += w.entries.size();
         meta = next;
+    }
+
+    /**
+     * The average stored size of the entries appended since open (key, header and data), or 0
+     * before the first append: what log retention counts bytes with.
+     */
+    public long averageEntryBytes() {
+        long n = appendedEntries;
+        return n == 0 ? 0 : Math.max(1, appendedBytes / n);
     }
 
     /** Publishes the state after a successful compaction through {@code index}. */

@@ -172,6 +172,22 @@ final class RocksLogDb implements AutoCloseable {
      * (its first key, then the last key of its prefix) and a jump to the next group's prefix, so
      * opening costs a few seeks per group whatever the length of the logs.
      */
+    /** The raw kept-snapshot records of all groups, by group. */
+    Map<Long, byte[]> loadKeptSnapshots() throws RocksDBException {
+        Map<Long, byte[]> kept = new TreeMap<>();
+        try (RocksIterator it = db.newIterator(snapshotCf())) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key.length != LogKeys.GROUP_KEY_BYTES) {
+                    throw new IllegalStateException("snapshot key of " + key.length + " bytes in " + dir);
+                }
+                kept.put(LogKeys.groupOf(key), it.value());
+            }
+            it.status();
+        }
+        return kept;
+    }
+
     Map<Long, LogBounds> scanLogBounds() throws RocksDBException {
         Map<Long, LogBounds> bounds = new TreeMap<>();
         try (RocksIterator it = db.newIterator(logCf)) {

@@ -224,6 +224,22 @@ public final class RocksLogEngine implements AutoCloseable {
         return Optional.of(new Snapshot(new SnapshotMetadata(index, term, storage.confState()), data));
     }
 
+    /**
+     * The data of every kept snapshot copy, by group, whether or not the log still starts right
+     * after it: what must not be deleted before the groups are opened.
+     */
+    public Map<Long, byte[]> keptSnapshotData() {
+        checkOpen();
+        Map<Long, byte[]> data = new java.util.TreeMap<>();
+        try {
+            db.loadKeptSnapshots().forEach((groupId, blob) ->
+                    data.put(groupId, Arrays.copyOfRange(blob, SNAPSHOT_HEADER_BYTES, blob.length)));
+        } catch (RocksDBException e) {
+            throw new LogEngineException("cannot read the kept snapshots: " + e.getMessage(), Set.of(), e);
+        }
+        return data;
+    }
+
     private static final int SNAPSHOT_HEADER_BYTES = 16;
 
     /** Index and term (big-endian longs), then the data. */

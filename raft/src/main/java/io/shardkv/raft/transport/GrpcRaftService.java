@@ -7,7 +7,7 @@ import io.shardkv.raft.proto.RaftMessageBatch;
 import io.shardkv.raft.proto.RaftTransportGrpc;
 import io.shardkv.raft.proto.SnapshotChunk;
 import io.shardkv.raft.proto.SnapshotChunkResp;
-import java.nio.file.Path;
+import io.shardkv.raft.snapshot.SnapshotStore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,7 +21,7 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
     private final AcceptedStream.Acceptor acceptor;
     private final BatchCodec codec;
     private final FrameReceiver receiver;
-    private final Path snapshotDir;
+    private final SnapshotStore snapshotStore;
     private final long maxSnapshotBytes;
     private final int maxConcurrentSnapshots;
     private final RaftTransport.Inbound inbound;
@@ -29,12 +29,13 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
     private final AtomicInteger activeSnapshots = new AtomicInteger();
 
     GrpcRaftService(long localServer, AcceptedStream.Acceptor acceptor, BatchCodec codec, FrameReceiver receiver,
-                    GrpcTransportConfig config, RaftTransport.Inbound inbound, TransportMetrics metrics) {
+                    GrpcTransportConfig config, RaftTransport.Inbound inbound, SnapshotStore snapshotStore,
+                    TransportMetrics metrics) {
         this.localServer = localServer;
         this.acceptor = acceptor;
         this.codec = codec;
         this.receiver = receiver;
-        this.snapshotDir = config.snapshotDir();
+        this.snapshotStore = snapshotStore;
         this.maxSnapshotBytes = config.maxSnapshotBytes();
         this.maxConcurrentSnapshots = config.maxConcurrentSnapshotReceives();
         this.inbound = inbound;
@@ -57,7 +58,7 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
             responseObserver.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
             return new Ignored();
         }
-        return new SnapshotReceiver(localServer, snapshotDir, maxSnapshotBytes, responseObserver, inbound, metrics,
+        return new SnapshotReceiver(localServer, snapshotStore, maxSnapshotBytes, responseObserver, inbound, metrics,
                 activeSnapshots::decrementAndGet);
     }
 

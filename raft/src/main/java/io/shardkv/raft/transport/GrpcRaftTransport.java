@@ -7,12 +7,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.raft.core.MessageType;
 import io.shardkv.raft.proto.SnapshotChunk;
+import io.shardkv.raft.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,11 +95,10 @@ public final class GrpcRaftTransport implements RaftTransport {
     /**
      * Binds the server, then dials every higher-id peer in the directory.
      *
-     * @throws UncheckedIOException if the address cannot be bound or the snapshot directory
-     *                              cannot be prepared
+     * @throws UncheckedIOException if the address cannot be bound
      */
     @Override
-    public synchronized void start(long localServer, Inbound in) {
+    public synchronized void start(long localServer, Inbound in, SnapshotStore snapshotStore) {
         if (started || closed) {
             throw new IllegalStateException("transport of server " + localServer + " was already started");
         }
@@ -110,7 +107,6 @@ public final class GrpcRaftTransport implements RaftTransport {
         }
         this.localServer = localServer;
         this.inbound = new GuardedInbound(in);
-        prepareSnapshotDir();
         codec = new BatchCodec(localServer, config.maxFrameBytes() - GrpcTransportConfig.FRAME_OVERHEAD_BYTES);
         receiver = new FrameReceiver(localServer, inbound, metrics);
         serviceExecutor = Executors.newFixedThreadPool(config.serviceThreads(),
@@ -118,9 +114,9 @@ public final class GrpcRaftTransport implements RaftTransport {
         timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-transport-timer-" + localServer));
         sender = new BatchSender(localServer, config.senderThreads(), codec, config.maxBatchBytes(), metrics);
         channels = new PeerChannels(directory, config, serviceExecutor);
-        snapshots = new SnapshotSender(localServer, config, channels, metrics, inbound::onSnapshotStatus);
+        snapshots = new SnapshotSender(localServer, config, channels, snapshotStore, metrics, inbound::onSnapshotStatus);
         GrpcRaftService service = new GrpcRaftService(localServer, new Acceptor(), codec, receiver, config, inbound,
-                metrics);
+                snapshotStore, metrics);
         try {
             server = NettyServerBuilder
                     .forAddress(new InetSocketAddress(config.host(), config.port()), InsecureServerCredentials.create())
@@ -286,22 +282,6 @@ public final class GrpcRaftTransport implements RaftTransport {
             }
         }
         return n;
-    }
-
-    private void prepareSnapshotDir() {
-        Path dir = config.snapshotDir();
-        try {
-            Files.createDirectories(dir);
-            try (DirectoryStream<Path> parts = Files.newDirectoryStream(dir, "*" + SnapshotReceiver.PART_SUFFIX)) {
-                for (Path part : parts) {
-                    // Left by a transfer that a crash interrupted; the leader will send again.
-                    LOG.log(System.Logger.Level.INFO, "deleting unfinished snapshot " + part);
-                    Files.delete(part);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare snapshot directory " + dir, e);
-        }
     }
 
     /** Closes streams, channels and the server, and stops the transport's threads. */

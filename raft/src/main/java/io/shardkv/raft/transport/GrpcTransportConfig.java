@@ -1,17 +1,15 @@
 package io.shardkv.raft.transport;
 
 import io.shardkv.common.Backoff;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Settings of a {@link GrpcRaftTransport}. Every queue, frame and transfer is bounded here;
- * {@link #builder(Path)} documents the defaults.
+ * {@link #builder()} documents the defaults.
  *
  * @param host                          address the gRPC server binds to
  * @param port                          port it binds to; 0 picks a free one (see {@link GrpcRaftTransport#port()})
- * @param snapshotDir                   where incoming snapshots are written while they arrive
  * @param senderThreads                 threads that merge and write outbound batches, shared by all peers
  * @param serviceThreads                threads that run gRPC callbacks (incoming frames, snapshot chunks)
  * @param maxQueuedMessages             Raft messages queued per destination; beyond it the oldest are dropped
@@ -23,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param maxQueuedSnapshotSends        snapshots waiting for a slot; beyond it a snapshot fails at once
  * @param maxConcurrentSnapshotReceives snapshots this server accepts at once; further ones are refused
  * @param maxSnapshotBytes              largest snapshot accepted
- * @param snapshotTimeoutMillis         deadline of one whole snapshot transfer
+ * @param snapshotTimeoutMillis         deadline of a snapshot transfer, plus a second per MiB it streams
  * @param reconnectMinBackoffMillis     first delay before redialing a peer
  * @param reconnectMaxBackoffMillis     bound of the redial delay
  * @param keepAliveMillis               HTTP/2 ping interval that detects a silently dead connection
@@ -34,7 +32,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *                                      unreachable and its stream ended: the failure detector that lets
  *                                      followers of a frozen leader elect a new one
  */
-public record GrpcTransportConfig(String host, int port, Path snapshotDir, int senderThreads, int serviceThreads,
+public record GrpcTransportConfig(String host, int port, int senderThreads, int serviceThreads,
                                   int maxQueuedMessages, long maxQueuedBytes, long maxBatchBytes, int maxFrameBytes,
                                   int snapshotChunkBytes, int maxConcurrentSnapshotSends, int maxQueuedSnapshotSends,
                                   int maxConcurrentSnapshotReceives, long maxSnapshotBytes, long snapshotTimeoutMillis,
@@ -48,8 +46,8 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
     public static final long DEFAULT_PEER_SILENCE_MILLIS = 1_500;
 
     public GrpcTransportConfig {
-        if (host == null || host.isBlank() || snapshotDir == null) {
-            throw new IllegalArgumentException("host and snapshotDir are required");
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("host is required");
         }
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port " + port + " is outside [0, 65535]");
@@ -74,17 +72,13 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
                     + maxBatchBytes + " and snapshotChunkBytes " + snapshotChunkBytes + " by "
                     + FRAME_OVERHEAD_BYTES);
         }
-        if (maxSnapshotBytes > Integer.MAX_VALUE - 8) {
-            // The core holds a snapshot in one byte array.
-            throw new IllegalArgumentException("maxSnapshotBytes " + maxSnapshotBytes + " exceeds a byte array");
-        }
         // Validates the pair (the fields are not assigned yet in a compact constructor).
         new Backoff(Duration.ofMillis(reconnectMinBackoffMillis), Duration.ofMillis(reconnectMaxBackoffMillis), () -> 0);
     }
 
     /** A builder with the defaults, listening on 127.0.0.1 with an ephemeral port. */
-    public static Builder builder(Path snapshotDir) {
-        return new Builder(snapshotDir);
+    public static Builder builder() {
+        return new Builder();
     }
 
     Backoff reconnectBackoff() {
@@ -94,7 +88,7 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder(snapshotDir);
+        Builder b = new Builder();
         b.host = host;
         b.port = port;
         b.senderThreads = senderThreads;
@@ -120,7 +114,6 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
 
     /** Builds a config; each field starts at its documented default. */
     public static final class Builder {
-        private final Path snapshotDir;
         private String host = "127.0.0.1";
         private int port = 0;
         private int senderThreads = 2;
@@ -133,7 +126,7 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         private int maxConcurrentSnapshotSends = 2;
         private int maxQueuedSnapshotSends = 64;
         private int maxConcurrentSnapshotReceives = 2;
-        private long maxSnapshotBytes = 1L << 30;
+        private long maxSnapshotBytes = 1L << 40;
         private long snapshotTimeoutMillis = 300_000;
         private long reconnectMinBackoffMillis = 50;
         private long reconnectMaxBackoffMillis = 2_000;
@@ -142,8 +135,7 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         private long pingIntervalMillis = DEFAULT_PING_INTERVAL_MILLIS;
         private long peerSilenceMillis = DEFAULT_PEER_SILENCE_MILLIS;
 
-        private Builder(Path snapshotDir) {
-            this.snapshotDir = snapshotDir;
+        private Builder() {
         }
 
         /** Default 127.0.0.1. */
@@ -211,7 +203,7 @@ public record GrpcTransportConfig(String host, int port, Path snapshotDir, int s
         }
 
         public GrpcTransportConfig build() {
-            return new GrpcTransportConfig(host, port, snapshotDir, senderThreads, serviceThreads, maxQueuedMessages,
+            return new GrpcTransportConfig(host, port, senderThreads, serviceThreads, maxQueuedMessages,
                     maxQueuedBytes, maxBatchBytes, maxFrameBytes, snapshotChunkBytes, maxConcurrentSnapshotSends,
                     maxQueuedSnapshotSends, maxConcurrentSnapshotReceives, maxSnapshotBytes, snapshotTimeoutMillis,
                     reconnectMinBackoffMillis, reconnectMaxBackoffMillis, keepAliveMillis, keepAliveTimeoutMillis,

@@ -1,5 +1,6 @@
 package io.shardkv.raft.transport;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import java.util.List;
 
 /**
@@ -21,7 +22,12 @@ public interface RaftTransport extends AutoCloseable {
         void onSnapshotStatus(long groupId, long toServer, boolean success);
     }
 
-    void start(long localServer, Inbound inbound);
+    /**
+     * Starts delivering to {@code inbound}. A SNAPSHOT message's data is a reference into a
+     * {@link SnapshotStore}: sent, the transport streams the files from {@code snapshots}; received,
+     * it writes them into {@code snapshots} and delivers a reference to its own copy.
+     */
+    void start(long localServer, Inbound inbound, SnapshotStore snapshots);
 
     /** Sends one cycle's messages for one destination. */
     void send(long toServer, List<GroupMessage> messages);

@@ -7,31 +7,31 @@ import io.shardkv.raft.core.MessageType;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.proto.SnapshotChunk;
 import io.shardkv.raft.proto.SnapshotChunkResp;
+import io.shardkv.raft.proto.SnapshotManifest;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.Manifests;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import io.shardkv.raft.snapshot.SnapshotWriter;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Receives one snapshot sent through {@code SendSnapshot}. Chunks are checked (same snapshot,
- * contiguous offsets, CRC32C, size bound) and written to a temporary file as they come, so
- * memory holds one chunk at a time during the transfer. Only a complete and valid snapshot is
- * handed to the runtime, as a SNAPSHOT message from the leader; a bad chunk fails the call with
- * a status that says what was wrong, and the temporary file is deleted in every outcome.
+ * Receives one snapshot sent through {@code SendSnapshot}. The first chunk carries the manifest
+ * (checked: plain file names, a total within the size bound, the snapshot's own group and
+ * index). Chunks are checked (same snapshot, contiguous offsets, CRC32C) and written into the
+ * snapshot's files as they come, so memory holds one chunk at a time whatever the snapshot's
+ * size. Only a complete snapshot whose files match their checksums is handed to the runtime, as a
+ * SNAPSHOT message from the leader whose data refers to the files in this server's store; a bad
+ * chunk fails the call with a status that says what was wrong, and the partial files go.
  *
  * <p>gRPC never runs two callbacks of one call at once, so the fields need no lock.
  */
 final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
     private static final System.Logger LOG = System.getLogger(SnapshotReceiver.class.getName());
 
-    /** Temporary files end with this; a restarted transport deletes leftovers. */
-    static final String PART_SUFFIX = ".part";
-
     private final long localServer;
-    private final Path dir;
+    private final SnapshotStore store;
     private final long maxSnapshotBytes;
     private final StreamObserver<SnapshotChunkResp> responses;
     private final RaftTransport.Inbound inbound;
@@ -40,8 +40,7 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
 
     /** The first chunk: every later one must name the same snapshot. Null until it arrives. */
     private SnapshotChunk first;
-    private Path file;
-    private FileChannel out;
+    private SnapshotWriter out;
     /** Bytes written so far: the offset the next chunk must have. */
     private long received;
     private boolean finished;
@@ -49,10 +48,10 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
     /**
      * @param onFinish runs once when the call ends in any way, to release its receive slot
      */
-    SnapshotReceiver(long localServer, Path dir, long maxSnapshotBytes, StreamObserver<SnapshotChunkResp> responses,
+    SnapshotReceiver(long localServer, SnapshotStore store, long maxSnapshotBytes, StreamObserver<SnapshotChunkResp> responses,
                      RaftTransport.Inbound inbound, TransportMetrics metrics, Runnable onFinish) {
         this.localServer = localServer;
-        this.dir = dir;
+        this.store = store;
         this.maxSnapshotBytes = maxSnapshotBytes;
         this.responses = responses;
         this.inbound = inbound;
@@ -82,8 +81,10 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
             }
         } catch (Refused e) {
             fail(e.status);
+        } catch (SnapshotWriter.SnapshotDamagedException e) {
+            fail(Status.DATA_LOSS.withDescription(e.getMessage()));
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "receiving a snapshot into " + file + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, "receiving a snapshot into " + store.root() + " failed", e);
             if (!finished) {
                 fail(Status.INTERNAL.withDescription("server " + localServer + " could not store the snapshot: " + e)
                         .withCause(e));
@@ -91,7 +92,7 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
         }
     }
 
-    private void accept(SnapshotChunk chunk) throws Refused, IOException {
+    private void accept(SnapshotChunk chunk) throws Refused, IOException, SnapshotWriter.SnapshotDamagedException {
         if (first == null) {
             if (chunk.getGroupId() == 0 || chunk.getLeaderId() == 0 || chunk.getTerm() == 0
                     || !chunk.hasMetadata() || chunk.getMetadata().getIndex() == 0) {
@@ -99,12 +100,12 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
                         + " or metadata: group " + chunk.getGroupId() + " leader " + chunk.getLeaderId() + " term "
                         + chunk.getTerm() + " index " + chunk.getMetadata().getIndex()));
             }
+            checkManifest(chunk);
             first = chunk;
-            file = Files.createTempFile(dir, "snapshot-g" + chunk.getGroupId() + "-i" + chunk.getMetadata().getIndex()
-                    + "-", PART_SUFFIX);
-            out = FileChannel.open(file, StandardOpenOption.WRITE);
+            out = store.newWriter(chunk.getManifest());
         } else if (chunk.getGroupId() != first.getGroupId() || chunk.getTerm() != first.getTerm()
-                || chunk.getLeaderId() != first.getLeaderId() || !chunk.getMetadata().equals(first.getMetadata())) {
+                || chunk.getLeaderId() != first.getLeaderId() || !chunk.getMetadata().equals(first.getMetadata())
+                || (chunk.hasManifest() && !chunk.getManifest().equals(first.getManifest()))) {
             throw new Refused(Status.INVALID_ARGUMENT.withDescription("chunk at offset " + chunk.getOffset()
                     + " belongs to another snapshot (group " + chunk.getGroupId() + ", term " + chunk.getTerm()
                     + ", index " + chunk.getMetadata().getIndex() + ") than the first chunk (group "
@@ -116,33 +117,44 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
                     + ": chunk at offset " + chunk.getOffset() + " where offset " + received + " was expected"));
         }
         int length = chunk.getData().size();
-        if (received + length > maxSnapshotBytes) {
-            throw new Refused(Status.RESOURCE_EXHAUSTED.withDescription("snapshot of group " + chunk.getGroupId()
-                    + " exceeds the limit of " + maxSnapshotBytes + " bytes"));
-        }
         CRC32C crc = new CRC32C();
         crc.update(chunk.getData().asReadOnlyByteBuffer());
         if ((int) crc.getValue() != chunk.getCrc32C()) {
             throw new Refused(Status.DATA_LOSS.withDescription("snapshot of group " + chunk.getGroupId()
                     + ": checksum mismatch in chunk at offset " + chunk.getOffset() + " (" + length + " bytes)"));
         }
-        var buffer = chunk.getData().asReadOnlyByteBuffer();
-        while (buffer.hasRemaining()) {
-            out.write(buffer);
-        }
+        out.write(chunk.getData().asReadOnlyByteBuffer());
         received += length;
         metrics.snapshotChunkReceived(length);
     }
 
-    /** The last chunk arrived and was valid: hand the snapshot to the runtime and answer. */
-    private void complete() throws IOException {
-        out.close();
-        byte[] data = Files.readAllBytes(file);
-        if (data.length != received) {
-            throw new IOException("snapshot file " + file + " holds " + data.length + " bytes, " + received
-                    + " were written");
+    /** The manifest must describe this very snapshot, and fit the size bound. */
+    private void checkManifest(SnapshotChunk chunk) throws Refused {
+        if (!chunk.hasManifest()) {
+            throw new Refused(Status.INVALID_ARGUMENT.withDescription("the first chunk of a snapshot of group "
+                    + chunk.getGroupId() + " has no manifest"));
         }
-        Snapshot snapshot = new Snapshot(RaftMessageCodec.decodeSnapshotMetadata(first.getMetadata()), data);
+        SnapshotManifest m = chunk.getManifest();
+        if (m.getGroupId() != chunk.getGroupId() || m.getIndex() != chunk.getMetadata().getIndex()
+                || m.getTerm() != chunk.getMetadata().getTerm()) {
+            throw new Refused(Status.INVALID_ARGUMENT.withDescription("the manifest describes group " + m.getGroupId()
+                    + " at " + m.getIndex() + "@" + m.getTerm() + ", the chunk carries group " + chunk.getGroupId()
+                    + " at " + chunk.getMetadata().getIndex() + "@" + chunk.getMetadata().getTerm()));
+        }
+        try {
+            Manifests.check(m, maxSnapshotBytes);
+        } catch (IllegalArgumentException e) {
+            Status status = e.getMessage().contains("larger than the limit") ? Status.RESOURCE_EXHAUSTED
+                    : Status.INVALID_ARGUMENT;
+            throw new Refused(status.withDescription(e.getMessage()));
+        }
+    }
+
+    /** The last chunk arrived and was valid: hand the snapshot to the runtime and answer. */
+    private void complete() throws IOException, SnapshotWriter.SnapshotDamagedException {
+        SnapshotRef ref = out.finish();
+        Snapshot snapshot = new Snapshot(RaftMessageCodec.decodeSnapshotMetadata(first.getMetadata()),
+                ref.toByteArray());
         Message m = Message.builder(MessageType.SNAPSHOT).from(first.getLeaderId()).to(localServer)
                 .term(first.getTerm()).snapshot(snapshot).build();
         inbound.onMessages(first.getLeaderId(), List.of(new GroupMessage(first.getGroupId(), m)));
@@ -181,7 +193,7 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
         responses.onError(status.asRuntimeException());
     }
 
-    /** Releases the file and the slot; the temporary file never outlives the call. */
+    /** Releases the files and the slot; an unfinished snapshot's files never outlive the call. */
     private void finish() {
         if (finished) {
             return;
@@ -189,13 +201,8 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
         finished = true;
         try {
             if (out != null) {
-                out.close();
+                out.abort();
             }
-            if (file != null) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "could not delete snapshot file " + file, e);
         } finally {
             onFinish.run();
         }

@@ -11,6 +11,11 @@ import io.shardkv.raft.core.MessageType;
 import io.shardkv.raft.proto.RaftTransportGrpc;
 import io.shardkv.raft.proto.SnapshotChunk;
 import io.shardkv.raft.proto.SnapshotChunkResp;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotReader;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,14 +45,16 @@ final class SnapshotSender implements AutoCloseable {
     private final int chunkBytes;
     private final long timeoutMillis;
     private final PeerChannels channels;
+    private final SnapshotStore store;
     private final TransportMetrics metrics;
     private final StatusListener listener;
     private final ThreadPoolExecutor pool;
     /** A test hook that may alter chunks on their way out (to check that receivers reject damage). */
     private volatile UnaryOperator<SnapshotChunk> chunkFilter = UnaryOperator.identity();
 
-    SnapshotSender(long localServer, GrpcTransportConfig config, PeerChannels channels, TransportMetrics metrics,
-                   StatusListener listener) {
+    SnapshotSender(long localServer, GrpcTransportConfig config, PeerChannels channels, SnapshotStore store,
+                   TransportMetrics metrics, StatusListener listener) {
+        this.store = store;
         this.localServer = localServer;
         this.chunkBytes = config.snapshotChunkBytes();
         this.timeoutMillis = config.snapshotTimeoutMillis();
@@ -90,7 +97,7 @@ final class SnapshotSender implements AutoCloseable {
             stream(groupId, m);
             success = true;
             metrics.snapshotSent();
-        } catch (SnapshotTransferException | StatusRuntimeException e) {
+        } catch (SnapshotTransferException | StatusRuntimeException | IOException e) {
             LOG.log(System.Logger.Level.WARNING, "snapshot " + m.snapshot() + " of group " + groupId + " to server "
                     + m.to() + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -107,40 +114,51 @@ final class SnapshotSender implements AutoCloseable {
         }
     }
 
-    private void stream(long groupId, Message m) throws SnapshotTransferException, InterruptedException {
+    private void stream(long groupId, Message m)
+            throws SnapshotTransferException, InterruptedException, IOException {
         long toServer = m.to();
         ManagedChannel channel = channels.channel(toServer).orElseThrow(() ->
                 new SnapshotTransferException("server " + toServer + " has no address"));
-        Deadline deadline = Deadline.after(timeoutMillis, TimeUnit.MILLISECONDS);
-        Call call = new Call();
-        RaftTransportGrpc.newStub(channel).withDeadline(deadline).sendSnapshot(call);
-        try {
-            byte[] data = m.snapshot().data();
-            SnapshotChunk.Builder header = SnapshotChunk.newBuilder().setGroupId(groupId).setTerm(m.term())
-                    .setLeaderId(m.from() == 0 ? localServer : m.from())
-                    .setMetadata(RaftMessageCodec.encodeSnapshotMetadata(m.snapshot().metadata()));
-            int offset = 0;
-            do {
-                int length = Math.min(chunkBytes, data.length - offset);
-                CRC32C crc = new CRC32C();
-                crc.update(data, offset, length);
-                // The core never changes snapshot data once built, so chunks may share it.
-                SnapshotChunk chunk = header.clone().setOffset(offset)
-                        .setData(UnsafeByteOperations.unsafeWrap(data, offset, length))
-                        .setIsLastChunk(offset + length == data.length).setCrc32C((int) crc.getValue()).build();
-                call.awaitReady(deadline);
-                call.send(chunkFilter.apply(chunk));
-                metrics.snapshotChunkSent(length);
-                offset += length;
-            } while (offset < data.length);
-            call.halfClose();
-            SnapshotChunkResp resp = call.awaitResponse(deadline);
-            if (!resp.getSuccess() || resp.getOffset() != data.length) {
-                throw new SnapshotTransferException("server " + toServer + " took " + resp.getOffset() + " of "
-                        + data.length + " bytes and answered success=" + resp.getSuccess());
+        SnapshotRef ref = SnapshotStore.parseRef(m.snapshot().data());
+        try (SnapshotReader reader = store.openReader(ref)) {
+            long total = reader.totalBytes();
+            // Big snapshots get longer: the base deadline, plus a second per MiB (a floor of 1 MiB/s).
+            Deadline deadline = Deadline.after(timeoutMillis + total / (1 << 20) * 1000, TimeUnit.MILLISECONDS);
+            Call call = new Call();
+            RaftTransportGrpc.newStub(channel).withDeadline(deadline).sendSnapshot(call);
+            try {
+                SnapshotChunk.Builder header = SnapshotChunk.newBuilder().setGroupId(groupId).setTerm(m.term())
+                        .setLeaderId(m.from() == 0 ? localServer : m.from())
+                        .setMetadata(RaftMessageCodec.encodeSnapshotMetadata(m.snapshot().metadata()));
+                boolean firstChunk = true;
+                do {
+                    long offset = reader.position();
+                    // A fresh buffer per chunk: gRPC may still hold the previous one until it is written out.
+                    ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(chunkBytes, total - offset));
+                    reader.read(buffer);
+                    buffer.flip();
+                    CRC32C crc = new CRC32C();
+                    crc.update(buffer.duplicate());
+                    SnapshotChunk.Builder chunk = header.clone().setOffset(offset)
+                            .setData(UnsafeByteOperations.unsafeWrap(buffer))
+                            .setIsLastChunk(reader.position() == total).setCrc32C((int) crc.getValue());
+                    if (firstChunk) {
+                        chunk.setManifest(ref.getManifest());
+                        firstChunk = false;
+                    }
+                    call.awaitReady(deadline);
+                    call.send(chunkFilter.apply(chunk.build()));
+                    metrics.snapshotChunkSent(buffer.limit());
+                } while (reader.position() < total);
+                call.halfClose();
+                SnapshotChunkResp resp = call.awaitResponse(deadline);
+                if (!resp.getSuccess() || resp.getOffset() != total) {
+                    throw new SnapshotTransferException("server " + toServer + " took " + resp.getOffset() + " of "
+                            + total + " bytes and answered success=" + resp.getSuccess());
+                }
+            } finally {
+                call.cancelIfUnfinished();
             }
-        } finally {
-            call.cancelIfUnfinished();
         }
     }
 

@@ -26,7 +26,7 @@ final class GrpcClusterNetwork implements ClusterNetwork {
 
     @Override
     public RaftTransport transportFor(long serverId, MeterRegistry registry) {
-        GrpcTransportConfig config = GrpcTransportConfig.builder(dir.resolve("snapshots-" + serverId))
+        GrpcTransportConfig config = GrpcTransportConfig.builder()
                 .host("127.0.0.1").port(ports.getOrDefault(serverId, 0))
                 // Test clusters restart servers within seconds; redial quickly.
                 .reconnectBackoffMillis(20, 250)

@@ -96,8 +96,45 @@ abstract class KeyRuntimeScenarios {
     }
 
     @Test
+    void followerAwayForAWhileCatchesUpFromTheLogNotFromASnapshot() {
+        // No tail of its own: only what the stopped follower still needs keeps the leader's log.
+        RetentionPolicy followersOnly = new RetentionPolicy(0, 5);
+        try (RuntimeTestCluster cluster = cluster(followersOnly, (s, g) -> new RecordingStateMachine(s != 3, null))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.write(1, "w0");
+            long leader = cluster.awaitLeader(1);
+            if (leader == 3) {
+                cluster.server(3).transferLeader(1, 1);
+                Await.until(RuntimeTestCluster.DEADLINE, () -> "leadership off server 3",
+                        () -> cluster.leaderOf(1) == 1 || cluster.leaderOf(1) == 2);
+            }
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 applied w0",
+                    () -> cluster.machine(3, 1).commands().contains("w0"));
+            cluster.stop(3);
+            List<String> expected = new ArrayList<>(List.of("w0"));
+            for (int i = 1; i <= 60; i++) {
+                cluster.write(1, "w" + i);
+                expected.add("w" + i);
+            }
+            cluster.restart(3);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 caught up",
+                    () -> cluster.machine(3, 1).commands().equals(expected));
+            assertThat(cluster.registry(3).get("raft.snapshots.received").counter().count())
+                    .as("snapshots server 3 needed").isZero();
+            for (long s = 1; s <= 2; s++) {
+                assertThat(cluster.registry(s).get("raft.snapshots.built").counter().count())
+                        .as("snapshots built on server %d", s).isZero();
+            }
+        }
+    }
+
+    @Test
     void followerBehindCompactedLogCatchesUpBySnapshot() {
-        RetentionPolicy aggressive = new RetentionPolicy(0, 5);
+        // No byte allowance: the log goes up to the durable index, whatever followers need.
+        RetentionPolicy aggressive = new RetentionPolicy(0, 5, 0);
         try (RuntimeTestCluster cluster = cluster(aggressive, (s, g) -> new RecordingStateMachine(true, null))) {
             for (long s = 1; s <= 3; s++) {
                 cluster.start(s);

@@ -75,6 +75,43 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
     }
 
     @Test
+    void aSnapshotBuildThatFailsFailsOnlyThatSnapshotAndIsRetried() throws Exception {
+        AtomicInteger imagesToFail = new AtomicInteger(1);
+        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, new RetentionPolicy(0, 1, 0),
+                // Server 3's machine keeps nothing across its restart, so it must not compact its own log.
+                (s, g) -> new RecordingStateMachine(s != 3, null, imagesToFail))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.write(1, "first");
+            cluster.stop(3);
+            for (int i = 0; i < 30; i++) {
+                cluster.write(1, "w" + i);
+            }
+            long leader = cluster.awaitLeader(1);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "the leader's log compacted",
+                    () -> cluster.server(leader).summary(1).orElseThrow().lastIndex() > 30);
+            cluster.restart(3);
+
+            // Server 3 is behind the compacted log: the leader's first image dies (OutOfMemoryError).
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "a failed snapshot build",
+                    () -> cluster.registry(cluster.awaitLeader(1)).get("raft.snapshots.build.failures").counter()
+                            .count() >= 1);
+            long failedOn = cluster.awaitLeader(1);
+            // The group goes on serving, and is not marked failed.
+            assertThat(cluster.write(1, "during")).isEqualTo("ok:during");
+            assertThat(cluster.registry(failedOn).get("raft.groups.failed").gauge().value()).isZero();
+            // After the pause the leader builds again, and server 3 catches up from the snapshot.
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 caught up",
+                    () -> cluster.machine(3, 1) != null && cluster.machine(3, 1).commands().contains("during"));
+            assertThat(cluster.machine(3, 1).commands()).isEqualTo(cluster.machine(failedOn, 1).commands()
+                    .subList(0, cluster.machine(3, 1).commands().size()));
+            assertThat(cluster.registry(failedOn).get("raft.snapshots.built").counter().count()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
     void failingStateMachineStopsOnlyItsGroup() throws Exception {
         try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, RetentionPolicy.defaults(),
                 (s, g) -> new RecordingStateMachine(false, g == 2 ? "poison" : null))) {

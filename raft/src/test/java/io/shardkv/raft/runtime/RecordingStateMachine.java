@@ -2,7 +2,8 @@ package io.shardkv.raft.runtime;
 
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.EntryType;
-import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.snapshot.SnapshotFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test state machine that keeps the commands it applied, in order. It can pretend its state is
@@ -21,11 +23,18 @@ final class RecordingStateMachine implements StateMachine {
     private final List<String> commands = new ArrayList<>();
     private final boolean durable;
     private final String poison;
+    private final AtomicInteger imagesToFail;
     private volatile long applied;
 
     RecordingStateMachine(boolean durable, String poison) {
+        this(durable, poison, new AtomicInteger());
+    }
+
+    /** @param imagesToFail this many images (shared by the machines given it) fail as they are written */
+    RecordingStateMachine(boolean durable, String poison, AtomicInteger imagesToFail) {
         this.durable = durable;
         this.poison = poison;
+        this.imagesToFail = imagesToFail;
     }
 
     static RecordingStateMachine inMemory() {
@@ -57,7 +66,24 @@ final class RecordingStateMachine implements StateMachine {
     }
 
     @Override
-    public synchronized byte[] snapshotData() {
+    public synchronized SnapshotImage captureImage() {
+        SmallStateImage image = new SmallStateImage(encode());
+        if (imagesToFail.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+            return image;
+        }
+        return new SnapshotImage() {
+            @Override
+            public List<String> writeFiles(java.nio.file.Path dir) {
+                throw new OutOfMemoryError("Java heap space (simulated while writing a snapshot)");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(commands.size());
@@ -71,9 +97,9 @@ final class RecordingStateMachine implements StateMachine {
     }
 
     @Override
-    public synchronized void restore(Snapshot snapshot) {
+    public synchronized void restore(SnapshotMetadata metadata, SnapshotFiles files) {
         commands.clear();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.data()))) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(SmallStateImage.read(files, 1 << 30)))) {
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
                 commands.add(in.readUTF());
@@ -81,7 +107,7 @@ final class RecordingStateMachine implements StateMachine {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        applied = snapshot.index();
+        applied = metadata.index();
     }
 
     synchronized List<String> commands() {

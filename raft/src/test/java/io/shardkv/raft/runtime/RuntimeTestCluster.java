@@ -1,5 +1,6 @@
 package io.shardkv.raft.runtime;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import io.shardkv.raft.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.shardkv.raft.core.ConfState;
@@ -79,7 +80,8 @@ final class RuntimeTestCluster implements AutoCloseable {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RaftTransport transport = network.transportFor(serverId, registry);
         AtomicLong offset = clockOffsetNanos.computeIfAbsent(serverId, id -> new AtomicLong());
-        RaftServer server = new RaftServer(config, engine, transport, registry,
+        RaftServer server = new RaftServer(config, engine, transport,
+                SnapshotStore.open(dir.resolve("snapshots-" + serverId)), registry,
                 () -> System.nanoTime() + offset.get());
         engines.put(serverId, engine);
         servers.put(serverId, server);

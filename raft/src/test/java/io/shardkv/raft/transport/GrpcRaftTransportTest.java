@@ -1,5 +1,9 @@
 package io.shardkv.raft.transport;
 
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotFixtures;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.UncheckedIOException;
 import io.shardkv.raft.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +40,8 @@ class GrpcRaftTransportTest {
     private final Map<Long, Node> nodes = new HashMap<>();
 
     /** One server's transport, what it delivered, and its meters. */
-    private record Node(long id, GrpcRaftTransport transport, RecordingInbound inbound, SimpleMeterRegistry registry) {
+    private record Node(long id, GrpcRaftTransport transport, RecordingInbound inbound, SimpleMeterRegistry registry,
+                        SnapshotStore store) {
         double counter(String name) {
             return registry.get(name).counter().count();
         }
@@ -47,7 +52,7 @@ class GrpcRaftTransportTest {
     }
 
     private GrpcTransportConfig.Builder config(long id) {
-        return GrpcTransportConfig.builder(dir.resolve("snapshots-" + id)).reconnectBackoffMillis(20, 200);
+        return GrpcTransportConfig.builder().reconnectBackoffMillis(20, 200);
     }
 
     private Node start(long id) {
@@ -58,9 +63,10 @@ class GrpcRaftTransportTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RecordingInbound inbound = new RecordingInbound();
         GrpcRaftTransport transport = new GrpcRaftTransport(config.build(), directory, registry);
-        transport.start(id, inbound);
+        SnapshotStore store = SnapshotStore.open(dir.resolve("snapshots-" + id));
+        transport.start(id, inbound, store);
         directory.put(id, new PeerAddress("127.0.0.1", transport.port()));
-        Node node = new Node(id, transport, inbound, registry);
+        Node node = new Node(id, transport, inbound, registry, store);
         nodes.put(id, node);
         return node;
     }
@@ -86,10 +92,15 @@ class GrpcRaftTransportTest {
                 .entries(List.of(Entry.normal(3, index, data.getBytes(StandardCharsets.UTF_8)))).build());
     }
 
-    private static Snapshot snapshot(int bytes) {
-        byte[] data = new byte[bytes];
-        new Random(bytes).nextBytes(data);
-        return new Snapshot(new SnapshotMetadata(500, 3, ConfState.ofVoters(1L, 2L, 3L)), data);
+    /** A snapshot of three files built in the sender's store. */
+    private static Snapshot snapshot(Node sender, long group, int bytes) {
+        try {
+            SnapshotRef ref = SnapshotFixtures.build(sender.store(), group, 500, 3,
+                    SnapshotFixtures.randomFiles(bytes, bytes));
+            return new Snapshot(new SnapshotMetadata(500, 3, ConfState.ofVoters(1L, 2L, 3L)), ref.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static GroupMessage snapshotMessage(long group, long from, long to, Snapshot snapshot) {
@@ -98,7 +109,7 @@ class GrpcRaftTransportTest {
     }
 
     private List<Path> partFiles(long id) throws IOException {
-        try (Stream<Path> files = Files.list(dir.resolve("snapshots-" + id))) {
+        try (Stream<Path> files = Files.list(dir.resolve("snapshots-" + id).resolve("tmp"))) {
             return files.toList();
         }
     }
@@ -190,7 +201,7 @@ class GrpcRaftTransportTest {
     void aMultiMebibyteSnapshotArrivesIntactInChunks() throws IOException {
         Node a = start(1);
         Node b = start(2);
-        Snapshot snapshot = snapshot(5 * (1 << 20) + 12_345);
+        Snapshot snapshot = snapshot(b, 7, 5 * (1 << 20) + 12_345);
 
         b.transport().send(1, List.of(snapshotMessage(7, 2, 1, snapshot), append(8, 2, 1, 5, "after")));
 
@@ -204,10 +215,14 @@ class GrpcRaftTransportTest {
         assertThat(got.message().to()).isEqualTo(1);
         assertThat(got.message().term()).isEqualTo(3);
         assertThat(got.message().snapshot().metadata()).isEqualTo(snapshot.metadata());
-        assertThat(got.message().snapshot().data()).isEqualTo(snapshot.data());
+        SnapshotRef sent = SnapshotStore.parseRef(snapshot.data());
+        SnapshotRef arrived = SnapshotStore.parseRef(got.message().snapshot().data());
+        assertThat(arrived.getManifest()).isEqualTo(sent.getManifest());
+        assertThat(SnapshotFixtures.contents(a.store(), arrived))
+                .containsExactlyEntriesOf(SnapshotFixtures.contents(b.store(), sent));
         assertThat(b.counter("raft.transport.snapshot.chunks.sent")).isEqualTo(6);
         assertThat(a.counter("raft.transport.snapshot.chunks.received")).isEqualTo(6);
-        assertThat(a.counter("raft.transport.snapshot.bytes.received")).isEqualTo(snapshot.data().length);
+        assertThat(a.counter("raft.transport.snapshot.bytes.received")).isEqualTo(5 * (1 << 20) + 12_345);
         assertThat(partFiles(1)).isEmpty();
     }
 
@@ -225,7 +240,7 @@ class GrpcRaftTransportTest {
         };
         b.transport().setSnapshotChunkFilter(flipAByteOfTheSecondChunk);
 
-        b.transport().send(1, List.of(snapshotMessage(7, 2, 1, snapshot(3 * (1 << 20)))));
+        b.transport().send(1, List.of(snapshotMessage(7, 2, 1, snapshot(b, 7, 3 * (1 << 20)))));
 
         Await.until(() -> "the snapshot's outcome at server 2", () -> !b.inbound().snapshotStatuses().isEmpty());
         assertThat(b.inbound().snapshotStatuses()).containsExactly(new RecordingInbound.SnapshotStatus(7, 1, false));
@@ -238,7 +253,7 @@ class GrpcRaftTransportTest {
 
         // The next transfer, undamaged, goes through.
         b.transport().setSnapshotChunkFilter(UnaryOperator.identity());
-        b.transport().send(1, List.of(snapshotMessage(7, 2, 1, snapshot(3 * (1 << 20)))));
+        b.transport().send(1, List.of(snapshotMessage(7, 2, 1, snapshot(b, 7, 3 * (1 << 20)))));
         Await.until(() -> "a second outcome", () -> b.inbound().snapshotStatuses().size() == 2);
         assertThat(b.inbound().snapshotStatuses().get(1).success()).isTrue();
     }
@@ -247,8 +262,8 @@ class GrpcRaftTransportTest {
     void snapshotsBeyondTheConcurrencyBoundWaitTheirTurn() {
         start(1);
         Node b = start(2, config(2).snapshotSends(1, 8).snapshotChunkBytes(256 * 1024));
-        List<GroupMessage> three = List.of(snapshotMessage(1, 2, 1, snapshot(1 << 20)),
-                snapshotMessage(2, 2, 1, snapshot(1 << 20)), snapshotMessage(3, 2, 1, snapshot(1 << 20)));
+        List<GroupMessage> three = List.of(snapshotMessage(1, 2, 1, snapshot(b, 1, 1 << 20)),
+                snapshotMessage(2, 2, 1, snapshot(b, 2, 1 << 20)), snapshotMessage(3, 2, 1, snapshot(b, 3, 1 << 20)));
 
         b.transport().send(1, three);
 
@@ -321,7 +336,7 @@ class GrpcRaftTransportTest {
         assertThat(one.status(2).reachable()).isFalse();
 
         // A snapshot to the dead peer fails instead of waiting forever.
-        one.transport().send(2, List.of(snapshotMessage(4, 1, 2, snapshot(1000))));
+        one.transport().send(2, List.of(snapshotMessage(4, 1, 2, snapshot(one, 4, 1000))));
         Await.until(() -> "the snapshot failed", () -> !one.inbound().snapshotStatuses().isEmpty());
         assertThat(one.inbound().snapshotStatuses()).containsExactly(new RecordingInbound.SnapshotStatus(4, 2, false));
     }
@@ -329,7 +344,7 @@ class GrpcRaftTransportTest {
     @Test
     void messagesForAServerMissingFromTheDirectoryAreDropped() {
         Node one = start(1);
-        one.transport().send(9, List.of(append(1, 1, 9, 5, "lost"), snapshotMessage(2, 1, 9, snapshot(10))));
+        one.transport().send(9, List.of(append(1, 1, 9, 5, "lost"), snapshotMessage(2, 1, 9, snapshot(one, 2, 10))));
 
         assertThat(one.inbound().snapshotStatuses()).containsExactly(new RecordingInbound.SnapshotStatus(2, 9, false));
         assertThat(one.registry().get("raft.transport.messages.dropped").tag("reason", "unknown_peer").counter()

@@ -2,6 +2,13 @@ package io.shardkv.raft.transport;
 
 import io.shardkv.raft.core.Message;
 import io.shardkv.raft.core.MessageType;
+import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotReader;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import io.shardkv.raft.snapshot.SnapshotWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Connects the servers of one JVM: for embedded clusters and runtime tests. Every message except
- * snapshots goes through the wire codec, as it would over the network; a server marked down
- * neither sends nor receives, and its peers hear that it is unreachable.
+ * snapshots goes through the wire codec, as it would over the network; a snapshot's files are
+ * copied from the sender's store into the receiver's, checked as a real receiver checks them. A
+ * server marked down neither sends nor receives, and its peers hear that it is unreachable.
  */
 public final class InProcessNetwork {
     private final Map<Long, RaftTransport.Inbound> servers = new ConcurrentHashMap<>();
+    private final Map<Long, SnapshotStore> stores = new ConcurrentHashMap<>();
     private final Set<Long> down = ConcurrentHashMap.newKeySet();
 
     public RaftTransport transportFor(long serverId) {
@@ -39,11 +48,12 @@ public final class InProcessNetwork {
         }
 
         @Override
-        public void start(long localServer, Inbound in) {
+        public void start(long localServer, Inbound in, SnapshotStore snapshots) {
             if (localServer != serverId) {
                 throw new IllegalArgumentException("endpoint of " + serverId + " started as " + localServer);
             }
             inbound = in;
+            stores.put(serverId, snapshots);
             servers.put(serverId, in);
         }
 
@@ -60,16 +70,42 @@ public final class InProcessNetwork {
                 return;
             }
             List<GroupMessage> delivered = new ArrayList<>(messages.size());
+            List<Long> snapshotGroups = new ArrayList<>();
             for (GroupMessage gm : messages) {
                 Message m = gm.message();
-                delivered.add(m.type() == MessageType.SNAPSHOT ? gm
-                        : new GroupMessage(gm.groupId(), RaftMessageCodec.decode(RaftMessageCodec.encode(gm.groupId(), m))));
+                if (m.type() != MessageType.SNAPSHOT) {
+                    delivered.add(new GroupMessage(gm.groupId(),
+                            RaftMessageCodec.decode(RaftMessageCodec.encode(gm.groupId(), m))));
+                    continue;
+                }
+                Message copied = copySnapshot(m, stores.get(toServer));
+                if (copied == null) {
+                    inbound.onSnapshotStatus(gm.groupId(), toServer, false);
+                } else {
+                    delivered.add(new GroupMessage(gm.groupId(), copied));
+                    snapshotGroups.add(gm.groupId());
+                }
             }
             target.onMessages(serverId, delivered);
-            for (GroupMessage gm : messages) {
-                if (gm.message().type() == MessageType.SNAPSHOT) {
-                    inbound.onSnapshotStatus(gm.groupId(), toServer, true);
+            for (long groupId : snapshotGroups) {
+                inbound.onSnapshotStatus(groupId, toServer, true);
+            }
+        }
+
+        /** The message with its files copied into {@code into}, or null if they could not be. */
+        private Message copySnapshot(Message m, SnapshotStore into) {
+            SnapshotRef ref = SnapshotStore.parseRef(m.snapshot().data());
+            try (SnapshotReader reader = stores.get(serverId).openReader(ref);
+                 SnapshotWriter writer = into.newWriter(ref.getManifest())) {
+                ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+                while (reader.read(buffer.clear()) > 0) {
+                    writer.write(buffer.flip());
                 }
+                SnapshotRef copy = writer.finish();
+                return Message.builder(MessageType.SNAPSHOT).from(m.from()).to(m.to()).term(m.term())
+                        .snapshot(new Snapshot(m.snapshot().metadata(), copy.toByteArray())).build();
+            } catch (IOException | SnapshotWriter.SnapshotDamagedException e) {
+                return null;
             }
         }
 

@@ -1,5 +1,6 @@
 package io.shardkv.raft.transport;
 
+import io.shardkv.raft.snapshot.SnapshotStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Grpc;
@@ -55,9 +56,9 @@ class SilentPeerTest {
     private Node start(long id) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RecordingInbound inbound = new RecordingInbound();
-        GrpcRaftTransport transport = new GrpcRaftTransport(GrpcTransportConfig.builder(dir.resolve("snap-" + id))
+        GrpcRaftTransport transport = new GrpcRaftTransport(GrpcTransportConfig.builder()
                 .reconnectBackoffMillis(20, 200).liveness(PING_MILLIS, SILENCE_MILLIS).build(), directory, registry);
-        transport.start(id, inbound);
+        transport.start(id, inbound, SnapshotStore.open(dir.resolve("snap-" + id)));
         open.add(transport::close);
         directory.put(id, new PeerAddress("127.0.0.1", transport.port()));
         return new Node(transport, inbound, registry);

@@ -1,0 +1,97 @@
+package io.shardkv.raft.runtime;
+
+import io.shardkv.raft.core.Snapshot;
+import io.shardkv.raft.core.SnapshotMetadata;
+import io.shardkv.raft.proto.SnapshotRef;
+import io.shardkv.raft.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Writes pinned state-machine images to snapshot files on the server's snapshot threads, so the
+ * apply threads never wait for a snapshot and a failed build (full disk, OutOfMemoryError) fails
+ * only that snapshot. At most {@code threads} images are written at once and {@code queued} wait;
+ * beyond that a build is refused at once, and the group asks again later.
+ */
+public final class SnapshotBuilder implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SnapshotBuilder.class.getName());
+
+    private final SnapshotStore store;
+    private final RuntimeMetrics metrics;
+    private final ThreadPoolExecutor pool;
+
+    SnapshotBuilder(long serverId, SnapshotStore store, RuntimeMetrics metrics, int threads, int queued) {
+        this.store = store;
+        this.metrics = metrics;
+        AtomicInteger ids = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queued), r -> {
+                    Thread t = new Thread(r, "raft-snapshot-builder-" + serverId + "-" + ids.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * Writes {@code image} (which this builder now owns and closes) as the snapshot described by
+     * {@code metadata}; exactly one of the callbacks runs, on a snapshot thread or at once.
+     */
+    void build(long groupId, SnapshotMetadata metadata, SnapshotImage image, Consumer<Snapshot> onBuilt,
+               Consumer<Throwable> onFailed) {
+        try {
+            pool.execute(() -> write(groupId, metadata, image, onBuilt, onFailed));
+        } catch (RejectedExecutionException e) {
+            image.close();
+            onFailed.accept(new IllegalStateException(pool.isShutdown() ? "the server is closing"
+                    : pool.getQueue().size() + " snapshots already wait to be written", e));
+        }
+    }
+
+    private void write(long groupId, SnapshotMetadata metadata, SnapshotImage image, Consumer<Snapshot> onBuilt,
+                       Consumer<Throwable> onFailed) {
+        long start = System.nanoTime();
+        SnapshotRef ref;
+        try {
+            ref = writeToStore(store, groupId, metadata, image);
+        } catch (Throwable t) {
+            // OutOfMemoryError included: the files were the only thing this build held on to.
+            LOG.log(System.Logger.Level.WARNING, "group " + groupId + ": building the snapshot at "
+                    + metadata.index() + " failed; the group goes on and will try again", t);
+            metrics.snapshotBuildFailed();
+            onFailed.accept(t);
+            return;
+        }
+        metrics.snapshotBuilt(System.nanoTime() - start, ref.getManifest());
+        onBuilt.accept(new Snapshot(metadata, ref.toByteArray()));
+    }
+
+    /**
+     * Writes an image into {@code store}'s built area and closes it; on failure nothing of it is
+     * left. Public for tools and tests that need a state machine's snapshot as files.
+     */
+    public static SnapshotRef writeToStore(SnapshotStore store, long groupId, SnapshotMetadata metadata,
+                                           SnapshotImage image) throws IOException {
+        try (image) {
+            Path dir = store.newBuildDir(groupId, metadata.index());
+            try {
+                List<String> names = image.writeFiles(dir);
+                return store.publishBuilt(dir, groupId, metadata.index(), metadata.term(), names);
+            } catch (Throwable t) {
+                store.abandonBuild(dir);
+                throw t;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}
