@@ -195,7 +195,8 @@ public final class KvServer implements AutoCloseable {
     /**
      * Live until closed: a meta-server outage must not get kv-servers restarted by a liveness
      * probe. Ready when no hosted group has failed and, with a meta-server configured, the last
-     * heartbeat was accepted within three intervals (at least 5 s).
+     * heartbeat was accepted within three intervals (at least 5 s). Neither once a Raft thread
+     * died of something no group caused (an OutOfMemoryError).
      */
     public Health health() {
         int failed = 0;
@@ -217,7 +218,11 @@ public final class KvServer implements AutoCloseable {
             facts.put("last_heartbeat_age_millis", Long.toString(age));
             metaOk = age >= 0 && age <= Math.max(5_000, 3 * config.heartbeatMillis());
         }
-        return new Health(!closed, !closed && failed == 0 && metaOk, facts);
+        Optional<String> crash = raft.threadCrash();
+        crash.ifPresent(c -> facts.put("thread_crash", c));
+        // A thread that died of an OutOfMemoryError leaves the process unfit: restart it.
+        boolean live = !closed && crash.isEmpty();
+        return new Health(live, live && failed == 0 && metaOk, facts);
     }
 
     /** Stops serving and closes everything; safe to call more than once and after a failed start. */

@@ -55,6 +55,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     private final MeterRegistry registry;
     private final Executor executor;
     private final long defaultTimeoutMillis;
+    private final RequestBudget budget;
 
     public KvServiceImpl(RaftServer raft, GroupRouter router, KvErrors errors, MeterRegistry registry,
                          Executor executor, long defaultTimeoutMillis) {
@@ -64,12 +65,16 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         this.registry = registry;
         this.executor = executor;
         this.defaultTimeoutMillis = defaultTimeoutMillis;
+        this.budget = new RequestBudget(RequestBudget.forHeap(Runtime.getRuntime().maxMemory()), registry);
     }
 
     @Override
     public void put(PutRequest r, StreamObserver<PutResponse> obs) {
         RequestCall<PutResponse> call = new RequestCall<>("put", obs,
                 e -> PutResponse.newBuilder().setError(e).build(), registry);
+        if (!call.admit(budget, r.getSerializedSize())) {
+            return;
+        }
         Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.put(r.getKey(), r.getValue()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
@@ -83,6 +88,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void delete(DeleteRequest r, StreamObserver<DeleteResponse> obs) {
         RequestCall<DeleteResponse> call = new RequestCall<>("delete", obs,
                 e -> DeleteResponse.newBuilder().setError(e).build(), registry);
+        if (!call.admit(budget, r.getSerializedSize())) {
+            return;
+        }
         Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.key(r.getKey()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
@@ -96,6 +104,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void get(GetRequest r, StreamObserver<GetResponse> obs) {
         RequestCall<GetResponse> call = new RequestCall<>("get", obs,
                 e -> GetResponse.newBuilder().setError(e).build(), registry);
+        if (!call.admit(budget, r.getSerializedSize())) {
+            return;
+        }
         Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.key(r.getKey()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
@@ -113,6 +124,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void scan(ScanRequest r, StreamObserver<ScanResponse> obs) {
         RequestCall<ScanResponse> call = new RequestCall<>("scan", obs,
                 e -> ScanResponse.newBuilder().setError(e).build(), registry);
+        if (!call.admit(budget, r.getSerializedSize())) {
+            return;
+        }
         Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.scan(r));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
@@ -144,6 +158,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     public void processRwOperation(ClientOperationRequest r, StreamObserver<ClientOperationResponse> obs) {
         RequestCall<ClientOperationResponse> call = new RequestCall<>("batch", obs,
                 e -> ClientOperationResponse.newBuilder().setError(e).build(), registry);
+        if (!call.admit(budget, r.getSerializedSize())) {
+            return;
+        }
         Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.batch(r));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));

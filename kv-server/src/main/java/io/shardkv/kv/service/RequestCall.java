@@ -20,12 +20,30 @@ final class RequestCall<R> {
     private final MeterRegistry registry;
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean answered = new AtomicBoolean();
+    private RequestBudget budget;
+    private long heldBytes;
 
     RequestCall(String op, StreamObserver<R> observer, Function<KvError, R> errorResponse, MeterRegistry registry) {
         this.op = op;
         this.observer = observer;
         this.errorResponse = errorResponse;
         this.registry = registry;
+    }
+
+    /**
+     * Holds the request's {@code bytes} in the server's budget until it is answered; if they do
+     * not fit, answers SERVER_BUSY at once and returns false.
+     */
+    boolean admit(RequestBudget budget, long bytes) {
+        if (!budget.tryAcquire(bytes)) {
+            fail(KvError.newBuilder().setCode(ErrorCode.SERVER_BUSY).setMessage("the server already holds "
+                    + budget.inFlightBytes() + " bytes of requests (its limit is " + budget.maxBytes()
+                    + "); retry with backoff").build());
+            return false;
+        }
+        this.budget = budget;
+        this.heldBytes = bytes;
+        return true;
     }
 
     void ok(R response) {
@@ -39,6 +57,9 @@ final class RequestCall<R> {
     private void answer(R response, ErrorCode outcome) {
         if (!answered.compareAndSet(false, true)) {
             return;
+        }
+        if (budget != null) {
+            budget.release(heldBytes);
         }
         Timer.builder("shardkv.kv.requests").description("KvService requests by operation and outcome")
                 .tag("op", op).tag("outcome", outcome.name()).publishPercentiles(0.5, 0.99).register(registry)

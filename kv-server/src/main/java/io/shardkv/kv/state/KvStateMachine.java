@@ -176,13 +176,29 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private byte[] applyCommand(Command command, ApplyContext ctx) throws RocksDBException {
-        ctx.clock = Math.max(ctx.clock, command.timestampMillis());
+        ctx.clock = nextClock(ctx.clock, command.timestampMillis());
         if (command instanceof Command.AssignSlots a) {
             ctx.owned = ctx.owned.with(a.slots(), a.configVersion());
             return CommandResult.ok(new boolean[0]).encode();
         }
         return applyWrite((Command.Write) command, ctx);
     }
+
+    /**
+     * The log's clock after a command stamped {@code stamp} by its leader: it never goes back, and
+     * one command moves it ahead by at most {@link #MAX_CLOCK_STEP_MILLIS}, so a leader whose clock
+     * is far ahead (or a forged stamp) cannot expire every session at once. The first stamp is
+     * taken as it is.
+     */
+    static long nextClock(long clock, long stamp) {
+        if (clock == 0) {
+            return Math.max(0, stamp);
+        }
+        return Math.max(clock, Math.min(stamp, clock + MAX_CLOCK_STEP_MILLIS));
+    }
+
+    /** How far one command may move the log's clock ahead. */
+    static final long MAX_CLOCK_STEP_MILLIS = 60_000;
 
     private byte[] applyWrite(Command.Write w, ApplyContext ctx) throws RocksDBException {
         Command.Session s = w.session();

@@ -195,6 +195,21 @@ class KvStateMachineTest {
     }
 
     @Test
+    void oneCommandMovesTheLogClockAheadByABoundedStepOnly() {
+        assertThat(KvStateMachine.nextClock(0, 5_000)).isEqualTo(5_000);
+        assertThat(KvStateMachine.nextClock(5_000, 4_000)).as("never back").isEqualTo(5_000);
+        assertThat(KvStateMachine.nextClock(5_000, 6_000)).isEqualTo(6_000);
+        assertThat(KvStateMachine.nextClock(5_000, Long.MAX_VALUE)).as("a year ahead, or forged")
+                .isEqualTo(5_000 + KvStateMachine.MAX_CLOCK_STEP_MILLIS);
+
+        // A leader a day ahead cannot expire a session with a 1 h TTL by itself.
+        KvStateMachine sm = ownsAll(engine("e"), new StateMachineSettings(3_600_000, 1, 1000, 1024));
+        apply(sm, put(1, 1, 1, 1_000, "a", "1"));
+        apply(sm, put(2, 1, 1, 1_000 + 86_400_000L, "b", "1"));
+        assertThat(sm.sessionCount()).isEqualTo(2);
+    }
+
+    @Test
     void aWriteToASlotTheGroupDoesNotOwnFailsAtApplyAndIsNotRemembered() {
         KvStateMachine sm = KvStateMachine.open(GROUP, engine("e"), StateMachineSettings.defaults());
         int slotA = Slots.of(b("a"));

@@ -40,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -213,7 +214,7 @@ public final class MetaServer implements AutoCloseable {
         return map.getServersList().stream().filter(s -> s.getState() == state).count();
     }
 
-    /** Live until closed; ready while the meta group has a leader. */
+    /** Live until closed or a Raft thread died (OutOfMemoryError); ready while the meta group has a leader. */
     public Health health() {
         ClusterMap map = stateMachine.currentMap();
         GroupSummary s = group.summary().orElse(null);
@@ -227,7 +228,10 @@ public final class MetaServer implements AutoCloseable {
         if (s != null && s.failure() != null) {
             facts.put("failure", s.failure());
         }
-        return new Health(!closed, s != null && s.leaderId() != 0 && s.failure() == null, facts);
+        Optional<String> crash = raft.threadCrash();
+        crash.ifPresent(c -> facts.put("thread_crash", c));
+        boolean live = !closed && crash.isEmpty();
+        return new Health(live, live && s != null && s.leaderId() != 0 && s.failure() == null, facts);
     }
 
     public long serverId() {

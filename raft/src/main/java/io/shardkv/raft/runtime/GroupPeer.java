@@ -5,6 +5,7 @@ import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.storage.RocksGroupStorage;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,6 +38,8 @@ final class GroupPeer {
     long tickedUpTo;
     /** Why the group stopped, or null while it runs. */
     volatile String failure;
+    /** Set by RaftServer.removeGroup: the poller that next holds the group destroys it, then completes this. */
+    volatile CompletableFuture<Void> destroyRequest;
 
     GroupPeer(long groupId, RawNode node, RocksGroupStorage storage, GroupApplier applier, ProposalTracker proposals,
               ReadTracker reads, int mailboxCapacity, long tickedUpTo) {

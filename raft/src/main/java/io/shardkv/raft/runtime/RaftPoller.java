@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +44,8 @@ final class RaftPoller implements Runnable {
     private final int maxCatchUpTicks;
     private final LogBatch batch = new LogBatch();
     private final SnapshotStore snapshots;
+    private final ThreadCrashes crashes;
+    private final GroupDestroyer destroyer;
     /** Data of the snapshot messages stepped into the group being handled: files to delete unless installed. */
     private final List<byte[]> steppedSnapshots = new ArrayList<>();
     private volatile boolean running = true;
@@ -52,10 +55,22 @@ final class RaftPoller implements Runnable {
         void fail(GroupPeer peer, String why, Throwable cause);
     }
 
+    /** Destroys a group's replica; called on the poller that holds the group. */
+    interface GroupDestroyer {
+        void destroy(GroupPeer peer);
+    }
+
+    /** Hears of a thread's cycle that died of something no group caused. */
+    interface ThreadCrashes {
+        void onCrash(String thread, Throwable cause);
+    }
+
     RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
                RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock,
-               SnapshotStore snapshots) {
+               SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer) {
+        this.destroyer = destroyer;
         this.snapshots = snapshots;
+        this.crashes = crashes;
         this.router = router;
         this.engine = engine;
         this.transport = transport;
@@ -85,7 +100,29 @@ final class RaftPoller implements Runnable {
                 List<GroupPeer> groups = new ArrayList<>();
                 groups.add(first);
                 router.readyQueue().drainTo(groups, config.maxGroupsPerCycle() - 1);
-                cycle(groups);
+                try {
+                    cycle(groups);
+                } catch (Throwable t) {
+                    releaseAfterCrash(groups, t);
+                }
+            }
+        }
+    }
+
+    /**
+     * A cycle died of something no group caused (an OutOfMemoryError, say): the server is
+     * reported unhealthy, so that it is restarted, and the groups go back to the ready queue
+     * rather than staying marked as scheduled on this poller forever. Raft messages of the
+     * cycle may be lost (Raft tolerates that); nothing unpersisted was acknowledged.
+     */
+    private void releaseAfterCrash(List<GroupPeer> groups, Throwable t) {
+        batch.clear();
+        steppedSnapshots.clear();
+        crashes.onCrash(Thread.currentThread().getName(), t);
+        for (GroupPeer g : groups) {
+            g.scheduled.set(false);
+            if (!g.isFailed()) {
+                router.schedule(g);
             }
         }
     }
@@ -95,6 +132,10 @@ final class RaftPoller implements Runnable {
         List<Ready> readies = new ArrayList<>();
         int entries = 0;
         for (GroupPeer g : groups) {
+            if (g.destroyRequest != null) {
+                destroy(g);
+                continue;
+            }
             if (g.isFailed()) {
                 continue;
             }
@@ -127,8 +168,9 @@ final class RaftPoller implements Runnable {
                     }
                 }
             } catch (IllegalStateException e) {
-                // The batch did not fit some group's log: a bug we cannot attribute to one group.
-                withReady.forEach(g -> failures.fail(g, "log write refused", e));
+                // The batch did not fit some group's log. Nothing was written: write each group on
+                // its own to find which, so that only that group stops.
+                writeEachAlone(withReady, readies);
             }
         }
         Map<Long, List<GroupMessage>> outbound = new HashMap<>();
@@ -153,6 +195,8 @@ final class RaftPoller implements Runnable {
         }
         for (GroupPeer g : groups) {
             if (g.isFailed()) {
+                // Released but not rescheduled: a later destroy request must be able to schedule it.
+                g.scheduled.set(false);
                 continue;
             }
             // Decide before releasing the group: once released, another poller may own it.
@@ -161,6 +205,32 @@ final class RaftPoller implements Runnable {
             if (more || !g.mailbox.isEmpty()) {
                 router.schedule(g);
             }
+        }
+    }
+
+    /** After a refused batch: each group's Ready in its own synced write; a refused one fails its group only. */
+    private void writeEachAlone(List<GroupPeer> withReady, List<Ready> readies) {
+        for (int i = 0; i < withReady.size(); i++) {
+            GroupPeer g = withReady.get(i);
+            try {
+                engine.write(new LogBatch().add(g.groupId, readies.get(i)));
+            } catch (RuntimeException e) {
+                failures.fail(g, "log write refused", e);
+            }
+        }
+    }
+
+    /**
+     * Destroys a group's replica on the poller that holds it, so no write of the group can be in
+     * flight: its log and state go in one synced write, and its waiters are failed.
+     */
+    private void destroy(GroupPeer g) {
+        CompletableFuture<Void> request = g.destroyRequest;
+        try {
+            destroyer.destroy(g);
+            request.complete(null);
+        } catch (RuntimeException e) {
+            request.completeExceptionally(e);
         }
     }
 

@@ -60,6 +60,8 @@ public final class RaftServer implements AutoCloseable {
     private final SnapshotBuilder snapshotBuilder;
     private TickTimer timer;
     private volatile boolean closed;
+    /** The first poller or apply cycle that died of something no group caused; null while none has. */
+    private volatile String threadCrash;
 
     /**
      * @param snapshots where snapshot files are kept; received snapshots the log engine no longer
@@ -133,7 +135,7 @@ public final class RaftServer implements AutoCloseable {
         }, snapshots);
         for (int i = 0; i < config.pollerThreads(); i++) {
             RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds,
-                    tickClock, snapshots);
+                    tickClock, snapshots, this::threadCrashed, this::destroyOnPoller);
             Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
             t.setDaemon(true);
             pollers.add(poller);
@@ -177,10 +179,24 @@ public final class RaftServer implements AutoCloseable {
         host(groupId, storage, stateMachine);
     }
 
-    /** Resumes hosting a group whose log is already in the engine (after a restart). */
+    /**
+     * Resumes hosting a group whose log is already in the engine (after a restart). A replica
+     * whose state machine is behind the log's start with no snapshot kept to restore (its state
+     * was lost, e.g. a destroy cut short) cannot replay; it is reset to an empty replica, which
+     * its leader catches up with a snapshot, rather than keeping the server from starting.
+     */
     public void openGroup(long groupId, StateMachine stateMachine) {
         RocksGroupStorage storage = engine.group(groupId).orElseThrow(() ->
                 new IllegalArgumentException("group " + groupId + " has no log on server " + config.serverId()));
+        long applied = stateMachine.durableAppliedIndex();
+        boolean bootstrapPoint = applied == 0 && storage.firstIndex() - 1 == GroupBootstrap.INDEX;
+        if (!bootstrapPoint && applied < storage.firstIndex() - 1 && engine.installedSnapshot(groupId).isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "group {0}: the state machine is at {1} but the log starts after {2}"
+                    + " and no snapshot is kept; resetting to an empty replica that its leader will catch up",
+                    groupId, applied, storage.firstIndex() - 1);
+            storage = engine.resetGroup(groupId);
+            metrics.replicaReset();
+        }
         host(groupId, storage, stateMachine);
     }
 
@@ -229,7 +245,12 @@ public final class RaftServer implements AutoCloseable {
         GroupPeer[] self = new GroupPeer[1];
         GroupApplier applier = new GroupApplier(groupId, stateMachine, applyPool, proposals, reads, applied,
                 appliedTerm, node.confState(),
-                cause -> failGroup(self[0], "state machine failed", cause),
+                cause -> {
+                    if (cause instanceof VirtualMachineError) {
+                        threadCrashed(Thread.currentThread().getName(), cause);
+                    }
+                    failGroup(self[0], "state machine failed", cause);
+                },
                 () -> afterApply(self[0], stateMachine),
                 metrics, snapshots, snapshotBuilder);
         storage.setSnapshotSource(applier);
@@ -298,19 +319,54 @@ public final class RaftServer implements AutoCloseable {
                 p.applier.appliedIndex(), s.lastIndex(), s.quiesced(), p.failure));
     }
 
-    /** Stops hosting a group and deletes its log here. */
+    /**
+     * Stops hosting a group and deletes its log here. The deletion runs on the poller that holds
+     * the group, between two of its cycles, so it never races a write of the group; returns once
+     * the log is gone.
+     *
+     * @throws IllegalArgumentException if the group is not hosted here
+     * @throws IllegalStateException    if the deletion failed or did not happen within 30 s
+     */
     public void removeGroup(long groupId) {
-        GroupPeer p = router.remove(groupId);
+        GroupPeer p = router.peer(groupId);
         if (p == null) {
             throw new IllegalArgumentException("group " + groupId + " is not hosted on server " + config.serverId());
         }
+        CompletableFuture<Void> done;
+        synchronized (p) {
+            if (p.destroyRequest == null) {
+                p.destroyRequest = new CompletableFuture<>();
+            }
+            done = p.destroyRequest;
+        }
+        if (closed) {
+            destroyOnPoller(p); // no poller runs any more: nothing can race
+            done.complete(null);
+        } else {
+            router.schedule(p);
+        }
+        try {
+            done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while removing group " + groupId, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("removing group " + groupId + " from server " + config.serverId()
+                    + " failed: " + e, e);
+        }
+    }
+
+    private void destroyOnPoller(GroupPeer p) {
+        if (router.remove(p.groupId) == null) {
+            return; // already destroyed
+        }
         p.failure = "removed";
         p.applier.stop();
-        RaftRequestException gone = new RaftRequestException(RaftRequestException.Kind.NO_SUCH_GROUP, groupId, 0,
+        RaftRequestException gone = new RaftRequestException(RaftRequestException.Kind.NO_SUCH_GROUP, p.groupId, 0,
                 "removed from this server");
         p.proposals.failAll(gone);
         p.reads.failAll(gone);
-        engine.destroyGroup(groupId);
+        engine.destroyGroup(p.groupId);
     }
 
     public long serverId() {
@@ -333,6 +389,23 @@ public final class RaftServer implements AutoCloseable {
             f.completeExceptionally(new RaftRequestException(RaftRequestException.Kind.SERVER_BUSY, groupId, 0,
                     "mailbox full"));
         }
+    }
+
+    /**
+     * Why this server should be restarted: a poller or apply cycle died of something no group
+     * caused, such as an OutOfMemoryError. Empty while none has.
+     */
+    public Optional<String> threadCrash() {
+        return Optional.ofNullable(threadCrash);
+    }
+
+    private void threadCrashed(String thread, Throwable cause) {
+        if (threadCrash == null) {
+            threadCrash = thread + ": " + cause;
+        }
+        metrics.threadCrashed();
+        LOG.log(System.Logger.Level.ERROR, "server " + config.serverId() + ": " + thread
+                + " died in a cycle; the server reports itself unhealthy", cause);
     }
 
     private void failGroup(GroupPeer peer, String why, Throwable cause) {

@@ -27,6 +27,8 @@ final class RuntimeMetrics {
     private final Counter snapshotsSent;
     private final Counter snapshotsReceived;
     private final Counter groupsFailed;
+    private final Counter threadCrashes;
+    private final Counter replicaResets;
     private final Counter leaderDown;
     private final Counter impossibleMessages;
 
@@ -54,6 +56,12 @@ final class RuntimeMetrics {
         snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
         snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
+        replicaResets = Counter.builder("raft.replicas.reset")
+                .description("replicas opened with a state machine the log cannot replay to, reset to empty")
+                .register(registry);
+        threadCrashes = Counter.builder("raft.threads.crashes")
+                .description("poller or apply cycles that died of something no group caused (OutOfMemoryError)")
+                .register(registry);
         impossibleMessages = Counter.builder("raft.messages.impossible")
                 .description("messages dropped because no correct peer sends them (e.g. an append at this leader's term)")
                 .register(registry);
@@ -120,6 +128,14 @@ final class RuntimeMetrics {
 
     void snapshotReceived() {
         snapshotsReceived.increment();
+    }
+
+    void replicaReset() {
+        replicaResets.increment();
+    }
+
+    void threadCrashed() {
+        threadCrashes.increment();
     }
 
     void groupFailed() {

@@ -2,6 +2,7 @@ package io.shardkv.raft.storage;
 
 import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.HardState;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
 import java.nio.ByteBuffer;
@@ -192,6 +193,41 @@ public final class RocksLogEngine implements AutoCloseable {
                 throw new LogEngineException("cannot destroy group " + groupId + ": " + e.getMessage(), Set.of(groupId), e);
             } finally {
                 storage.endWrite();
+            }
+        }
+    }
+
+    /**
+     * Empties a group's log as if the replica had just been added: no entries, no kept snapshot,
+     * no membership, so its leader catches it up with a snapshot. The term and vote are kept,
+     * so the replica can never vote twice in a term. For a replica whose state machine lost what
+     * the log no longer holds. Durable when this returns; the group's old storage object refuses
+     * all use afterwards.
+     */
+    public RocksGroupStorage resetGroup(long groupId) {
+        checkOpen();
+        synchronized (lifecycleLock) {
+            RocksGroupStorage old = groupOrThrow(groupId);
+            old.beginWrite();
+            try {
+                HardState hs = old.meta().hardState();
+                GroupState state = GroupState.bootstrap(ConfState.EMPTY)
+                        .withHardState(new HardState(hs.term(), hs.vote(), 0));
+                try (WriteBatch wb = new WriteBatch()) {
+                    wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
+                    wb.delete(db.snapshotCf(), LogKeys.groupKey(groupId));
+                    wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(state));
+                    db.writeSynced(wb);
+                } catch (RocksDBException e) {
+                    throw new LogEngineException("cannot reset group " + groupId + ": " + e.getMessage(),
+                            Set.of(groupId), e);
+                }
+                old.markDestroyed();
+                RocksGroupStorage fresh = newStorage(groupId, GroupLogMeta.emptyLog(state));
+                groups.put(groupId, fresh);
+                return fresh;
+            } finally {
+                old.endWrite();
             }
         }
     }

@@ -9,6 +9,8 @@ import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
 import io.shardkv.raft.storage.RetentionPolicy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -108,6 +110,102 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
             assertThat(cluster.machine(3, 1).commands()).isEqualTo(cluster.machine(failedOn, 1).commands()
                     .subList(0, cluster.machine(3, 1).commands().size()));
             assertThat(cluster.registry(failedOn).get("raft.snapshots.built").counter().count()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicasRemovedWhileEveryGroupWritesStopOnlyThemselves() throws Exception {
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                for (long g = 1; g <= 12; g++) {
+                    cluster.createGroup(s, g, THREE);
+                }
+            }
+            AtomicBoolean writing = new AtomicBoolean(true);
+            AtomicInteger acked = new AtomicInteger();
+            List<CompletableFuture<Void>> writers = new ArrayList<>();
+            for (long g = 1; g <= 12; g++) {
+                long group = g;
+                writers.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; writing.get(); i++) {
+                        cluster.write(group, "g" + group + "-" + i);
+                        acked.incrementAndGet();
+                    }
+                }));
+            }
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "writes flowing", () -> acked.get() > 100);
+            // Server 3 drops its replicas of the odd groups while all twelve groups write.
+            for (long g = 1; g <= 12; g += 2) {
+                cluster.server(3).removeGroup(g);
+            }
+            int before = acked.get();
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "writes continue", () -> acked.get() > before + 100);
+            writing.set(false);
+            for (CompletableFuture<Void> w : writers) {
+                w.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(cluster.server(3).hostedGroups()).containsExactly(2L, 4L, 6L, 8L, 10L, 12L);
+            assertThat(cluster.registry(3).get("raft.groups.failed").gauge().value()).isZero();
+            for (long g = 2; g <= 12; g += 2) {
+                assertThat(cluster.server(3).summary(g).orElseThrow().failure()).isNull();
+            }
+            assertThatThrownBy(() -> cluster.server(3).removeGroup(1)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aReplicaWhoseStateWasLostIsResetAndCaughtUpBySnapshot() {
+        // The machines pretend to be durable but keep nothing across a restart: server 3 comes
+        // back with its log compacted past a state machine that is empty (as if its KV data were gone).
+        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, new RetentionPolicy(0, 1, 0),
+                (s, g) -> new RecordingStateMachine(true, null))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            for (int i = 0; i < 30; i++) {
+                cluster.write(1, "w" + i);
+            }
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 applied and compacted",
+                    () -> cluster.machine(3, 1).commands().contains("w29")
+                            && KeyRuntimeScenarios.status(cluster.server(3), 1).firstIndex() > 10);
+            cluster.stop(3);
+            cluster.restart(3); // before, the server refused to start: "no snapshot is kept"
+
+            cluster.write(1, "after");
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 caught up again",
+                    () -> cluster.machine(3, 1).commands().contains("after"));
+            assertThat(cluster.machine(3, 1).commands()).startsWith("w0", "w1").contains("w29");
+            assertThat(cluster.registry(3).get("raft.replicas.reset").counter().count()).isEqualTo(1);
+            assertThat(cluster.registry(3).get("raft.snapshots.received").counter().count()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void aReplicaAddedAgainAfterTheLogMovedOnGetsAFreshSnapshotNotTheOldOne() throws Exception {
+        try (RuntimeTestCluster cluster = new RuntimeTestCluster(dir, new RetentionPolicy(0, 1, 0),
+                (s, g) -> new RecordingStateMachine(true, null))) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.start(4);
+            for (int round = 1; round <= 2; round++) {
+                for (int i = 0; i < 30; i++) {
+                    cluster.write(1, "r" + round + "-" + i);
+                }
+                String last = "r" + round + "-29";
+                cluster.createGroup(4, 1, ConfState.EMPTY);
+                changeMembership(cluster, cluster.awaitLeader(1), ConfChange.of(ConfChangeSingle.addLearner(4)));
+                // The second time, the snapshot built for the first add is older than the leader's log start.
+                Await.until(RuntimeTestCluster.DEADLINE, () -> "learner 4 has " + last,
+                        () -> cluster.machine(4, 1).commands().contains(last));
+                changeMembership(cluster, cluster.awaitLeader(1), ConfChange.of(ConfChangeSingle.remove(4)));
+                cluster.server(4).removeGroup(1);
+            }
+            long leader = cluster.awaitLeader(1);
+            assertThat(cluster.registry(leader).get("raft.snapshots.built").counter().count()).isGreaterThanOrEqualTo(1);
         }
     }
 

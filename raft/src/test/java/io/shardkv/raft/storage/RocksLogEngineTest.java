@@ -15,6 +15,7 @@ import io.shardkv.raft.core.SnapshotMetadata;
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -323,6 +324,23 @@ class RocksLogEngineTest {
             s.setSnapshotSource(i -> Optional.of(new Snapshot(new SnapshotMetadata(3, 1, MEMBERS), new byte[0])));
             assertThatThrownBy(() -> s.snapshot(7)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("snapshot at 3 for a request at 7");
+        }
+    }
+
+    @Test
+    void aSnapshotIsAskedForAtLeastTheLogsStartWhateverTheFollowerNeeds() {
+        try (RocksLogEngine engine = RocksLogEngine.open(dir)) {
+            RocksGroupStorage s = engine.createGroup(1, MEMBERS);
+            engine.write(new LogBatch().installSnapshot(1, new SnapshotMetadata(40, 2, MEMBERS)));
+            List<Long> asked = new ArrayList<>();
+            s.setSnapshotSource(i -> {
+                asked.add(i);
+                return Optional.empty();
+            });
+            // A new replica needs everything (next = 1); an image older than 40 would leave it a gap.
+            s.snapshot(0);
+            s.snapshot(55);
+            assertThat(asked).containsExactly(40L, 55L);
         }
     }
 
