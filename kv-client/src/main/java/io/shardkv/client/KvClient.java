@@ -32,7 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 
 /**
  * The ShardKV client (DESIGN 6). Built from the meta-server endpoints; caches the cluster
@@ -177,10 +177,10 @@ public final class KvClient implements AutoCloseable {
         }
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        return write(sequence -> new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
+        return write(ticket -> new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
                 (stub, header) -> stub.put(PutRequest.newBuilder()
                         .setHeader(header).setKey(k).setValue(v)
-                        .setSession(sequencer.session(sequence)).build()))).thenApply(r -> null);
+                        .setSession(sequencer.session(ticket)).build()))).thenApply(r -> null);
     }
 
     public CompletableFuture<Void> putAsync(String key, String value) {
@@ -219,9 +219,9 @@ public final class KvClient implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         ByteString k = ByteString.copyFrom(key);
-        return write(sequence -> new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
+        return write(ticket -> new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
                 (stub, header) -> stub.delete(DeleteRequest.newBuilder()
-                        .setHeader(header).setKey(k).setSession(sequencer.session(sequence)).build())))
+                        .setHeader(header).setKey(k).setSession(sequencer.session(ticket)).build())))
                 .thenApply(DeleteResponse::getExisted);
     }
 
@@ -252,17 +252,17 @@ public final class KvClient implements AutoCloseable {
             protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
                     .setValue(ByteString.copyFrom(op.value())).build());
         }
-        LongFunction<KvCall<ClientOperationResponse>> callFor = sequence -> new KvCalls.BatchCall(ops,
+        Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> callFor = ticket -> new KvCalls.BatchCall(ops,
                 (stub, header) -> {
                     ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
                             .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
-                    if (!reads) {
-                        request.setSession(sequencer.session(sequence));
+                    if (ticket != null) {
+                        request.setSession(sequencer.session(ticket));
                     }
                     return stub.processRwOperation(request.build());
                 });
         CompletableFuture<ClientOperationResponse> response =
-                reads ? new KvRequest<>(callFor.apply(0), context).start() : write(callFor);
+                reads ? new KvRequest<>(callFor.apply(null), context).start() : write(callFor);
         return response.thenApply(r -> {
             List<BatchResult> results = new ArrayList<>(r.getResultsCount());
             for (OpResult result : r.getResultsList()) {
@@ -295,24 +295,41 @@ public final class KvClient implements AutoCloseable {
     /**
      * Runs a write once it has a sequence (at once, unless earlier writes fill the window); the
      * wait counts toward the request deadline. The sequence is finished (reply seen or given up)
-     * when the write completes.
+     * when the write completes. A write refused with SESSION_EXPIRED before any attempt of it
+     * could apply is sent again under a new client id (see {@link WriteSequencer#renew}).
      */
-    private <R> CompletableFuture<R> write(LongFunction<KvCall<R>> callFor) {
-        long startNanos = System.nanoTime();
-        long deadlineMillis = context.requestDeadline().toMillis();
-        return sequencer.begin().orTimeout(deadlineMillis, TimeUnit.MILLISECONDS).handle((sequence, waitFailure) -> {
+    private <R> CompletableFuture<R> write(Function<WriteSequencer.Ticket, KvCall<R>> callFor) {
+        return write(callFor, System.nanoTime(), MAX_SESSION_RENEWALS);
+    }
+
+    /** How often one write may be sent again under a new client id. */
+    private static final int MAX_SESSION_RENEWALS = 3;
+
+    private <R> CompletableFuture<R> write(Function<WriteSequencer.Ticket, KvCall<R>> callFor, long startNanos,
+                                           int renewalsLeft) {
+        long deadlineMillis = Math.max(1, context.requestDeadline().toMillis()
+                - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        return sequencer.begin().orTimeout(deadlineMillis, TimeUnit.MILLISECONDS).handle((ticket, waitFailure) -> {
             if (waitFailure != null) {
                 return CompletableFuture.<R>failedFuture(new KvTimeoutException("no room for a new write within "
                         + deadlineMillis + " ms: the earliest of this client's writes is still unanswered", null));
             }
             CompletableFuture<R> result;
             try {
-                result = new KvRequest<>(callFor.apply(sequence), context, startNanos).start();
+                result = new KvRequest<>(callFor.apply(ticket), context, startNanos).start();
             } catch (RuntimeException e) {
-                sequencer.finish(sequence);
+                sequencer.finish(ticket);
                 return CompletableFuture.<R>failedFuture(e);
             }
-            return result.whenComplete((r, e) -> sequencer.finish(sequence));
+            return result.whenComplete((r, e) -> sequencer.finish(ticket)).handle((r, e) -> {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                if (cause instanceof SessionExpiredException expired && expired.neverApplied() && renewalsLeft > 0) {
+                    sequencer.renew(expired.horizon());
+                    return write(callFor, startNanos, renewalsLeft - 1);
+                }
+                return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<R>failedFuture(cause);
+            }).thenCompose(f -> f);
         }).thenCompose(f -> f);
     }
 

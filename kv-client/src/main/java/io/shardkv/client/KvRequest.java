@@ -50,6 +50,8 @@ final class KvRequest<R> {
     private int retries;
     private int rotation;
     private int redirects;
+    /** An attempt ended without telling whether it applied (timed out, lost): a write's outcome is unknown. */
+    private boolean outcomeUnknown;
     private int unreachable;
     private Throwable lastFailure;
 
@@ -218,11 +220,20 @@ final class KvRequest<R> {
                 moveOn(group, target);
                 retryLater(true, table);
             }
-            case SLOT_MIGRATING, SERVER_BUSY, TIMEOUT -> retryLater(false, null);
+            case SLOT_MIGRATING, SERVER_BUSY -> retryLater(false, null);
+            case TIMEOUT -> {
+                outcomeUnknown = true;
+                retryLater(false, null);
+            }
             case UNAVAILABLE -> {
+                outcomeUnknown = true;
                 moveOn(group, target);
                 retryLater(false, null);
             }
+            case SESSION_EXPIRED -> result.completeExceptionally(new SessionExpiredException(call.describe()
+                    + " on server " + target.serverId() + ": " + error.getMessage()
+                    + (outcomeUnknown ? "; an earlier attempt may or may not have applied" : ""),
+                    error.getSessionHorizon(), !outcomeUnknown));
             default -> result.completeExceptionally(new KvException(code,
                     error.getMessage().isEmpty() ? call.describe() + " failed: " + code : error.getMessage()));
         }
@@ -255,6 +266,7 @@ final class KvRequest<R> {
         // sequence across the retry, so it still applies at most once.
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNKNOWN
                 || code == Status.Code.INTERNAL || code == Status.Code.CANCELLED) {
+            outcomeUnknown = true;
             lastFailure = new KvException(ErrorCode.UNAVAILABLE,
                     call.describe() + ": server " + target.serverId() + " (" + target.address() + "): " + description, t);
             context.channels().resetConnectBackoff(target.address());

@@ -3,9 +3,11 @@ package io.shardkv.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardkv.common.ClientIds;
 import io.shardkv.common.Limits;
 import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.ErrorCode;
+import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.ReadConsistency;
 import io.shardkv.kv.proto.WriteSession;
 import io.shardkv.raft.testing.Await;
@@ -149,6 +151,44 @@ class KvClientTest {
         assertThat(retried).extracting(WriteSession::getFirstIncomplete).containsOnly(2L);
         assertThat(group.applies()).isEqualTo(2);
         assertThat(client.get("k")).contains("v");
+    }
+
+    @Test
+    void aWriteRefusedForAnExpiredSessionOnItsOnlyAttemptIsSentAgainUnderANewClientId() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        connect(Duration.ofSeconds(10));
+        TestGroup group = cluster.group(1);
+        long oldId = client.clientId();
+        long horizon = ClientIds.stampOf(oldId) + 100;
+        group.injectFault(KvError.newBuilder().setCode(ErrorCode.SESSION_EXPIRED).setMessage("evicted")
+                .setSessionHorizon(horizon).build());
+
+        client.put("k", "v");
+
+        assertThat(client.clientId()).isNotEqualTo(oldId);
+        assertThat(ClientIds.stampOf(client.clientId())).isGreaterThan(horizon);
+        // The refused attempt was not applied; the write applied once, under the new id.
+        assertThat(group.applies()).isEqualTo(1);
+        assertThat(group.sessions()).extracting(WriteSession::getClientId).containsExactly(client.clientId());
+        assertThat(client.get("k")).contains("v");
+    }
+
+    @Test
+    void aRetryRefusedForAnExpiredSessionFailsSayingTheOutcomeIsUnknown() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        connect(Duration.ofSeconds(10));
+        TestGroup group = cluster.group(1);
+        // The first attempt times out (it may have applied), then the retry finds the session gone.
+        group.injectFaults(ErrorCode.TIMEOUT, 1);
+        group.injectFault(KvError.newBuilder().setCode(ErrorCode.SESSION_EXPIRED).setMessage("evicted")
+                .setSessionHorizon(ClientIds.stampOf(client.clientId())).build());
+
+        assertThatThrownBy(() -> client.put("k", "v")).isInstanceOfSatisfying(SessionExpiredException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.SESSION_EXPIRED);
+            assertThat(e.neverApplied()).isFalse();
+            assertThat(e.getMessage()).contains("may or may not have applied");
+        });
+        assertThat(group.applies()).isZero();
     }
 
     @Test

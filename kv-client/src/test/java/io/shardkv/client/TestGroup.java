@@ -72,6 +72,10 @@ public final class TestGroup {
         }
     }
 
+    synchronized void injectFault(KvError fault) {
+        faults.add(fault);
+    }
+
     synchronized KvError takeFault() {
         KvError fault = faults.poll();
         if (fault != null) {

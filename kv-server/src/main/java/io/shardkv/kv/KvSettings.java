@@ -28,7 +28,10 @@ public final class KvSettings {
             SettingKey.optional("request-timeout-millis", "5000",
                     "deadline of a request whose header sets none"),
             SettingKey.optional("session-ttl-millis", "86400000",
-                    "client sessions not seen for this long (leader clock) are dropped")),
+                    "client sessions not seen for this long (leader clock) are dropped"),
+            SettingKey.optional("max-sessions-per-group", Integer.toString(StateMachineSettings.DEFAULT_MAX_SESSIONS),
+                    "client sessions a group keeps; beyond it the least recently seen is dropped, and that"
+                    + " client's next write gets SESSION_EXPIRED (about 250 bytes of heap each)")),
             RaftTuning.KEYS.stream()).toList();
 
     private KvSettings() {
@@ -77,7 +80,7 @@ public final class KvSettings {
         long ttl = s.longValue("session-ttl-millis", 1_000, Long.MAX_VALUE / 4);
         StateMachineSettings sm = StateMachineSettings.defaults();
         sm = new StateMachineSettings(ttl, sm.sessionSweepEveryEntries(), sm.walSyncEveryEntries(),
-                sm.maxRepliesPerClient());
+                sm.maxRepliesPerClient(), s.intValue("max-sessions-per-group", 1, 10_000_000));
         try {
             return new KvServerConfig(id, Path.of(dataDir), listen.getHost(), listen.getPort(), raft.getHost(), raft.getPort(),
                     meta, heartbeat, timeout, sm, RaftTuning.from(s), advertise(s));

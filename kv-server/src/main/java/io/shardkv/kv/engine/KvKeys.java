@@ -60,6 +60,28 @@ public final class KvKeys {
         return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 8).put(CLIENT).putLong(groupId).putLong(clientId).array();
     }
 
+    /** The stored reply of a client's write {@code sequence}: the client's key, then the sequence. */
+    public static byte[] clientReply(long groupId, long clientId, long sequence) {
+        return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 16).put(CLIENT).putLong(groupId).putLong(clientId)
+                .putLong(sequence).array();
+    }
+
+    /** The exclusive end of everything stored for one client: its session and its replies. */
+    public static byte[] clientEnd(long groupId, long clientId) {
+        byte[] end = new byte[GROUP_PREFIX_BYTES + 8 + 9];
+        System.arraycopy(client(groupId, clientId), 0, end, 0, GROUP_PREFIX_BYTES + 8);
+        java.util.Arrays.fill(end, GROUP_PREFIX_BYTES + 8, end.length, (byte) 0xFF);
+        return end;
+    }
+
+    /** Key length of a client's session record (a reply's key is 8 bytes longer). */
+    public static final int CLIENT_KEY_BYTES = GROUP_PREFIX_BYTES + 8;
+
+    /** The sequence of a reply key. */
+    public static long sequenceOf(byte[] replyKey) {
+        return ByteBuffer.wrap(replyKey, GROUP_PREFIX_BYTES + 8, 8).getLong();
+    }
+
     public static long clientIdOf(byte[] clientKey) {
         return ByteBuffer.wrap(clientKey, GROUP_PREFIX_BYTES, 8).getLong();
     }

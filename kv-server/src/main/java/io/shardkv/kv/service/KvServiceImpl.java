@@ -281,6 +281,9 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         ErrorCode code = ErrorCode.forNumber(result.code());
         KvError.Builder b = KvError.newBuilder().setCode(code == null ? ErrorCode.UNAVAILABLE : code)
                 .setMessage(result.message());
+        if (code == ErrorCode.SESSION_EXPIRED) {
+            b.setSessionHorizon(result.configVersion());
+        }
         if (code == ErrorCode.WRONG_GROUP) {
             b.setConfigVersion(Math.max(result.configVersion(), errors.wrongGroup("").getConfigVersion()));
         }

@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
  * session reply of a write. {@code code} is a {@code io.shardkv.kv.proto.ErrorCode} number.
  *
  * @param found          per op: DEL whether the key existed; PUT always false
- * @param configVersion  WRONG_GROUP: the owned-slot set's map version
+ * @param configVersion  WRONG_GROUP: the owned-slot set's map version; SESSION_EXPIRED: the group's
+ *                       session horizon (see {@link SessionTable})
  */
 public record CommandResult(int code, String message, long configVersion, boolean[] found) {
     public static final int OK = 0;
     public static final int WRONG_GROUP = 2;
     public static final int INVALID_ARGUMENT = 6;
+    public static final int SESSION_EXPIRED = 8;
 
     public static CommandResult ok(boolean[] found) {
         return new CommandResult(OK, "", 0, found);

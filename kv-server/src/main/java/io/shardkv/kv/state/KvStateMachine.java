@@ -49,7 +49,7 @@ public final class KvStateMachine implements StateMachine {
 
     // Apply-thread state. Invariant: equals what the database holds after the last write.
     private ApplyState applyState;
-    private final Map<Long, ClientSession> sessions = new HashMap<>();
+    private SessionTable sessions;
     private long unsyncedEntries;
 
     private volatile OwnedSlots owned;
@@ -75,14 +75,7 @@ public final class KvStateMachine implements StateMachine {
         applyState = a == null ? ApplyState.EMPTY : ApplyState.decode(a);
         byte[] s = engine.get(KvKeys.slots(groupId));
         owned = s == null ? OwnedSlots.NONE : OwnedSlots.decode(s);
-        sessions.clear();
-        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
-            byte[] end = KvKeys.groupEnd(KvKeys.CLIENT, groupId);
-            for (it.seek(KvKeys.groupStart(KvKeys.CLIENT, groupId)); it.isValid()
-                    && KvKeys.compare(it.key(), end) < 0; it.next()) {
-                sessions.put(KvKeys.clientIdOf(it.key()), ClientSession.decode(it.value()));
-            }
-        }
+        sessions = SessionTable.load(engine, groupId, settings.maxSessions());
         durableIndex = applyState.index();
         appliedIndex = applyState.index();
         unsyncedEntries = 0;
@@ -127,18 +120,13 @@ public final class KvStateMachine implements StateMachine {
                     results.add(NO_RESULT);
                 }
                 if (e.index() % settings.sessionSweepEveryEntries() == 0) {
-                    expireSessions(ctx);
+                    sessions.expire(ctx.clock, settings.sessionTtlMillis(), batch, ctx.dirtySessions::remove);
                 }
             }
             Entry last = committed.get(committed.size() - 1);
             ApplyState next = new ApplyState(last.index(), last.term(), ctx.clock);
             for (Long clientId : ctx.dirtySessions) {
-                ClientSession s = sessions.get(clientId);
-                if (s == null) {
-                    batch.delete(KvKeys.client(groupId, clientId));
-                } else {
-                    batch.put(KvKeys.client(groupId, clientId), s.encode());
-                }
+                sessions.putSession(clientId, sessions.get(clientId), batch);
             }
             if (ctx.owned != owned) {
                 batch.put(KvKeys.slots(groupId), ctx.owned.encode());
@@ -202,16 +190,15 @@ public final class KvStateMachine implements StateMachine {
 
     private byte[] applyWrite(Command.Write w, ApplyContext ctx) throws RocksDBException {
         Command.Session s = w.session();
-        ClientSession session = null;
+        SessionTable.Session session = null;
         if (!s.isNone()) {
             session = sessions.get(s.clientId());
             if (session != null) {
-                session.acknowledgeBelow(s.firstIncomplete());
-                session.lastSeenMillis = ctx.clock;
+                sessions.acknowledgeBelow(s.clientId(), session, s.firstIncomplete(), ctx.batch);
+                sessions.touch(s.clientId(), session, ctx.clock);
                 ctx.dirtySessions.add(s.clientId());
-                byte[] stored = session.replies.get(s.sequence());
-                if (stored != null) {
-                    return stored;
+                if (session.replies.contains(s.sequence())) {
+                    return storedReply(s.clientId(), s.sequence(), ctx);
                 }
                 if (s.sequence() < session.floor) {
                     return CommandResult.error(CommandResult.INVALID_ARGUMENT, "sequence " + s.sequence()
@@ -221,6 +208,12 @@ public final class KvStateMachine implements StateMachine {
                     return CommandResult.error(CommandResult.INVALID_ARGUMENT, "too many outstanding writes: client "
                             + s.clientId() + " has " + session.replies.size() + " unacknowledged", 0).encode();
                 }
+            } else if (sessions.mayHaveBeenEvicted(s.clientId())) {
+                // Not applied and not remembered: this may be the retry of a write that applied
+                // under a session evicted since, and applying it again would apply it twice.
+                return CommandResult.error(CommandResult.SESSION_EXPIRED, "group " + groupId + " no longer has the"
+                        + " session of client " + s.clientId() + " (evicted or expired); use a client id stamped"
+                        + " after " + sessions.horizon(), sessions.horizon()).encode();
             } else if (s.sequence() < s.firstIncomplete()) {
                 return CommandResult.error(CommandResult.INVALID_ARGUMENT, "sequence " + s.sequence()
                         + " is below first_incomplete " + s.firstIncomplete(), 0).encode();
@@ -250,13 +243,26 @@ public final class KvStateMachine implements StateMachine {
         byte[] reply = CommandResult.ok(found).encode();
         if (!s.isNone()) {
             if (session == null) {
-                session = new ClientSession();
-                session.floor = s.firstIncomplete();
-                session.lastSeenMillis = ctx.clock;
-                sessions.put(s.clientId(), session);
+                session = sessions.create(s.clientId(), s.firstIncomplete(), ctx.clock);
                 ctx.dirtySessions.add(s.clientId());
             }
-            session.replies.put(s.sequence(), reply);
+            sessions.putReply(s.clientId(), session, s.sequence(), reply, ctx.batch);
+            ctx.overlay.put(ByteBuffer.wrap(KvKeys.clientReply(groupId, s.clientId(), s.sequence())), reply);
+            sessions.evictOverBound(ctx.batch, ctx.dirtySessions::remove);
+        }
+        return reply;
+    }
+
+    /** The reply a write stored when it applied (earlier in this batch, or in the database). */
+    private byte[] storedReply(long clientId, long sequence, ApplyContext ctx) {
+        byte[] key = KvKeys.clientReply(groupId, clientId, sequence);
+        byte[] reply = ctx.overlay.get(ByteBuffer.wrap(key));
+        if (reply == null) {
+            reply = engine.get(key);
+        }
+        if (reply == null) {
+            throw new IllegalStateException("group " + groupId + ": client " + clientId + " sequence " + sequence
+                    + " is recorded as applied but its reply is missing");
         }
         return reply;
     }
@@ -267,18 +273,6 @@ public final class KvStateMachine implements StateMachine {
             return pending != TOMBSTONE;
         }
         return engine.get(key) != null;
-    }
-
-    /** Drops sessions not seen within the TTL, by the log's clock (the same on every replica). */
-    private void expireSessions(ApplyContext ctx) {
-        Iterator<Map.Entry<Long, ClientSession>> it = sessions.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Long, ClientSession> e = it.next();
-            if (ctx.clock - e.getValue().lastSeenMillis > settings.sessionTtlMillis()) {
-                it.remove();
-                ctx.dirtySessions.add(e.getKey());
-            }
-        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.Entry;
 import io.shardkv.raft.core.SnapshotMetadata;
 import java.nio.charset.StandardCharsets;
+import io.shardkv.common.ClientIds;
 import io.shardkv.kv.engine.KvKeys;
 import io.shardkv.raft.runtime.SnapshotBuilder;
 import io.shardkv.raft.runtime.SnapshotImage;
@@ -185,13 +186,78 @@ class KvStateMachineTest {
         assertThat(sm.sessionCount()).isEqualTo(2);
         apply(sm, put(2, 2, 1, 2_400, "b", "2"));
         assertThat(sm.sessionCount()).isEqualTo(1);
-        // The expired client's retry is a new write now: its reply is gone.
-        apply(sm, put(3, 1, 1, 2_401, "a", "x"));
-        apply(sm, put(1, 1, 1, 2_402, "a", "1"));
-        assertThat(s(sm.get(b("a")).orElseThrow())).isEqualTo("1");
+        // The expired client's retry is refused, not applied a second time over a later write.
+        long late = ClientIds.newId(100, 0, new java.util.Random(3));
+        apply(sm, put(late, 1, 1, 2_401, "a", "x"));
+        CommandResult retry = apply(sm, put(1, 1, 1, 2_402, "a", "1"));
+        assertThat(retry.code()).isEqualTo(CommandResult.SESSION_EXPIRED);
+        assertThat(retry.message()).contains("no longer has the session of client 1");
+        assertThat(s(sm.get(b("a")).orElseThrow())).isEqualTo("x");
         // A leader with a slow clock does not turn the log's clock back.
         apply(sm, put(2, 3, 1, 5, "b", "3"));
-        assertThat(sm.sessionCount()).isEqualTo(3);
+        assertThat(sm.sessionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void sessionsAreBoundedAndAnEvictedClientsRetryIsRefusedNeverAppliedTwice() {
+        KvEngine engine = engine("e");
+        KvStateMachine sm = ownsAll(engine, new StateMachineSettings(3_600_000, 1000, 1000, 1024, 100));
+        java.util.Random random = new java.util.Random(7);
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            long id = ClientIds.newId(1_000 + i, 0, random);
+            ids.add(id);
+            assertThat(apply(sm, put(id, 1, 1, 10_000 + i, "k" + i, "v")).isOk()).isTrue();
+            assertThat(sm.sessionCount()).isLessThanOrEqualTo(100);
+        }
+        assertThat(sm.sessionCount()).isEqualTo(100);
+        // The oldest clients were evicted: their retries are refused and change nothing.
+        CommandResult retry = apply(sm, put(ids.get(0), 1, 1, 20_000, "k0", "again"));
+        assertThat(retry.code()).isEqualTo(CommandResult.SESSION_EXPIRED);
+        assertThat(retry.configVersion()).as("the horizon").isEqualTo(ClientIds.stampOf(ids.get(899)));
+        assertThat(s(sm.get(b("k0")).orElseThrow())).isEqualTo("v");
+        // A recent client's retry still gets its first reply; a client stamped after the horizon is new.
+        assertThat(apply(sm, put(ids.get(999), 1, 1, 20_001, "k999", "again")).isOk()).isTrue();
+        assertThat(s(sm.get(b("k999")).orElseThrow())).isEqualTo("v");
+        long fresh = ClientIds.newId(0, retry.configVersion(), random);
+        assertThat(apply(sm, put(fresh, 1, 1, 20_002, "new", "yes")).isOk()).isTrue();
+        // All of it survives a reopen (and so a snapshot): bound, horizon, replies.
+        KvStateMachine reopened = KvStateMachine.open(GROUP, engine, new StateMachineSettings(3_600_000, 1000, 1000,
+                1024, 100));
+        assertThat(reopened.sessionCount()).isEqualTo(100);
+        nextIndex = reopened.appliedIndex() + 1;
+        assertThat(apply(reopened, put(ids.get(1), 1, 1, 20_003, "k1", "again")).code())
+                .isEqualTo(CommandResult.SESSION_EXPIRED);
+        assertThat(apply(reopened, put(fresh, 1, 1, 20_004, "new", "no")).isOk()).isTrue();
+        assertThat(s(reopened.get(b("new")).orElseThrow())).as("the retry of fresh's write 1 got its reply")
+                .isEqualTo("yes");
+    }
+
+    @Test
+    void aMillionDistinctClientsLeaveNoMoreThanTheBoundInMemoryOrOnDisk() {
+        KvEngine engine = engine("e");
+        KvStateMachine sm = ownsAll(engine, new StateMachineSettings(3_600_000, 1000, 1_000_000, 1024, 1_000));
+        java.util.Random random = new java.util.Random(11);
+        for (int batch = 0; batch < 1_000; batch++) {
+            List<Entry> entries = new ArrayList<>(1_000);
+            for (int i = 0; i < 1_000; i++) {
+                long id = ClientIds.newId(1_000_000 + batch, 0, random);
+                entries.add(entry(put(id, 1, 1, 1_000_000L + batch * 1_000L + i, "k" + (i % 10), "v")));
+            }
+            sm.apply(entries);
+            assertThat(sm.sessionCount()).isLessThanOrEqualTo(1_000);
+        }
+        assertThat(sm.sessionCount()).isEqualTo(1_000);
+        long stored = 0;
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
+            byte[] end = KvKeys.groupEnd(KvKeys.CLIENT, GROUP);
+            for (it.seek(KvKeys.groupStart(KvKeys.CLIENT, GROUP)); it.isValid() && KvKeys.compare(it.key(), end) < 0;
+                 it.next()) {
+                stored++;
+            }
+        }
+        // A session and its one reply per client, and the horizon.
+        assertThat(stored).isEqualTo(2 * 1_000 + 1);
     }
 
     @Test

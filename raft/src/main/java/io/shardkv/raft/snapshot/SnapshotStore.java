@@ -155,17 +155,15 @@ public final class SnapshotStore {
     }
 
     /**
-     * Makes a written image final: describes its files, syncs them and moves the directory to
-     * {@code built/}. On failure the directory is deleted.
+     * Makes a written image final: describes its files and moves the directory to {@code
+     * built/}. The files are not synced: built images are deleted at every start, so a crash
+     * cannot leave one behind that anything relies on. On failure the directory is deleted.
      */
     public SnapshotRef publishBuilt(Path tmpDir, long groupId, long index, long term, java.util.List<String> names)
             throws IOException {
         try {
             SnapshotManifest manifest = Manifests.describe(tmpDir, groupId, index, term, names);
-            for (String name : names) {
-                syncFile(tmpDir.resolve(name));
-            }
-            return publish(tmpDir, BUILT, manifest);
+            return publish(tmpDir, BUILT, manifest, false);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmpDir);
             throw e;
@@ -189,16 +187,23 @@ public final class SnapshotStore {
         return new SnapshotWriter(this, dir, manifest);
     }
 
-    /** Moves a complete, synced {@code tmp/} directory to {@code area} and returns its reference. */
-    SnapshotRef publish(Path tmpDir, String area, SnapshotManifest manifest) throws IOException {
-        syncDir(tmpDir);
+    /**
+     * Moves a complete {@code tmp/} directory to {@code area} and returns its reference; with
+     * {@code durable} (its files already synced) the directory entries are synced too.
+     */
+    SnapshotRef publish(Path tmpDir, String area, SnapshotManifest manifest, boolean durable) throws IOException {
+        if (durable) {
+            syncDir(tmpDir);
+        }
         Path target = root.resolve(area).resolve(tmpDir.getFileName());
         try {
             Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + tmpDir + " to " + target + " atomically", e);
         }
-        syncDir(root.resolve(area));
+        if (durable) {
+            syncDir(root.resolve(area));
+        }
         return SnapshotRef.newBuilder().setDir(area + "/" + target.getFileName()).setManifest(manifest).build();
     }
 
@@ -207,12 +212,6 @@ public final class SnapshotStore {
     }
 
     // ------------------------------------------------------------------ files
-
-    static void syncFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
 
     static void syncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

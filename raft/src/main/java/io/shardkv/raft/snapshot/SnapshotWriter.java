@@ -113,7 +113,7 @@ public final class SnapshotWriter implements AutoCloseable {
                     + written + " of " + totalBytes + " bytes");
         }
         advanceOverCompleteFiles();
-        SnapshotRef ref = store.publish(dir, SnapshotStore.RECEIVED, manifest);
+        SnapshotRef ref = store.publish(dir, SnapshotStore.RECEIVED, manifest, true);
         done = true;
         return ref;
     }

@@ -109,7 +109,7 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                     () -> cluster.machine(3, 1) != null && cluster.machine(3, 1).commands().contains("during"));
             assertThat(cluster.machine(3, 1).commands()).isEqualTo(cluster.machine(failedOn, 1).commands()
                     .subList(0, cluster.machine(3, 1).commands().size()));
-            assertThat(cluster.registry(failedOn).get("raft.snapshots.built").counter().count()).isGreaterThanOrEqualTo(1);
+            assertThat(builtOn(cluster, 1, 2)).as("successful builds").isGreaterThanOrEqualTo(1);
         }
     }
 
@@ -178,7 +178,9 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                     () -> cluster.machine(3, 1).commands().contains("after"));
             assertThat(cluster.machine(3, 1).commands()).startsWith("w0", "w1").contains("w29");
             assertThat(cluster.registry(3).get("raft.replicas.reset").counter().count()).isEqualTo(1);
-            assertThat(cluster.registry(3).get("raft.snapshots.received").counter().count()).isGreaterThanOrEqualTo(1);
+            // The applier counts the snapshot just after the state machine shows its contents.
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 to count the snapshot it received",
+                    () -> cluster.registry(3).get("raft.snapshots.received").counter().count() >= 1);
         }
     }
 
@@ -204,8 +206,7 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                 changeMembership(cluster, cluster.awaitLeader(1), ConfChange.of(ConfChangeSingle.remove(4)));
                 cluster.server(4).removeGroup(1);
             }
-            long leader = cluster.awaitLeader(1);
-            assertThat(cluster.registry(leader).get("raft.snapshots.built").counter().count()).isGreaterThanOrEqualTo(1);
+            assertThat(builtOn(cluster, 1, 2, 3)).isGreaterThanOrEqualTo(2);
         }
     }
 
@@ -256,6 +257,15 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
             long index = cluster.server(follower).readIndex(1, io.shardkv.raft.core.ReadMode.SAFE).get(10, TimeUnit.SECONDS);
             assertThat(index).isPositive();
         }
+    }
+
+    /** Snapshots built on the given servers together (leadership may have moved between them). */
+    private static double builtOn(RuntimeTestCluster cluster, long... servers) {
+        double built = 0;
+        for (long s : servers) {
+            built += cluster.registry(s).get("raft.snapshots.built").counter().count();
+        }
+        return built;
     }
 
     private static void changeMembership(RuntimeTestCluster cluster, long leader, ConfChange change) throws Exception {
