@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A group far larger than any server's heap gains a replica (DESIGN 2.5): 1 GiB in one group,
  * every kv-server at -Xmx256m, then {@code member add} of a fourth server whose process is killed
- * -9 while the snapshot streams in, and started again. The snapshot is built, sent, received and
+ * -9 while the snapshot streams in, and started again; then the sending leader is killed -9
+ * mid-stream too, and started again. The snapshot is built, sent, received and
  * installed as files; no server runs out of memory, the new voter serves the data, and no
  * partial snapshot is left behind.
  */
@@ -87,6 +88,12 @@ class LargeSnapshotIT {
                     () -> bytesUnder(incoming) >= 64L << 20);
             cluster.kill("kv-4");
             cluster.start("kv-4");
+            // And once the leader streams it again, kill the sender: another leader sends its own.
+            Await.until(DEADLINE, () -> "64 MiB of the snapshot written again on kv-4",
+                    () -> bytesUnder(incoming) >= 64L << 20);
+            long sender = leaderOf(admin, 1);
+            cluster.kill("kv-" + sender);
+            cluster.start("kv-" + sender);
 
             Task done = admin.awaitTask(task, DEADLINE);
             assertThat(done.getState()).as("member add: %s", done).isEqualTo(TaskState.DONE);
@@ -101,6 +108,16 @@ class LargeSnapshotIT {
         Path snapshots = cluster.dir.resolve("kv-4").resolve("snapshots");
         assertThat(bytesUnder(snapshots.resolve("tmp")) + bytesUnder(snapshots.resolve("received")))
                 .as("snapshot files left on kv-4 after the install").isZero();
+    }
+
+    private static long leaderOf(MetaAdmin admin, long groupId) {
+        long[] leader = new long[1];
+        Await.until(DEADLINE, () -> "a leader for group " + groupId, () -> {
+            leader[0] = admin.clusterStatus().getLeadersList().stream()
+                    .filter(l -> l.getGroupId() == groupId).mapToLong(l -> l.getLeaderServerId()).findFirst().orElse(0);
+            return leader[0] != 0;
+        });
+        return leader[0];
     }
 
     /** Writes KEYS values of VALUE_BYTES (1 GiB), 64 at a time. */

@@ -319,7 +319,7 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
                 b.setError(errors.fromFailure(failure));
             } else {
                 b.setRole(st.role().name()).setTerm(st.term()).setLeaderId(st.leaderId()).setCommit(st.commit())
-                        .setApplied(st.applied()).setLastIndex(st.lastIndex())
+                        .setApplied(sm.get().appliedIndex()).setLastIndex(st.lastIndex())
                         .addAllOwnedSlots(sm.get().ownedSlots().list());
                 for (RaftStatus.ReplicaStatus p : st.replicas().values()) {
                     b.addReplicas(ReplicaProgress.newBuilder().setServerId(p.id()).setLearner(p.learner())

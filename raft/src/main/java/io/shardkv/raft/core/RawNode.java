@@ -2,6 +2,7 @@ package io.shardkv.raft.core;
 
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.tracker.Progress;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -28,6 +29,8 @@ public final class RawNode {
      * Starts (or restarts) a replica from what {@code storage} holds. A new group's storage
      * holds its initial membership in {@link LogStorage#initialState()}.
      */
+    private boolean applyPaused;
+
     public RawNode(RaftConfig config, LogStorage storage, RandomSource random) {
         this.raft = new Raft(config, storage, random);
         this.lastSoftState = new SoftState(raft.leaderId(), raft.role());
@@ -105,6 +108,19 @@ public final class RawNode {
         return raft.isQuiesced();
     }
 
+    /**
+     * While paused, Readys carry no committed entries: the owner's appliers are behind, and the
+     * entries wait in the log rather than in memory. Everything else (persisting, sending,
+     * committing) goes on.
+     */
+    public void pauseApply(boolean paused) {
+        applyPaused = paused;
+    }
+
+    public boolean isApplyPaused() {
+        return applyPaused;
+    }
+
     public boolean hasReady() {
         if (outstanding != null) {
             return false;
@@ -114,7 +130,7 @@ public final class RawNode {
                 || !raft.log.unstableEntries().isEmpty()
                 || raft.log.hasPendingSnapshot()
                 || raft.hasMessages()
-                || raft.log.hasNextCommittedEntries()
+                || (!applyPaused && raft.log.hasNextCommittedEntries())
                 || raft.hasReadStates();
     }
 
@@ -131,7 +147,7 @@ public final class RawNode {
                 raft.log.unstableEntries(),
                 raft.log.pendingSnapshot(),
                 raft.takeMessages(),
-                raft.log.nextCommittedEntries(),
+                applyPaused ? List.of() : raft.log.nextCommittedEntries(),
                 raft.takeReadStates());
         lastSoftState = soft;
         outstanding = rd;

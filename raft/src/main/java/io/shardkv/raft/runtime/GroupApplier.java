@@ -33,7 +33,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private sealed interface Task permits ApplyEntries, Restore, BuildSnapshot {
     }
 
-    private record ApplyEntries(List<Entry> entries) implements Task {
+    private record ApplyEntries(List<Entry> entries, long weight) implements Task {
     }
 
     private record Restore(Snapshot snapshot) implements Task {
@@ -52,6 +52,9 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private final RuntimeMetrics metrics;
     private final SnapshotStore store;
     private final SnapshotBuilder builder;
+    private final ApplyBacklog backlog;
+    /** Bytes of this group's entries handed to it and not applied yet (see {@link ApplyBacklog}). */
+    private final java.util.concurrent.atomic.AtomicLong backlogBytes = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
@@ -68,7 +71,9 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
 
     GroupApplier(long groupId, StateMachine stateMachine, Executor pool, ProposalTracker proposals, ReadTracker reads,
                  long appliedIndex, long appliedTerm, ConfState confState, Consumer<Throwable> onFailure,
-                 Runnable onProgress, RuntimeMetrics metrics, SnapshotStore store, SnapshotBuilder builder) {
+                 Runnable onProgress, RuntimeMetrics metrics, SnapshotStore store, SnapshotBuilder builder,
+                 ApplyBacklog backlog) {
+        this.backlog = backlog;
         this.groupId = groupId;
         this.stateMachine = stateMachine;
         this.pool = pool;
@@ -86,7 +91,15 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     }
 
     void submitEntries(List<Entry> entries) {
-        submit(new ApplyEntries(entries));
+        long weight = ApplyBacklog.weigh(entries);
+        backlogBytes.addAndGet(weight);
+        backlog.add(weight);
+        submit(new ApplyEntries(entries, weight));
+    }
+
+    /** Bytes of entries handed to this group's applier and not applied yet. */
+    long backlogBytes() {
+        return backlogBytes.get();
     }
 
     void submitRestore(Snapshot snapshot) {
@@ -104,6 +117,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
             s = latestSnapshot;
             latestSnapshot = null;
         }
+        releaseUnrun();
         if (s != null) {
             store.delete(SnapshotStore.parseRef(s.data()));
         }
@@ -129,11 +143,29 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         return Optional.empty();
     }
 
+    /** Tasks that will never run give their bytes back. */
+    private void releaseUnrun() {
+        for (Task t : tasks) {
+            if (t instanceof ApplyEntries a && tasks.remove(t)) {
+                backlogBytes.addAndGet(-a.weight());
+                backlog.remove(a.weight());
+            }
+        }
+    }
+
     private void submit(Task task) {
         if (stopped) {
+            if (task instanceof ApplyEntries a) {
+                backlogBytes.addAndGet(-a.weight());
+                backlog.remove(a.weight());
+            }
             return;
         }
         tasks.add(task);
+        if (stopped) {
+            releaseUnrun(); // stopped while adding: nobody will run it
+            return;
+        }
         if (draining.compareAndSet(false, true)) {
             pool.execute(this::drain);
         }
@@ -160,7 +192,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
 
     private void run(Task task) {
         if (task instanceof ApplyEntries a) {
-            applyEntries(a.entries());
+            applyEntries(a.entries(), a.weight());
         } else if (task instanceof Restore r) {
             restore(r.snapshot());
         } else {
@@ -168,15 +200,22 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         }
     }
 
-    private void applyEntries(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return;
+    private void applyEntries(List<Entry> entries, long weight) {
+        List<byte[]> results;
+        try {
+            if (entries.isEmpty()) {
+                return;
+            }
+            if (entries.get(0).index() != appliedIndex + 1) {
+                throw new IllegalStateException("group " + groupId + ": applying " + entries.get(0).index()
+                        + " after " + appliedIndex);
+            }
+            results = stateMachine.apply(entries);
+        } finally {
+            // Before onProgress below: a paused group is woken there and must see its backlog gone.
+            backlogBytes.addAndGet(-weight);
+            backlog.remove(weight);
         }
-        if (entries.get(0).index() != appliedIndex + 1) {
-            throw new IllegalStateException("group " + groupId + ": applying " + entries.get(0).index()
-                    + " after " + appliedIndex);
-        }
-        List<byte[]> results = stateMachine.apply(entries);
         if (results.size() != entries.size()) {
             throw new IllegalStateException("group " + groupId + ": state machine returned " + results.size()
                     + " results for " + entries.size() + " entries");

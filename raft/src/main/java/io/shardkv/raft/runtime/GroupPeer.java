@@ -40,6 +40,10 @@ final class GroupPeer {
     volatile String failure;
     /** Set by RaftServer.removeGroup: the poller that next holds the group destroys it, then completes this. */
     volatile CompletableFuture<Void> destroyRequest;
+    /** Set by the poller while the group's Readys carry no committed entries (its applier is behind). */
+    volatile boolean applyPaused;
+    /** Bytes of the inputs in {@link #mailbox} (see {@link MailboxBytes}). */
+    final java.util.concurrent.atomic.AtomicLong mailboxBytes = new java.util.concurrent.atomic.AtomicLong();
 
     GroupPeer(long groupId, RawNode node, RocksGroupStorage storage, GroupApplier applier, ProposalTracker proposals,
               ReadTracker reads, int mailboxCapacity, long tickedUpTo) {

@@ -46,6 +46,7 @@ final class RaftPoller implements Runnable {
     private final SnapshotStore snapshots;
     private final ThreadCrashes crashes;
     private final GroupDestroyer destroyer;
+    private final ApplyBacklog backlog;
     /** Data of the snapshot messages stepped into the group being handled: files to delete unless installed. */
     private final List<byte[]> steppedSnapshots = new ArrayList<>();
     private volatile boolean running = true;
@@ -67,7 +68,8 @@ final class RaftPoller implements Runnable {
 
     RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
                RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock,
-               SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer) {
+               SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer, ApplyBacklog backlog) {
+        this.backlog = backlog;
         this.destroyer = destroyer;
         this.snapshots = snapshots;
         this.crashes = crashes;
@@ -143,6 +145,9 @@ final class RaftPoller implements Runnable {
             Ready rd = null;
             try {
                 handleInputs(g);
+                boolean pause = backlog.mustWait(g.applier.backlogBytes());
+                g.node.pauseApply(pause);
+                g.applyPaused = pause;
                 if (g.node.hasReady()) {
                     rd = g.node.ready();
                     withReady.add(g);
@@ -281,7 +286,7 @@ final class RaftPoller implements Runnable {
         }
         boolean publish = false;
         for (int i = 0; i < config.maxInputsPerCycle(); i++) {
-            PeerInput input = g.mailbox.poll();
+            PeerInput input = router.take(g);
             if (input == null) {
                 break;
             }
@@ -379,7 +384,7 @@ final class RaftPoller implements Runnable {
     private void compact(GroupPeer g, long index) {
         // Only below what the core has handed out and the state machine made durable; the
         // applier computed index from the durable applied index, so re-check the log bounds.
-        if (index < g.storage.firstIndex() || index > g.storage.lastIndex() || index > g.node.status().applied()) {
+        if (index < g.storage.firstIndex() || index > g.storage.lastIndex() || index > g.node.status().handedToApply()) {
             return;
         }
         engine.compact(g.groupId, index);

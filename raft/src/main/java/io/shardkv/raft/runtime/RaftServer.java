@@ -58,6 +58,7 @@ public final class RaftServer implements AutoCloseable {
     private final TickClock tickClock;
     private final SnapshotStore snapshots;
     private final SnapshotBuilder snapshotBuilder;
+    private final ApplyBacklog applyBacklog;
     private TickTimer timer;
     private volatile boolean closed;
     /** The first poller or apply cycle that died of something no group caused; null while none has. */
@@ -80,7 +81,7 @@ public final class RaftServer implements AutoCloseable {
         this.transport = transport;
         this.snapshots = snapshots;
         this.metrics = new RuntimeMetrics(registry, this::groupCount, this::quiescedGroupCount, failedGroups::get);
-        this.router = new Router(metrics);
+        this.router = new Router(metrics, MailboxBytes.forHeap(Runtime.getRuntime().maxMemory(), registry));
         this.tickClock = new TickClock(config.tickMillis(), nanoClock);
         AtomicInteger applyThreadIds = new AtomicInteger();
         this.applyPool = Executors.newFixedThreadPool(config.applyThreads(), r -> {
@@ -88,6 +89,7 @@ public final class RaftServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.applyBacklog = new ApplyBacklog(config.maxApplyBacklogBytes(), registry);
         this.snapshotBuilder = new SnapshotBuilder(config.serverId(), snapshots, metrics, SNAPSHOT_BUILD_THREADS,
                 SNAPSHOT_BUILDS_QUEUED);
         Set<String> kept = new TreeSet<>();
@@ -135,7 +137,7 @@ public final class RaftServer implements AutoCloseable {
         }, snapshots);
         for (int i = 0; i < config.pollerThreads(); i++) {
             RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds,
-                    tickClock, snapshots, this::threadCrashed, this::destroyOnPoller);
+                    tickClock, snapshots, this::threadCrashed, this::destroyOnPoller, applyBacklog);
             Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
             t.setDaemon(true);
             pollers.add(poller);
@@ -252,7 +254,7 @@ public final class RaftServer implements AutoCloseable {
                     failGroup(self[0], "state machine failed", cause);
                 },
                 () -> afterApply(self[0], stateMachine),
-                metrics, snapshots, snapshotBuilder);
+                metrics, snapshots, snapshotBuilder, applyBacklog);
         storage.setSnapshotSource(applier);
         GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity(),
                 tickClock.now());
@@ -262,6 +264,10 @@ public final class RaftServer implements AutoCloseable {
 
     /** On an apply worker: compact the log when enough of it is durable in the state machine. */
     private void afterApply(GroupPeer peer, StateMachine stateMachine) {
+        if (peer.applyPaused) {
+            // Its applier caught up a little: the poller decides again whether it gets more.
+            router.schedule(peer);
+        }
         GroupPeer.Summary s = peer.summary;
         OptionalLong index = config.retention().compactionIndex(stateMachine.durableAppliedIndex(),
                 peer.storage.firstIndex(), peer.storage.lastIndex(),
@@ -366,6 +372,7 @@ public final class RaftServer implements AutoCloseable {
                 "removed from this server");
         p.proposals.failAll(gone);
         p.reads.failAll(gone);
+        failWaiting(p, gone);
         engine.destroyGroup(p.groupId);
     }
 
@@ -420,8 +427,26 @@ public final class RaftServer implements AutoCloseable {
                 peer.failure);
         peer.proposals.failAll(failed);
         peer.reads.failAll(failed);
+        failWaiting(peer, failed);
         LOG.log(System.Logger.Level.ERROR, "group " + peer.groupId + " stopped on server " + config.serverId()
                 + ": " + why, cause);
+    }
+
+    /** Requests still in a stopped group's mailbox get {@code why}; its mailbox bytes are given back. */
+    private void failWaiting(GroupPeer peer, RaftRequestException why) {
+        for (PeerInput input : router.drain(peer)) {
+            if (input instanceof PeerInput.Propose p) {
+                p.result().completeExceptionally(why);
+            } else if (input instanceof PeerInput.ProposeConfChange c) {
+                c.result().completeExceptionally(why);
+            } else if (input instanceof PeerInput.ReadIndex r) {
+                r.result().completeExceptionally(why);
+            } else if (input instanceof PeerInput.TransferLeader t) {
+                t.result().completeExceptionally(why);
+            } else if (input instanceof PeerInput.Status st) {
+                st.result().completeExceptionally(why);
+            }
+        }
     }
 
     private int groupCount() {

@@ -20,9 +20,11 @@ final class Router {
     /** Groups with work, each at most once (guarded by GroupPeer.scheduled). */
     private final BlockingQueue<GroupPeer> readyQueue = new LinkedBlockingQueue<>();
     private final RuntimeMetrics metrics;
+    private final MailboxBytes mailboxBytes;
 
-    Router(RuntimeMetrics metrics) {
+    Router(RuntimeMetrics metrics, MailboxBytes mailboxBytes) {
         this.metrics = metrics;
+        this.mailboxBytes = mailboxBytes;
     }
 
     void register(GroupPeer peer) {
@@ -58,11 +60,35 @@ final class Router {
     }
 
     boolean deliver(GroupPeer peer, PeerInput input) {
+        long bytes = MailboxBytes.weigh(input);
+        if (!mailboxBytes.tryAcquire(peer, bytes)) {
+            return false;
+        }
         if (!peer.mailbox.offer(input)) {
+            mailboxBytes.release(peer, bytes);
             return false;
         }
         schedule(peer);
         return true;
+    }
+
+    /** The next input of a group's mailbox, its bytes given back; null when empty. */
+    PeerInput take(GroupPeer peer) {
+        PeerInput input = peer.mailbox.poll();
+        if (input != null) {
+            mailboxBytes.release(peer, MailboxBytes.weigh(input));
+        }
+        return input;
+    }
+
+    /** Empties the mailbox of a group that stopped; what was in it is given back and returned. */
+    java.util.List<PeerInput> drain(GroupPeer peer) {
+        java.util.List<PeerInput> left = new java.util.ArrayList<>();
+        PeerInput input;
+        while ((input = take(peer)) != null) {
+            left.add(input);
+        }
+        return left;
     }
 
     void schedule(GroupPeer peer) {

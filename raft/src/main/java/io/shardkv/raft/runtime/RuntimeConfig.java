@@ -17,14 +17,25 @@ import io.shardkv.raft.storage.RetentionPolicy;
  *                            starve the others
  * @param raft                per-group core settings (its id is replaced by serverId)
  * @param retention           how much log to keep behind the durable applied index
+ * @param maxApplyBacklogBytes committed entries handed to the appliers and not yet applied, all
+ *                            groups together; beyond it a group with a backlog of its own gets no
+ *                            more until its appliers catch up (the log keeps them meanwhile)
  */
 public record RuntimeConfig(long serverId, long tickMillis, int pollerThreads, int applyThreads,
                             int maxGroupsPerCycle, int mailboxCapacity, int maxInputsPerCycle, RaftConfig raft,
-                            RetentionPolicy retention) {
+                            RetentionPolicy retention, long maxApplyBacklogBytes) {
+    public static final long DEFAULT_MAX_APPLY_BACKLOG_BYTES = 64L << 20;
+
+    public RuntimeConfig(long serverId, long tickMillis, int pollerThreads, int applyThreads, int maxGroupsPerCycle,
+                         int mailboxCapacity, int maxInputsPerCycle, RaftConfig raft, RetentionPolicy retention) {
+        this(serverId, tickMillis, pollerThreads, applyThreads, maxGroupsPerCycle, mailboxCapacity, maxInputsPerCycle,
+                raft, retention, DEFAULT_MAX_APPLY_BACKLOG_BYTES);
+    }
+
 
     public RuntimeConfig {
         if (serverId <= 0 || tickMillis <= 0 || pollerThreads <= 0 || applyThreads <= 0 || maxGroupsPerCycle <= 0
-                || mailboxCapacity <= 0 || maxInputsPerCycle <= 0) {
+                || mailboxCapacity <= 0 || maxInputsPerCycle <= 0 || maxApplyBacklogBytes <= 0) {
             throw new IllegalArgumentException("runtime settings must be positive: " + this);
         }
         raft = raft.withId(serverId);
@@ -38,16 +49,21 @@ public record RuntimeConfig(long serverId, long tickMillis, int pollerThreads, i
 
     public RuntimeConfig withTickMillis(long newTickMillis) {
         return new RuntimeConfig(serverId, newTickMillis, pollerThreads, applyThreads, maxGroupsPerCycle,
-                mailboxCapacity, maxInputsPerCycle, raft, retention);
+                mailboxCapacity, maxInputsPerCycle, raft, retention, maxApplyBacklogBytes);
     }
 
     public RuntimeConfig withRaft(RaftConfig newRaft) {
         return new RuntimeConfig(serverId, tickMillis, pollerThreads, applyThreads, maxGroupsPerCycle,
-                mailboxCapacity, maxInputsPerCycle, newRaft, retention);
+                mailboxCapacity, maxInputsPerCycle, newRaft, retention, maxApplyBacklogBytes);
+    }
+
+    public RuntimeConfig withMaxApplyBacklogBytes(long bytes) {
+        return new RuntimeConfig(serverId, tickMillis, pollerThreads, applyThreads, maxGroupsPerCycle,
+                mailboxCapacity, maxInputsPerCycle, raft, retention, bytes);
     }
 
     public RuntimeConfig withRetention(RetentionPolicy newRetention) {
         return new RuntimeConfig(serverId, tickMillis, pollerThreads, applyThreads, maxGroupsPerCycle,
-                mailboxCapacity, maxInputsPerCycle, raft, newRetention);
+                mailboxCapacity, maxInputsPerCycle, raft, newRetention, maxApplyBacklogBytes);
     }
 }

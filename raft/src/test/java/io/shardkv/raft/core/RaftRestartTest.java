@@ -144,7 +144,7 @@ class RaftRestartTest {
         c.stabilize();
         TestCluster.Peer p = c.peer(2);
         RawNode node = new RawNode(p.config.withApplied(1_000), p.storage, RandomSource.seeded(3));
-        assertThat(node.status().applied()).isEqualTo(p.storage.hardState().commit());
+        assertThat(node.status().handedToApply()).isEqualTo(p.storage.hardState().commit());
         assertThat(node.hasReady()).as("nothing is applied twice").isFalse();
     }
 }

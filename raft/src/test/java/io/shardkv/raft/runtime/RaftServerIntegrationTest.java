@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardkv.raft.core.ConfState;
+import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.confchange.ConfChangeSingle;
 import io.shardkv.raft.storage.RetentionPolicy;
@@ -207,6 +208,46 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                 cluster.server(4).removeGroup(1);
             }
             assertThat(builtOn(cluster, 1, 2, 3)).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSlowStateMachineIsHandedABoundedBacklogAndTheRestWaitsInTheLog() throws Exception {
+        long bound = 16 * 1024;
+        try (RuntimeTestCluster cluster = RuntimeTestCluster.inMemoryMachines(dir).withMaxApplyBacklogBytes(bound)) {
+            for (long s = 1; s <= 3; s++) {
+                cluster.start(s);
+                cluster.createGroup(s, 1, THREE);
+            }
+            cluster.write(1, "first");
+            cluster.machine(3, 1).holdApplies();
+            long leader = cluster.awaitLeader(1);
+            String kib = "x".repeat(1024);
+            List<CompletableFuture<byte[]>> proposed = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                proposed.add(cluster.server(leader).propose(1, (i + kib).getBytes(StandardCharsets.UTF_8)));
+            }
+            if (leader != 3) {
+                for (CompletableFuture<byte[]> p : proposed) {
+                    p.get(30, TimeUnit.SECONDS);
+                }
+            }
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 committed all 300",
+                    () -> KeyRuntimeScenarios.status(cluster.server(3), 1).commit() >= 302);
+            // Server 3's applier is stuck: it was handed a bounded part, the rest is in its log.
+            double backlog = cluster.registry(3).get("raft.apply.backlog.bytes").gauge().value();
+            assertThat(backlog).isPositive().isLessThan(300 * 1024);
+            RaftStatus stuck = KeyRuntimeScenarios.status(cluster.server(3), 1);
+            assertThat(stuck.handedToApply()).as("handed out").isLessThan(stuck.commit() - 100);
+
+            cluster.machine(3, 1).releaseApplies();
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "server 3 applied everything",
+                    () -> cluster.machine(3, 1).commands().size() == 301);
+            Await.until(RuntimeTestCluster.DEADLINE, () -> "the backlog drained",
+                    () -> cluster.registry(3).get("raft.apply.backlog.bytes").gauge().value() == 0);
+            for (CompletableFuture<byte[]> p : proposed) {
+                p.get(30, TimeUnit.SECONDS);
+            }
         }
     }
 

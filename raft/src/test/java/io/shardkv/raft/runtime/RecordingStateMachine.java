@@ -24,6 +24,8 @@ final class RecordingStateMachine implements StateMachine {
     private final boolean durable;
     private final String poison;
     private final AtomicInteger imagesToFail;
+    /** Applies wait while this is closed (a slow disk, a long GC in the state machine). */
+    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
     private volatile long applied;
 
     RecordingStateMachine(boolean durable, String poison) {
@@ -41,8 +43,27 @@ final class RecordingStateMachine implements StateMachine {
         return new RecordingStateMachine(false, null);
     }
 
+    /** From now on, applies wait until {@link #releaseApplies()}. */
+    void holdApplies() {
+        gate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    void releaseApplies() {
+        gate.countDown();
+    }
+
     @Override
-    public synchronized List<byte[]> apply(List<Entry> committed) {
+    public List<byte[]> apply(List<Entry> committed) {
+        try {
+            gate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to apply", e);
+        }
+        return applyNow(committed);
+    }
+
+    private synchronized List<byte[]> applyNow(List<Entry> committed) {
         List<byte[]> results = new ArrayList<>(committed.size());
         for (Entry e : committed) {
             if (e.type() == EntryType.NORMAL) {

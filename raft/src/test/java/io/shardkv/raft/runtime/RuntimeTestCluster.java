@@ -41,6 +41,7 @@ final class RuntimeTestCluster implements AutoCloseable {
     private final BiFunction<Long, Long, RecordingStateMachine> machineFactory;
     private final RetentionPolicy retention;
     private boolean quiesce = true;
+    private long maxApplyBacklogBytes = RuntimeConfig.DEFAULT_MAX_APPLY_BACKLOG_BYTES;
     /** Each server's monotonic clock; the real one unless a test shifts it. */
     private final Map<Long, AtomicLong> clockOffsetNanos = new HashMap<>();
 
@@ -66,6 +67,12 @@ final class RuntimeTestCluster implements AutoCloseable {
         return new RuntimeTestCluster(dir, retention, machineFactory, new GrpcClusterNetwork(dir));
     }
 
+    /** Bounds what each server hands its appliers before they catch up (for servers started from now on). */
+    RuntimeTestCluster withMaxApplyBacklogBytes(long bytes) {
+        maxApplyBacklogBytes = bytes;
+        return this;
+    }
+
     /** Keeps idle groups ticking and heartbeating, for tests that observe heartbeats. */
     RuntimeTestCluster withoutQuiescence() {
         quiesce = false;
@@ -76,7 +83,8 @@ final class RuntimeTestCluster implements AutoCloseable {
         RocksLogEngine engine = RocksLogEngine.open(dir.resolve("server-" + serverId));
         // Short ticks keep tests quick; elections still take several heartbeats.
         RuntimeConfig config = RuntimeConfig.defaults(serverId).withTickMillis(20)
-                .withRaft(RaftConfig.defaults(serverId).withFeatures(true, true, quiesce)).withRetention(retention);
+                .withRaft(RaftConfig.defaults(serverId).withFeatures(true, true, quiesce)).withRetention(retention)
+                .withMaxApplyBacklogBytes(maxApplyBacklogBytes);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RaftTransport transport = network.transportFor(serverId, registry);
         AtomicLong offset = clockOffsetNanos.computeIfAbsent(serverId, id -> new AtomicLong());
