@@ -192,6 +192,106 @@ class FailoverIT {
         assertThat(report.isOk()).as("linearizability of %d operations: %s", history.size(), report.explain()).isTrue();
     }
 
+    @Test
+    @Order(3)
+    void aFollowerStoppedForAMinuteUnderWritesCatchesUpFromTheLogNotASnapshot() throws Exception {
+        long leader = leaderOf(1);
+        long follower = admin.getClusterMap().getGroupsList().stream().filter(g -> g.getId() == 1).findFirst()
+                .orElseThrow().getReplicasList().stream().mapToLong(r -> r.getServerId()).filter(id -> id != leader)
+                .findFirst().orElseThrow();
+        String name = "kv-" + follower;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < 64; i++) {
+            if (groupOfKey("away/" + i) == 1) {
+                keys.add("away/" + i);
+            }
+        }
+        long commitBefore = commitOf(1);
+        cluster.kill(name);
+        // A minute of writes to group 1, and more than the 20,000 entries a log kept before
+        // retention followed its followers (bounded, so a slow machine does not write forever).
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong acked = new AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        List<KvClient> clients = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            KvClient c = newClient();
+            clients.add(c);
+            int writer = w;
+            Thread t = new Thread(() -> {
+                for (int n = 0; !stop.get(); n++) {
+                    try {
+                        c.put(utf8(keys.get((writer * 8 + n) % keys.size())), utf8("v" + n));
+                        acked.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        // not acknowledged; this test counts entries, not values
+                    }
+                }
+            }, "away-writer-" + w);
+            writers.add(t);
+            t.start();
+        }
+        long started = System.nanoTime();
+        try {
+            Await.until(Duration.ofSeconds(150), () -> "60 s and 25,000 entries of group 1 while " + name
+                    + " is down (" + acked.get() + " writes acknowledged)",
+                    () -> System.nanoTime() - started >= Duration.ofSeconds(60).toNanos()
+                            && commitOf(1) - commitBefore >= 25_000);
+        } finally {
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(30_000);
+            }
+            clients.forEach(KvClient::close);
+        }
+        cluster.start(name);
+        Await.until(DEADLINE, () -> name + " catches up with every group it replicates", () -> caughtUp(follower));
+        String metrics = httpGet(cluster.kvHttpAddress(follower), "/metrics");
+        assertThat(metricValue(metrics, "raft_snapshots_received_total"))
+                .as("snapshots %s needed after being away for a minute; the servers' snapshot and leader lines:\n%s",
+                        name, snapshotAndLeaderLines()).isZero();
+    }
+
+    /** What the kv-servers logged about snapshots and leadership, for a failure message. */
+    private static String snapshotAndLeaderLines() {
+        StringBuilder sb = new StringBuilder();
+        for (int n = 1; n <= 3; n++) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(cluster.dir.resolve("kv-" + n).resolve("server.log"))) {
+                    String l = line.toLowerCase(java.util.Locale.ROOT);
+                    if (l.contains("snapshot") && !l.contains("setting") || l.contains("leader") && l.contains("became")) {
+                        sb.append("kv-").append(n).append(": ").append(line).append('\n');
+                    }
+                }
+            } catch (java.io.IOException e) {
+                sb.append("kv-").append(n).append(": ").append(e).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static long commitOf(long groupId) {
+        return admin.clusterStatus().getServersList().stream().flatMap(s -> s.getGroupsList().stream())
+                .filter(r -> r.getGroupId() == groupId && r.getRole().equals("LEADER"))
+                .mapToLong(GroupReport::getCommit).max().orElse(0);
+    }
+
+    private static String httpGet(String hostPort, String path) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + hostPort + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of an unlabelled Prometheus sample, or -1 when the text has none. */
+    private static double metricValue(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+
     private static long groupOfKey(String key) {
         return admin.getClusterMap().getSlots(Bytes.slot(key)).getGroupId();
     }

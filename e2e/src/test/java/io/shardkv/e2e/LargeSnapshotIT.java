@@ -26,10 +26,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,19 +75,22 @@ class LargeSnapshotIT {
         cluster = LocalCluster.up(dir.resolve("cluster"), 3, 4, 1, 3, Map.of("SHARDKV_JAVA_OPTS", "-Xmx256m"));
         try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints())
                 .requestDeadline(Duration.ofSeconds(60)).build()) {
-            load(client);
+            BulkLoad.put(client, KEYS, 64, LargeSnapshotIT::key, LargeSnapshotIT::value);
             MetaAdmin admin = client.admin();
-            long newServer = 4;
+            // The one kv-server of the four that the group was not placed on.
+            long newServer = LongStream.rangeClosed(1, 4).filter(id -> admin.getClusterMap().getGroups(0)
+                    .getReplicasList().stream().noneMatch(r -> r.getServerId() == id)).findFirst().orElseThrow();
+            String receiver = "kv-" + newServer;
             long task = admin.addMember(1, newServer).getTaskId();
 
-            // Once a good part of the snapshot is on kv-4's disk, kill it; the leader sends again after the restart.
-            Path incoming = cluster.dir.resolve("kv-4").resolve("snapshots").resolve("tmp");
-            Await.until(DEADLINE, () -> "64 MiB of the snapshot written on kv-4 under " + incoming,
+            // Once a good part of the snapshot is on the new server's disk, kill it; the leader sends again.
+            Path incoming = cluster.dir.resolve(receiver).resolve("snapshots").resolve("tmp");
+            Await.until(DEADLINE, () -> "64 MiB of the snapshot written on " + receiver + " under " + incoming,
                     () -> bytesUnder(incoming) >= 64L << 20);
-            cluster.kill("kv-4");
-            cluster.start("kv-4");
+            cluster.kill(receiver);
+            cluster.start(receiver);
             // And once the leader streams it again, kill the sender: another leader sends its own.
-            Await.until(DEADLINE, () -> "64 MiB of the snapshot written again on kv-4",
+            Await.until(DEADLINE, () -> "64 MiB of the snapshot written again on " + receiver,
                     () -> bytesUnder(incoming) >= 64L << 20);
             long sender = leaderOf(admin, 1);
             cluster.kill("kv-" + sender);
@@ -105,9 +106,11 @@ class LargeSnapshotIT {
         for (int n = 1; n <= 4; n++) {
             assertThat(logOf("kv-" + n)).as("kv-%d's log", n).doesNotContain("OutOfMemoryError");
         }
-        Path snapshots = cluster.dir.resolve("kv-4").resolve("snapshots");
-        assertThat(bytesUnder(snapshots.resolve("tmp")) + bytesUnder(snapshots.resolve("received")))
-                .as("snapshot files left on kv-4 after the install").isZero();
+        for (int n = 1; n <= 4; n++) {
+            Path snapshots = cluster.dir.resolve("kv-" + n).resolve("snapshots");
+            assertThat(bytesUnder(snapshots.resolve("tmp")) + bytesUnder(snapshots.resolve("received")))
+                    .as("snapshot files being received or installed on kv-%d after the install", n).isZero();
+        }
     }
 
     private static long leaderOf(MetaAdmin admin, long groupId) {
@@ -120,23 +123,6 @@ class LargeSnapshotIT {
         return leader[0];
     }
 
-    /** Writes KEYS values of VALUE_BYTES (1 GiB), 64 at a time. */
-    private static void load(KvClient client) throws Exception {
-        Semaphore inFlight = new Semaphore(64);
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        for (int i = 0; i < KEYS && failed.get() == null; i++) {
-            inFlight.acquire();
-            CompletableFuture<Void> put = client.putAsync(key(i).getBytes(StandardCharsets.UTF_8), value(i));
-            put.whenComplete((ok, error) -> {
-                if (error != null) {
-                    failed.compareAndSet(null, error);
-                }
-                inFlight.release();
-            });
-        }
-        assertThat(inFlight.tryAcquire(64, 2, TimeUnit.MINUTES)).as("the last puts finished").isTrue();
-        assertThat(failed.get()).as("a put failed").isNull();
-    }
 
     /** Sampled keys, read STALE from the new voter itself, hold exactly what was written. */
     private void assertStaleReadsOnTheNewVoter(long serverId) {

@@ -18,10 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,20 +58,7 @@ class LargeValuesIT {
         cluster = LocalCluster.up(dir.resolve("cluster"), 1, 1, 1, 1, Map.of("SHARDKV_JAVA_OPTS", "-Xmx256m"));
         try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints())
                 .requestDeadline(Duration.ofSeconds(60)).build()) {
-            Semaphore inFlight = new Semaphore(8);
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            for (int i = 0; i < VALUES && failed.get() == null; i++) {
-                inFlight.acquire();
-                CompletableFuture<Void> put = client.putAsync(key(i).getBytes(StandardCharsets.UTF_8), value(i));
-                put.whenComplete((ok, e) -> {
-                    if (e != null) {
-                        failed.compareAndSet(null, e);
-                    }
-                    inFlight.release();
-                });
-            }
-            assertThat(inFlight.tryAcquire(8, 2, TimeUnit.MINUTES)).isTrue();
-            assertThat(failed.get()).as("a put failed").isNull();
+            BulkLoad.put(client, VALUES, 8, LargeValuesIT::key, LargeValuesIT::value);
 
             Iterator<KvPair> scan = client.scan("v-", "v-~");
             int n = 0;

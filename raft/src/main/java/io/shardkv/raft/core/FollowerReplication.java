@@ -21,6 +21,7 @@ final class FollowerReplication {
 
     void handleAppendEntries(Message m) {
         RaftLog log = raft.log;
+        raft.noteLeaderRetainFrom(m.retainFrom());
         if (m.index() < log.committed()) {
             raft.send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).term(raft.term())
                     .index(log.committed()).build());

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * <p>Field use by type:
  * <ul>
- *   <li>APPEND: index/logTerm = the entry before {@code entries}; commit = leader commit.</li>
+ *   <li>APPEND: index/logTerm = the entry before {@code entries}; commit = leader commit;
+ *       retainFrom = the first index some member still needs (0: unknown).</li>
  *   <li>APPEND_RESPONSE: index = last index accepted, or on reject the rejected prev index with
  *       rejectHint/logTerm = the follower's conflict hint (an index and the term there).</li>
  *   <li>VOTE/PRE_VOTE: index/logTerm = candidate's last entry; transfer = campaign caused by a
@@ -21,7 +22,7 @@ import java.util.List;
  */
 public record Message(MessageType type, long to, long from, long term, long logTerm, long index,
                       List<Entry> entries, long commit, Snapshot snapshot, boolean reject, long rejectHint,
-                      long readRequestId, boolean transfer) {
+                      long readRequestId, boolean transfer, long retainFrom) {
 
     public Message {
         if (type == null) {
@@ -37,7 +38,7 @@ public record Message(MessageType type, long to, long from, long term, long logT
     public Builder toBuilder() {
         return new Builder(type).to(to).from(from).term(term).logTerm(logTerm).index(index).entries(entries)
                 .commit(commit).snapshot(snapshot).reject(reject).rejectHint(rejectHint)
-                .readRequestId(readRequestId).transfer(transfer);
+                .readRequestId(readRequestId).transfer(transfer).retainFrom(retainFrom);
     }
 
     /** Sum of entry payloads, as counted against size bounds. */
@@ -93,6 +94,7 @@ public record Message(MessageType type, long to, long from, long term, long logT
         private long rejectHint;
         private long readRequestId;
         private boolean transfer;
+        private long retainFrom;
 
         private Builder(MessageType type) {
             this.type = type;
@@ -110,10 +112,11 @@ public record Message(MessageType type, long to, long from, long term, long logT
         public Builder rejectHint(long v) { this.rejectHint = v; return this; }
         public Builder readRequestId(long v) { this.readRequestId = v; return this; }
         public Builder transfer(boolean v) { this.transfer = v; return this; }
+        public Builder retainFrom(long v) { this.retainFrom = v; return this; }
 
         public Message build() {
             return new Message(type, to, from, term, logTerm, index, entries, commit, snapshot, reject, rejectHint,
-                    readRequestId, transfer);
+                    readRequestId, transfer, retainFrom);
         }
     }
 }

@@ -132,6 +132,27 @@ final class Raft {
         throw new IllegalStateException("node " + id + " is " + role.role() + ", not leader, in term " + term);
     }
 
+    /** The first index some member still needs, as the current leader last said (0: not said). */
+    private long leaderRetainFrom;
+
+    void noteLeaderRetainFrom(long index) {
+        leaderRetainFrom = index;
+    }
+
+    /**
+     * The index after which this replica should keep its log for the group's slowest member:
+     * on a leader from its own progress tracking, on a follower as its leader last said (so a
+     * follower that becomes leader still holds what a lagging member needs). MAX_VALUE when
+     * nothing is known.
+     */
+    long retainFloor() {
+        LeaderState leader = leaderStateOrNull();
+        if (leader != null) {
+            return replication.slowestMatch(leader);
+        }
+        return leaderRetainFrom == 0 ? Long.MAX_VALUE : leaderRetainFrom - 1;
+    }
+
     LeaderState leaderStateOrNull() {
         return role instanceof LeaderState l ? l : null;
     }

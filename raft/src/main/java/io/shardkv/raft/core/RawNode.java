@@ -29,7 +29,7 @@ public final class RawNode {
      * Starts (or restarts) a replica from what {@code storage} holds. A new group's storage
      * holds its initial membership in {@link LogStorage#initialState()}.
      */
-    private boolean applyPaused;
+    private long applyBudget = Long.MAX_VALUE;
 
     public RawNode(RaftConfig config, LogStorage storage, RandomSource random) {
         this.raft = new Raft(config, storage, random);
@@ -109,16 +109,22 @@ public final class RawNode {
     }
 
     /**
-     * While paused, Readys carry no committed entries: the owner's appliers are behind, and the
-     * entries wait in the log rather than in memory. Everything else (persisting, sending,
-     * committing) goes on.
+     * Bounds the committed entries the next Readys carry: at most {@code maxBytes} of payload (at
+     * least one entry when {@code maxBytes > 0}), none at 0. The owner's appliers are behind, and
+     * the entries wait in the log rather than in memory; everything else (persisting, sending,
+     * committing) goes on. {@code Long.MAX_VALUE} lifts the bound.
      */
-    public void pauseApply(boolean paused) {
-        applyPaused = paused;
+    public void setApplyBudget(long maxBytes) {
+        applyBudget = Math.max(0, maxBytes);
+    }
+
+    /** See {@code Raft.retainFloor}: what log retention keeps for the group's slowest member. */
+    public long retainFloor() {
+        return raft.retainFloor();
     }
 
     public boolean isApplyPaused() {
-        return applyPaused;
+        return applyBudget == 0;
     }
 
     public boolean hasReady() {
@@ -130,7 +136,7 @@ public final class RawNode {
                 || !raft.log.unstableEntries().isEmpty()
                 || raft.log.hasPendingSnapshot()
                 || raft.hasMessages()
-                || (!applyPaused && raft.log.hasNextCommittedEntries())
+                || (applyBudget > 0 && raft.log.hasNextCommittedEntries())
                 || raft.hasReadStates();
     }
 
@@ -147,7 +153,7 @@ public final class RawNode {
                 raft.log.unstableEntries(),
                 raft.log.pendingSnapshot(),
                 raft.takeMessages(),
-                applyPaused ? List.of() : raft.log.nextCommittedEntries(),
+                applyBudget == 0 ? List.of() : raft.log.nextCommittedEntries(applyBudget),
                 raft.takeReadStates());
         lastSoftState = soft;
         outstanding = rd;

@@ -62,6 +62,23 @@ final class Replication {
         return true;
     }
 
+    /** The highest index every follower is known to hold (0 if one holds nothing yet); MAX_VALUE with none. */
+    long slowestMatch(LeaderState leader) {
+        long slowest = Long.MAX_VALUE;
+        for (java.util.Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
+            if (e.getKey() != raft.id()) {
+                slowest = Math.min(slowest, e.getValue().match());
+            }
+        }
+        return slowest;
+    }
+
+    /** What appends tell followers to keep: the first index some member still needs; 0 when unknown. */
+    private long retainFrom(LeaderState leader) {
+        long slowest = slowestMatch(leader);
+        return slowest == Long.MAX_VALUE ? 0 : slowest + 1;
+    }
+
     void broadcastAppend() {
         LeaderState leader = raft.leaderStateOrThrow();
         for (long member : leader.progress.keySet()) {
@@ -96,7 +113,7 @@ final class Replication {
         }
         long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
         raft.send(Message.builder(MessageType.APPEND).to(to).term(raft.term()).index(prevIndex).logTerm(prevTerm)
-                .entries(entries).commit(log.committed()).build());
+                .entries(entries).commit(log.committed()).retainFrom(retainFrom(leader)).build());
         pr.sentEntries(entries.size(), lastSent, bytes);
         return true;
     }

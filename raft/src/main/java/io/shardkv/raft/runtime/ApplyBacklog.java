@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bytes of committed entries a server has handed to its appliers and that are not applied
- * yet, all groups together. Over the bound, a group that still has a backlog of its own is
- * handed no more entries (see {@code RawNode.pauseApply}); a group with none always gets some,
- * so every group keeps moving and the total stays within the bound plus one Ready per group.
+ * yet, all groups together. A group is handed at most what is left of the bound (see {@code
+ * RawNode.setApplyBudget}); a group with no backlog of its own always gets at least one entry,
+ * so every group keeps moving and the total stays within the bound plus one entry per group.
  */
 final class ApplyBacklog {
     private final long maxBytes;
@@ -28,9 +28,13 @@ final class ApplyBacklog {
         bytes.addAndGet(-n);
     }
 
-    /** Whether a group whose own backlog is {@code groupBytes} must wait before it gets more. */
-    boolean mustWait(long groupBytes) {
-        return groupBytes > 0 && bytes.get() >= maxBytes;
+    /**
+     * The bytes of committed entries a group whose own backlog is {@code groupBytes} may be handed
+     * now: what is left of the bound, and at least one entry's worth when it has no backlog.
+     */
+    long budgetFor(long groupBytes) {
+        long left = Math.max(0, maxBytes - bytes.get());
+        return groupBytes == 0 ? Math.max(1, left) : left;
     }
 
     long bytes() {

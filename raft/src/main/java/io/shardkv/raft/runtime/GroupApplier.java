@@ -65,6 +65,8 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private volatile long visibleAppliedIndex;
     private volatile Snapshot latestSnapshot;
     private volatile boolean stopped;
+    /** When the latest snapshot was last handed out (System.nanoTime). */
+    private volatile long latestSnapshotUsedNanos;
     /** When the last build failed (System.nanoTime), or 0; no new build is asked for soon after. */
     private volatile long buildFailedAtNanos;
     static final long BUILD_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -131,6 +133,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     public Optional<Snapshot> snapshotAtOrAfter(long requestIndex) {
         Snapshot s = latestSnapshot;
         if (s != null && s.index() >= requestIndex) {
+            latestSnapshotUsedNanos = System.nanoTime();
             return Optional.of(s);
         }
         long failedAt = buildFailedAtNanos;
@@ -287,12 +290,30 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         // The core asks for it again on its next contact with the follower (a heartbeat response).
     }
 
+    /**
+     * Deletes the latest built snapshot if no follower was handed it for {@code idleNanos}: a
+     * group's image is as large as the group, and keeping one per group on disk for good would
+     * double a leader's disk use. A transfer still reading it keeps its files open to the end.
+     */
+    void dropIdleSnapshot(long idleNanos) {
+        Snapshot s;
+        synchronized (this) {
+            s = latestSnapshot;
+            if (s == null || System.nanoTime() - latestSnapshotUsedNanos < idleNanos) {
+                return;
+            }
+            latestSnapshot = null;
+        }
+        store.delete(SnapshotStore.parseRef(s.data()));
+    }
+
     /** On a snapshot thread: the files are written. */
     private void built(Snapshot snapshot) {
         Snapshot previous;
         synchronized (this) {
             previous = latestSnapshot;
             latestSnapshot = stopped ? null : snapshot;
+            latestSnapshotUsedNanos = System.nanoTime();
         }
         if (previous != null) {
             // A transfer already under way has its files open and finishes; later ones use the new one.

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class GroupPeer {
     /** A cheap summary published after every cycle, readable from any thread. */
     /**
-     * @param slowestFollowerMatch on a leader, the lowest match index among its followers (what log
-     *                             retention keeps for them); Long.MAX_VALUE otherwise
+     * @param slowestFollowerMatch the highest index every member holds, from the leader's tracking
+     *                             (told to followers in appends): what log retention keeps the
+     *                             log after; Long.MAX_VALUE when unknown
      */
     record Summary(Role role, long term, long leaderId, long commit, long lastIndex, boolean quiesced,
                    long slowestFollowerMatch) {
@@ -61,13 +62,8 @@ final class GroupPeer {
     /** Called by the poller that holds the group. */
     void publishSummary() {
         RaftStatus s = node.status();
-        long slowest = Long.MAX_VALUE;
-        for (RaftStatus.ReplicaStatus r : s.replicas().values()) {
-            if (r.id() != s.id()) {
-                slowest = Math.min(slowest, r.match());
-            }
-        }
-        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced(), slowest);
+        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced(),
+                node.retainFloor());
     }
 
     boolean isQuiesced() {

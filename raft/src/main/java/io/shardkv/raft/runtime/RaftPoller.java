@@ -145,9 +145,8 @@ final class RaftPoller implements Runnable {
             Ready rd = null;
             try {
                 handleInputs(g);
-                boolean pause = backlog.mustWait(g.applier.backlogBytes());
-                g.node.pauseApply(pause);
-                g.applyPaused = pause;
+                g.node.setApplyBudget(backlog.budgetFor(g.applier.backlogBytes()));
+                g.applyPaused = g.node.isApplyPaused();
                 if (g.node.hasReady()) {
                     rd = g.node.ready();
                     withReady.add(g);

@@ -58,6 +58,13 @@ public final class RaftServer implements AutoCloseable {
     private final TickClock tickClock;
     private final SnapshotStore snapshots;
     private final SnapshotBuilder snapshotBuilder;
+    /** Rare background chores (idle snapshots); one daemon thread. */
+    private final java.util.concurrent.ScheduledExecutorService housekeeping =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "raft-housekeeping");
+                t.setDaemon(true);
+                return t;
+            });
     private final ApplyBacklog applyBacklog;
     private TickTimer timer;
     private volatile boolean closed;
@@ -145,6 +152,21 @@ public final class RaftServer implements AutoCloseable {
             t.start();
         }
         timer = new TickTimer(router, config.tickMillis(), config.serverId());
+        housekeeping.scheduleWithFixedDelay(() -> dropIdleSnapshots(SNAPSHOT_IDLE_NANOS), 1, 1,
+                java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    /** Built snapshots no follower asked for in this long are deleted (they are rebuilt on demand). */
+    static final long SNAPSHOT_IDLE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
+    void dropIdleSnapshots(long idleNanos) {
+        for (GroupPeer p : router.peers()) {
+            try {
+                p.applier.dropIdleSnapshot(idleNanos);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "group " + p.groupId + ": cannot drop its idle snapshot", e);
+            }
+        }
     }
 
     /** A received snapshot's files stay until the group installs or refuses them; undelivered, they go now. */
@@ -484,6 +506,7 @@ public final class RaftServer implements AutoCloseable {
         transport.close();
         applyPool.shutdownNow();
         snapshotBuilder.close();
+        housekeeping.shutdownNow();
         RaftRequestException closing = new RaftRequestException(RaftRequestException.Kind.CLOSED, 0, 0, "server closed");
         for (GroupPeer p : router.peers()) {
             p.applier.stop();

@@ -6,9 +6,10 @@ import java.util.OptionalLong;
  * Decides how far a group's log may be compacted. The log is compacted only below an index whose
  * applied state the state machine has made durable (otherwise a crash would need entries that are
  * gone), and keeps a tail beyond that so a follower that lags catches up from the log instead of
- * needing a whole snapshot: at least {@code retainedEntries}, and on a leader everything its
- * slowest follower still needs, so a follower away for a while (a restart, a short partition)
- * gets entries, not a snapshot. Both are bounded by {@code maxRetainedBytes}: a follower further
+ * needing a whole snapshot: at least {@code retainedEntries}, and everything the group's slowest
+ * member still needs (the leader tracks it and tells its followers in every append, so whichever
+ * replica leads next still has those entries), so a follower away for a while (a restart, a
+ * short partition) gets entries, not a snapshot. Both are bounded by {@code maxRetainedBytes}: a follower further
  * behind than that gets a snapshot, and the log's disk use stays bounded.
  *
  * @param retainedEntries       entries kept below the durable applied index (default 20,000, the
@@ -50,8 +51,8 @@ public record RetentionPolicy(long retainedEntries, long minCompactionEntries, l
      * @param durableAppliedIndex  highest index whose applied state is durable in the state machine
      * @param firstIndex           the group's current first log index
      * @param lastIndex            the group's current last log index
-     * @param slowestFollowerMatch the lowest index a follower is known to hold, as this group's
-     *                             leader tracks it; {@code Long.MAX_VALUE} when not the leader
+     * @param slowestFollowerMatch the highest index every member is known to hold, as the group's
+     *                             leader tracks it; {@code Long.MAX_VALUE} when unknown
      * @param averageEntryBytes    the log's average entry size; 0 when unknown (no byte bound then)
      */
     public OptionalLong compactionIndex(long durableAppliedIndex, long firstIndex, long lastIndex,

@@ -39,7 +39,7 @@ public final class RaftMessageCodec {
         switch (m.type()) {
             case APPEND -> b.setAppendEntriesReq(AppendEntriesReq.newBuilder().setLeaderId(m.from()).setTerm(m.term())
                     .setPrevLogIndex(m.index()).setPrevLogTerm(m.logTerm()).setLeaderCommit(m.commit())
-                    .addAllEntries(encodeEntries(m.entries())));
+                    .setRetainFrom(m.retainFrom()).addAllEntries(encodeEntries(m.entries())));
             case APPEND_RESPONSE -> b.setAppendEntriesResp(AppendEntriesResp.newBuilder().setTerm(m.term())
                     .setSuccess(!m.reject()).setCurrIndex(m.index()).setRejectHintIndex(m.rejectHint())
                     .setRejectHintTerm(m.logTerm()));
@@ -78,7 +78,7 @@ public final class RaftMessageCodec {
             case APPEND_ENTRIES_REQ -> {
                 AppendEntriesReq r = pm.getAppendEntriesReq();
                 b = Message.builder(MessageType.APPEND).term(r.getTerm()).index(r.getPrevLogIndex())
-                        .logTerm(r.getPrevLogTerm()).commit(r.getLeaderCommit())
+                        .logTerm(r.getPrevLogTerm()).commit(r.getLeaderCommit()).retainFrom(r.getRetainFrom())
                         .entries(decodeEntries(r.getEntriesList(), r.getPrevLogIndex()));
             }
             case APPEND_ENTRIES_RESP -> {

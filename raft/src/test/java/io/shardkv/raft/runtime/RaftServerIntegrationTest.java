@@ -208,6 +208,13 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                 cluster.server(4).removeGroup(1);
             }
             assertThat(builtOn(cluster, 1, 2, 3)).isGreaterThanOrEqualTo(2);
+            // Built images no follower asks for go after a while (here at once); rebuilt on demand.
+            for (long s = 1; s <= 3; s++) {
+                cluster.server(s).dropIdleSnapshots(0);
+                try (var built = java.nio.file.Files.list(dir.resolve("snapshots-" + s).resolve("built"))) {
+                    assertThat(built).as("built snapshots left on server %d", s).isEmpty();
+                }
+            }
         }
     }
 
@@ -236,7 +243,7 @@ class RaftServerIntegrationTest extends KeyRuntimeScenarios {
                     () -> KeyRuntimeScenarios.status(cluster.server(3), 1).commit() >= 302);
             // Server 3's applier is stuck: it was handed a bounded part, the rest is in its log.
             double backlog = cluster.registry(3).get("raft.apply.backlog.bytes").gauge().value();
-            assertThat(backlog).isPositive().isLessThan(300 * 1024);
+            assertThat(backlog).as("the bound and one entry at most").isPositive().isLessThanOrEqualTo(bound + 2 * 1024);
             RaftStatus stuck = KeyRuntimeScenarios.status(cluster.server(3), 1);
             assertThat(stuck.handedToApply()).as("handed out").isLessThan(stuck.commit() - 100);
 

@@ -187,11 +187,16 @@ public final class RaftLog {
 
     /** Committed entries not yet handed to the application, bounded in bytes. */
     public List<Entry> nextCommittedEntries() {
+        return nextCommittedEntries(maxCommittedBytesPerReady);
+    }
+
+    /** As {@link #nextCommittedEntries()}, within {@code maxBytes} too (at least one entry if any). */
+    public List<Entry> nextCommittedEntries(long maxBytes) {
         if (hasPendingSnapshot() || committed <= applied) {
             return List.of();
         }
         long lo = Math.max(applied + 1, firstIndex());
-        return slice(lo, committed + 1, maxCommittedBytesPerReady);
+        return slice(lo, committed + 1, Math.min(maxBytes, maxCommittedBytesPerReady));
     }
 
     /** Entries from {@code lo} to the end of the log, bounded in bytes (at least one if any). */
