@@ -37,10 +37,6 @@ final class ApplyBacklog {
         return groupBytes == 0 ? Math.max(1, left) : left;
     }
 
-    long bytes() {
-        return bytes.get();
-    }
-
     /** What an entry counts for: its data and a fixed overhead for the objects around it. */
     static long weigh(java.util.List<io.shardkv.raft.core.Entry> entries) {
         long n = 0;

@@ -36,14 +36,6 @@ public final class SnapshotWriter implements AutoCloseable {
         this.totalBytes = Manifests.totalBytes(manifest);
     }
 
-    public long written() {
-        return written;
-    }
-
-    public long totalBytes() {
-        return totalBytes;
-    }
-
     /**
      * Appends the next bytes of the stream.
      *
