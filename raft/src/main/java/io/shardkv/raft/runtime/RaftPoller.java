@@ -245,12 +245,7 @@ final class RaftPoller implements Runnable {
     private void discardRefusedSnapshots(Ready rd) {
         for (byte[] data : steppedSnapshots) {
             if (rd == null || rd.snapshot() == null || !Arrays.equals(rd.snapshot().data(), data)) {
-                try {
-                    snapshots.delete(SnapshotStore.parseRef(data));
-                } catch (IllegalArgumentException e) {
-                    LOG.log(System.Logger.Level.WARNING, "a snapshot message without a file reference: "
-                            + e.getMessage());
-                }
+                snapshots.deleteReferenced(data);
             }
         }
         steppedSnapshots.clear();

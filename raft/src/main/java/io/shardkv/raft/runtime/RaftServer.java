@@ -5,7 +5,6 @@ import io.shardkv.raft.core.ConfState;
 import io.shardkv.raft.core.HardState;
 import io.shardkv.raft.core.Snapshot;
 import io.shardkv.raft.core.SnapshotMetadata;
-import io.shardkv.raft.core.MessageType;
 import io.shardkv.raft.proto.SnapshotRef;
 import io.shardkv.raft.snapshot.SnapshotStore;
 import io.shardkv.raft.storage.GroupBootstrap;
@@ -123,13 +122,9 @@ public final class RaftServer implements AutoCloseable {
         transport.start(config.serverId(), new RaftTransport.Inbound() {
             @Override
             public void onMessages(long fromServer, List<GroupMessage> messages) {
-                for (GroupMessage gm : messages) {
-                    if (gm.message().type() == MessageType.SNAPSHOT && gm.message().snapshot() != null) {
-                        deliverSnapshot(gm);
-                    } else {
-                        router.onMessages(List.of(gm));
-                    }
-                }
+                // A received snapshot's files stay until the group installs or refuses them;
+                // undelivered, they go now.
+                router.onMessages(messages, snapshots::deleteReferenced);
             }
 
             @Override
@@ -166,22 +161,6 @@ public final class RaftServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "group " + p.groupId + ": cannot drop its idle snapshot", e);
             }
-        }
-    }
-
-    /** A received snapshot's files stay until the group installs or refuses them; undelivered, they go now. */
-    private void deliverSnapshot(GroupMessage gm) {
-        if (!router.deliver(gm.groupId(), new PeerInput.Step(gm.message()))) {
-            metrics.messageDropped();
-            discardReceived(gm.message().snapshot().data());
-        }
-    }
-
-    private void discardReceived(byte[] data) {
-        try {
-            snapshots.delete(SnapshotStore.parseRef(data));
-        } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "a snapshot message without a file reference: " + e.getMessage());
         }
     }
 

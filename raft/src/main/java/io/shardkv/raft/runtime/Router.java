@@ -97,10 +97,17 @@ final class Router {
         }
     }
 
-    void onMessages(List<GroupMessage> messages) {
+    /**
+     * Delivers messages from the network; a SNAPSHOT message that cannot be delivered has its
+     * data (a reference to received files) handed to {@code undeliveredSnapshot}.
+     */
+    void onMessages(List<GroupMessage> messages, java.util.function.Consumer<byte[]> undeliveredSnapshot) {
         for (GroupMessage gm : messages) {
             if (!deliver(gm.groupId(), new PeerInput.Step(gm.message()))) {
                 metrics.messageDropped();
+                if (gm.message().snapshot() != null) {
+                    undeliveredSnapshot.accept(gm.message().snapshot().data());
+                }
             }
         }
     }

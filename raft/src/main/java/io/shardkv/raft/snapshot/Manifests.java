@@ -77,11 +77,18 @@ public final class Manifests {
                 throw new IllegalArgumentException("snapshot file " + f.getName() + " is listed twice");
             }
             if (f.getSize() < 0 || f.getSize() > maxBytes - total) {
-                throw new IllegalArgumentException("snapshot of group " + m.getGroupId() + " is larger than the limit"
+                throw new TooLargeException("snapshot of group " + m.getGroupId() + " is larger than the limit"
                         + " of " + maxBytes + " bytes (file " + f.getName() + " has " + Long.toUnsignedString(f.getSize())
                         + ")");
             }
             total += f.getSize();
+        }
+    }
+
+    /** A manifest whose files add up to more than the size limit. */
+    public static final class TooLargeException extends IllegalArgumentException {
+        TooLargeException(String message) {
+            super(message);
         }
     }
 

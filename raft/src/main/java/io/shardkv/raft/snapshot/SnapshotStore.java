@@ -123,6 +123,18 @@ public final class SnapshotStore {
         return new SnapshotFiles(dir, ref.getManifest());
     }
 
+    /** Deletes the snapshot a core snapshot's data refers to; data that is no reference is logged and ignored. */
+    public void deleteReferenced(byte[] snapshotData) {
+        SnapshotRef ref;
+        try {
+            ref = parseRef(snapshotData);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "a snapshot message without a file reference: " + e.getMessage());
+            return;
+        }
+        delete(ref);
+    }
+
     /** Deletes a stored snapshot (a no-op if it is already gone); failures are logged, not thrown. */
     public void delete(SnapshotRef ref) {
         Path dir;

@@ -144,7 +144,7 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
         try {
             Manifests.check(m, maxSnapshotBytes);
         } catch (IllegalArgumentException e) {
-            Status status = e.getMessage().contains("larger than the limit") ? Status.RESOURCE_EXHAUSTED
+            Status status = e instanceof Manifests.TooLargeException ? Status.RESOURCE_EXHAUSTED
                     : Status.INVALID_ARGUMENT;
             throw new Refused(status.withDescription(e.getMessage()));
         }
