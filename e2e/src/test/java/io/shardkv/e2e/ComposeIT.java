@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +120,8 @@ class ComposeIT {
             }
 
             startPrometheus();
-            Await.until(DEADLINE, () -> "Prometheus scraping all six servers: " + prometheus("/api/v1/targets"),
+            Await.until(DEADLINE, () -> "Prometheus scraping all six servers: " + prometheus("/api/v1/targets")
+                            + "\n" + prometheusContainer(),
                     () -> count(prometheus("/api/v1/targets"), "\"health\":\"up\"") == 6);
             Await.until(DEADLINE, () -> "Prometheus healthy by its healthcheck: " + healthy(),
                     () -> healthy().contains("prometheus"));
@@ -144,6 +146,29 @@ class ComposeIT {
         assertThat(rules.stdout()).contains("SUCCESS: 5 rules found");
         CommandResult started = compose("--profile", "monitoring", "up", "-d", "prometheus");
         assertThat(started.exitCode()).as("%s", started).isZero();
+    }
+
+    /**
+     * What the Prometheus container is doing, for a failure message: its Docker state, the
+     * scheduler state of its process (T would mean something stopped it) and its last log lines.
+     */
+    private static String prometheusContainer() {
+        String id = compose("ps", "-q", "prometheus").stdout().trim();
+        if (id.isEmpty()) {
+            return "no prometheus container";
+        }
+        String state = run("docker", "inspect", "-f", "{{json .State}}", id).stdout().trim();
+        String pid = run("docker", "inspect", "-f", "{{.State.Pid}}", id).stdout().trim();
+        String stat;
+        try {
+            stat = Files.readAllLines(Path.of("/proc", pid, "status")).stream()
+                    .filter(l -> l.startsWith("State:")).findFirst().orElse("no State line");
+        } catch (IOException | RuntimeException e) {
+            stat = "cannot read /proc/" + pid + "/status: " + e;
+        }
+        CommandResult logs = run("docker", "logs", "--tail", "20", id);
+        return "container " + state + "\nprocess " + pid + " " + stat + "\nlast log lines:\n" + logs.stdout()
+                + logs.stderr();
     }
 
     /** Every {@code expr} of the dashboard's panels. */
