@@ -98,13 +98,19 @@ final class KvCalls {
         }
     }
 
-    /** A scan page, routed to one group. */
+    /**
+     * A scan page of some slots of one group. When a newer map gives one of the slots to another
+     * group (a slot move committed), the call fails at once with WRONG_GROUP instead of retrying:
+     * the scan then splits the slots by their new owners and resumes each part from its cursor.
+     */
     static final class GroupScanCall implements KvCall<ScanResponse> {
         private final long group;
+        private final List<Integer> slots;
         private final Sender<ScanResponse> sender;
 
-        GroupScanCall(long group, Sender<ScanResponse> sender) {
+        GroupScanCall(long group, List<Integer> slots, Sender<ScanResponse> sender) {
             this.group = group;
+            this.slots = List.copyOf(slots);
             this.sender = sender;
         }
 
@@ -112,7 +118,14 @@ final class KvCalls {
         public long group(RoutingTable table) {
             if (!table.hasGroup(group)) {
                 throw new KvException(ErrorCode.WRONG_GROUP, "group " + group
-                        + " left the cluster map (version " + table.version() + ") during the scan; scan again");
+                        + " left the cluster map (version " + table.version() + ") during the scan");
+            }
+            for (int slot : slots) {
+                if (table.groupOfSlot(slot) != group) {
+                    throw new KvException(ErrorCode.WRONG_GROUP, "slot " + slot + " moved from group " + group
+                            + " to group " + table.groupOfSlot(slot) + " (map version " + table.version()
+                            + ") during the scan");
+                }
             }
             return group;
         }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -152,9 +153,19 @@ public final class KvClient implements AutoCloseable {
     public Iterator<KvPair> scan(ScanOptions options) {
         checkOpen();
         RoutingTable table = join(context.maps().current(context.requestDeadline()));
-        return new MergingScanIterator(table.groupsWithSlots(),
-                (group, cursor, limit) -> scanPage(group, options, cursor, limit),
-                options.pageSize(), options.limit(), KvClient::join);
+        Map<Long, List<Integer>> groups = new java.util.TreeMap<>();
+        for (long group : table.groupsWithSlots()) {
+            groups.put(group, table.slotsOf(group));
+        }
+        return new MergingScanIterator(groups,
+                (group, slots, cursor, limit) -> scanPage(group, slots, options, cursor, limit),
+                this::currentOwners, options.pageSize(), options.limit(), KvClient::join);
+    }
+
+    /** The owners of {@code slots} in a map newer than the one that gave them to {@code formerGroup}. */
+    private Map<Long, List<Integer>> currentOwners(long formerGroup, List<Integer> slots) {
+        RoutingTable table = join(context.maps().current(context.requestDeadline()));
+        return table.owners(slots);
     }
 
     /** All pairs of a scan in a list; for small ranges. */
@@ -333,14 +344,15 @@ public final class KvClient implements AutoCloseable {
         }).thenCompose(f -> f);
     }
 
-    private CompletableFuture<MergingScanIterator.Page> scanPage(long group, ScanOptions options, byte[] cursor,
-            int limit) {
+    private CompletableFuture<MergingScanIterator.Page> scanPage(long group, List<Integer> slots, ScanOptions options,
+            byte[] cursor, int limit) {
         ByteString start = ByteString.copyFrom(options.start());
         ByteString end = ByteString.copyFrom(options.end());
         ByteString from = ByteString.copyFrom(cursor);
-        KvCall<ScanResponse> call = new KvCalls.GroupScanCall(group, (stub, header) -> stub.scan(ScanRequest.newBuilder()
-                .setHeader(header).setStart(start).setEnd(end).setLimit(limit).setCursor(from)
-                .setConsistency(options.consistency()).build()));
+        ByteString bitmap = slotBitmap(slots);
+        KvCall<ScanResponse> call = new KvCalls.GroupScanCall(group, slots, (stub, header) -> stub.scan(
+                ScanRequest.newBuilder().setHeader(header).setStart(start).setEnd(end).setLimit(limit).setCursor(from)
+                        .setConsistency(options.consistency()).setSlots(bitmap).build()));
         return new KvRequest<>(call, context).start().thenApply(r -> {
             List<KvPair> pairs = new ArrayList<>(r.getPairsCount());
             for (io.shardkv.kv.proto.KvPair p : r.getPairsList()) {
@@ -457,5 +469,14 @@ public final class KvClient implements AutoCloseable {
             }
             return new KvClient(this);
         }
+    }
+
+    /** The ScanRequest form of a slot set: bit i of byte i/8, least significant first. */
+    static ByteString slotBitmap(List<Integer> slots) {
+        byte[] bits = new byte[io.shardkv.common.Slots.COUNT / 8];
+        for (int slot : slots) {
+            bits[slot / 8] |= (byte) (1 << (slot % 8));
+        }
+        return ByteString.copyFrom(bits);
     }
 }

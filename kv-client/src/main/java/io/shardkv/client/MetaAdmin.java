@@ -1,5 +1,8 @@
 package io.shardkv.client;
 
+import io.shardkv.common.Slots;
+import io.shardkv.meta.proto.CancelMoveRequest;
+import io.shardkv.meta.proto.CancelMoveResponse;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ClusterShardChangeType;
 import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
@@ -11,6 +14,11 @@ import io.shardkv.meta.proto.GetClusterMapResponse;
 import io.shardkv.meta.proto.GetTaskRequest;
 import io.shardkv.meta.proto.GetTaskResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
+import io.shardkv.meta.proto.MigrationInfo;
+import io.shardkv.meta.proto.MigrationStatusRequest;
+import io.shardkv.meta.proto.MigrationStatusResponse;
+import io.shardkv.meta.proto.MoveSlotsRequest;
+import io.shardkv.meta.proto.MoveSlotsResponse;
 import io.shardkv.meta.proto.ShardMembersChangeType;
 import io.shardkv.meta.proto.ShardgroupMembersChangeRequest;
 import io.shardkv.meta.proto.ShardgroupMembersChangeResponse;
@@ -22,8 +30,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Administers the cluster through the meta leader: status, shard groups, their members and
- * the tasks that carry changes out. Every call finds the leader among the endpoints and
+ * Administers the cluster through the meta leader: status, shard groups, their members, slot
+ * moves and the tasks that carry changes out. Every call finds the leader among the endpoints and
  * fails with a {@link MetaException} carrying the server's {@link MetaErrorCode} and
  * message ({@code UNAVAILABLE} when no leader answered within the request timeout).
  * Changes answer at once with a task id; {@link #awaitTask} follows the task to its end.
@@ -164,6 +172,58 @@ public final class MetaAdmin implements AutoCloseable {
                 throw new MetaException(MetaErrorCode.TIMEOUT, "interrupted while waiting for task " + taskId, e);
             }
         }
+    }
+
+    /**
+     * Plans moving {@code slots} to {@code targetGroup} (DESIGN 5): one MOVE_SLOTS task per group
+     * the slots come from, whose ids are returned. The move then goes on in the meta-server's
+     * scheduler; follow it with {@link #migrationStatus}, stop it with {@link #cancelMove}.
+     * Not resent when its outcome is unknown (tasks may have been created).
+     *
+     * @throws MetaException INVALID_ARGUMENT, before any call, for no slots, a slot outside
+     *     0..1023 or a group id below 1; the meta leader's NOT_FOUND (unknown group) or
+     *     FAILED_PRECONDITION (e.g. a slot that is already moving)
+     */
+    public List<Long> moveSlots(List<Integer> slots, long targetGroup) {
+        if (slots.isEmpty()) {
+            throw new MetaException(MetaErrorCode.INVALID_ARGUMENT, "no slots to move");
+        }
+        for (int slot : slots) {
+            if (slot < 0 || slot >= Slots.COUNT) {
+                throw new MetaException(MetaErrorCode.INVALID_ARGUMENT,
+                        "slot " + slot + " is outside 0.." + (Slots.COUNT - 1));
+            }
+        }
+        if (targetGroup < 1) {
+            throw new MetaException(MetaErrorCode.INVALID_ARGUMENT,
+                    "the target group id must be 1 or more, got " + targetGroup);
+        }
+        MoveSlotsRequest request = MoveSlotsRequest.newBuilder()
+                .addAllSlots(slots).setTargetGroupId(targetGroup).build();
+        return meta.call("MoveSlots", requestTimeout, false, stub -> stub.moveSlots(request),
+                MoveSlotsResponse::getError).getTaskIdsList();
+    }
+
+    /**
+     * Asks the meta leader to abort a MOVE_SLOTS task that has not committed: the task undoes
+     * what it did and ends FAILED, the slots staying with their source group.
+     *
+     * @throws MetaException NOT_FOUND for an unknown task; FAILED_PRECONDITION when the move has
+     *     committed (it then completes by itself) or the task has ended
+     */
+    public void cancelMove(long taskId) {
+        CancelMoveRequest request = CancelMoveRequest.newBuilder().setTaskId(taskId).build();
+        meta.call("CancelMove", requestTimeout, false, stub -> stub.cancelMove(request), CancelMoveResponse::getError);
+    }
+
+    /**
+     * The MOVE_SLOTS task {@code taskId} with its live progress, or, for 0, every one the map
+     * holds (pending and recently finished).
+     */
+    public List<MigrationInfo> migrationStatus(long taskId) {
+        MigrationStatusRequest request = MigrationStatusRequest.newBuilder().setTaskId(taskId).build();
+        return meta.call("MigrationStatus", requestTimeout, true, stub -> stub.migrationStatus(request),
+                MigrationStatusResponse::getError).getMigrationsList();
     }
 
     private ClusterShardgroupChangeResponse shardgroupChange(ClusterShardgroupChangeRequest request) {

@@ -91,6 +91,26 @@ final class RoutingTable {
         return address == null || address.isEmpty() ? Optional.empty() : Optional.of(address);
     }
 
+    /** The slots {@code groupId} owns in this map, ascending. */
+    List<Integer> slotsOf(long groupId) {
+        List<Integer> out = new ArrayList<>();
+        for (int slot = 0; slot < Slots.COUNT; slot++) {
+            if (slotGroup[slot] == groupId) {
+                out.add(slot);
+            }
+        }
+        return out;
+    }
+
+    /** {@code slots} by their owner in this map (slots without an owner under 0), owners ascending. */
+    java.util.SortedMap<Long, List<Integer>> owners(List<Integer> slots) {
+        java.util.TreeMap<Long, List<Integer>> out = new java.util.TreeMap<>();
+        for (int slot : slots) {
+            out.computeIfAbsent(slotGroup[slot], g -> new ArrayList<>()).add(slot);
+        }
+        return out;
+    }
+
     /** Groups owning at least one slot, ascending: the groups a full scan must read. */
     List<Long> groupsWithSlots() {
         return groupsWithSlots;

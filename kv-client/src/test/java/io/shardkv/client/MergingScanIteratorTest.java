@@ -15,21 +15,42 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The k-way merge over groups' pages, with an in-memory page source that pages by cursor. */
+/**
+ * The k-way merge over groups' pages, with an in-memory page source that pages by cursor. Keys
+ * live in (fake) slots; by default slot g holds the keys put "in group g" and is owned by group g.
+ */
 class MergingScanIteratorTest {
-    private final Map<Long, TreeMap<byte[], byte[]>> groups = new HashMap<>();
+    private final Map<Integer, TreeMap<byte[], byte[]>> slots = new HashMap<>();
+    /** Slot to owner, as the newest map says; a fetch for a slot its group no longer owns fails WRONG_GROUP. */
+    private final Map<Integer, Long> owner = new HashMap<>();
     private final AtomicInteger fetches = new AtomicInteger();
     /** Every other page of a group comes back empty but with more=true, as a cut-short page would. */
     private boolean emptyPages;
+    /** Runs before each fetch (a slot move in the middle of a scan). */
+    private Runnable beforeFetch = () -> { };
 
     private void put(long group, String key) {
-        groups.computeIfAbsent(group, g -> new TreeMap<>(Arrays::compareUnsigned))
+        putInSlot((int) group, group, key);
+    }
+
+    private void putInSlot(int slot, long group, String key) {
+        owner.putIfAbsent(slot, group);
+        slots.computeIfAbsent(slot, g -> new TreeMap<>(Arrays::compareUnsigned))
                 .put(key.getBytes(StandardCharsets.UTF_8), ("v-" + key).getBytes(StandardCharsets.UTF_8));
     }
 
-    private CompletableFuture<MergingScanIterator.Page> fetch(long group, byte[] cursor, int limit) {
+    private CompletableFuture<MergingScanIterator.Page> fetch(long group, List<Integer> fetchSlots, byte[] cursor,
+                                                              int limit) {
+        beforeFetch.run();
         int n = fetches.incrementAndGet();
-        TreeMap<byte[], byte[]> data = groups.getOrDefault(group, new TreeMap<>(Arrays::compareUnsigned));
+        for (int slot : fetchSlots) {
+            if (owner.getOrDefault(slot, group) != group) {
+                return CompletableFuture.failedFuture(new KvException(io.shardkv.kv.proto.ErrorCode.WRONG_GROUP,
+                        "slot " + slot + " moved"));
+            }
+        }
+        TreeMap<byte[], byte[]> data = new TreeMap<>(Arrays::compareUnsigned);
+        fetchSlots.forEach(slot -> data.putAll(slots.getOrDefault(slot, new TreeMap<>(Arrays::compareUnsigned))));
         if (emptyPages && n % 2 == 0) {
             return CompletableFuture.completedFuture(new MergingScanIterator.Page(List.of(), cursor, true));
         }
@@ -46,8 +67,25 @@ class MergingScanIteratorTest {
         return CompletableFuture.completedFuture(new MergingScanIterator.Page(pairs, new byte[0], false));
     }
 
+    /** Each group reads the slot of its own id. */
+    private static Map<Long, List<Integer>> own(List<Long> groupIds) {
+        Map<Long, List<Integer>> out = new TreeMap<>();
+        groupIds.forEach(g -> out.put(g, List.of(g.intValue())));
+        return out;
+    }
+
+    private Map<Long, List<Integer>> owners(long formerGroup, List<Integer> moved) {
+        Map<Long, List<Integer>> out = new TreeMap<>();
+        moved.forEach(slot -> out.computeIfAbsent(owner.get(slot), g -> new ArrayList<>()).add(slot));
+        return out;
+    }
+
+    private MergingScanIterator iterator(Map<Long, List<Integer>> groupSlots, int pageSize, long limit) {
+        return new MergingScanIterator(groupSlots, this::fetch, this::owners, pageSize, limit, KvClient::join);
+    }
+
     private List<String> scan(List<Long> groupIds, int pageSize, long limit) {
-        MergingScanIterator it = new MergingScanIterator(groupIds, this::fetch, pageSize, limit, KvClient::join);
+        MergingScanIterator it = iterator(own(groupIds), pageSize, limit);
         List<String> keys = new ArrayList<>();
         it.forEachRemaining(p -> keys.add(p.keyUtf8()));
         return keys;
@@ -99,7 +137,7 @@ class MergingScanIteratorTest {
 
     @Test
     void nextAfterTheEndThrows() {
-        MergingScanIterator it = new MergingScanIterator(List.of(1L), this::fetch, 10, 0, KvClient::join);
+        MergingScanIterator it = iterator(own(List.of(1L)), 10, 0);
         assertThat(it.hasNext()).isFalse();
         assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class);
     }
@@ -107,9 +145,41 @@ class MergingScanIteratorTest {
     @Test
     void aFailedPageSurfacesAsTheClientsException() {
         put(1, "a");
-        MergingScanIterator it = new MergingScanIterator(List.of(1L),
-                (g, c, l) -> CompletableFuture.failedFuture(new KvTimeoutException("scan timed out", null)),
-                10, 0, KvClient::join);
+        MergingScanIterator it = new MergingScanIterator(own(List.of(1L)),
+                (g, slots, c, l) -> CompletableFuture.failedFuture(new KvTimeoutException("scan timed out", null)),
+                this::owners, 10, 0, KvClient::join);
         assertThatThrownBy(it::hasNext).isInstanceOf(KvTimeoutException.class).hasMessage("scan timed out");
+    }
+
+    @Test
+    void slotsThatMoveDuringTheScanAreReadFromTheirNewOwnerWithoutRepeatsOrGaps() {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String key = String.format("k%03d", i);
+            putInSlot(10 + i % 4, 1, key);
+            all.add(key);
+        }
+        // Group 1 serves slots 10-13; after a few pages slots 12 and 13 move to group 2, and later 13 to 3.
+        beforeFetch = () -> {
+            if (fetches.get() == 5) {
+                owner.put(12, 2L);
+                owner.put(13, 2L);
+            }
+            if (fetches.get() == 20) {
+                owner.put(13, 3L);
+            }
+        };
+        MergingScanIterator it = iterator(Map.of(1L, List.of(10, 11, 12, 13)), 7, 0);
+        List<String> keys = new ArrayList<>();
+        it.forEachRemaining(p -> keys.add(p.keyUtf8()));
+        assertThat(keys).containsExactlyElementsOf(all);
+    }
+
+    @Test
+    void slotsWithoutAnOwnerFailTheScanClearly() {
+        putInSlot(5, 1, "a");
+        owner.put(5, 0L);
+        assertThatThrownBy(() -> iterator(Map.of(1L, List.of(5)), 10, 0).hasNext())
+                .isInstanceOf(KvException.class).hasMessageContaining("no owner");
     }
 }

@@ -25,6 +25,8 @@ public final class KvSettings {
             SettingKey.required("data-dir", "directory of the raft log, the KV database and snapshots"),
             SettingKey.required("meta", "meta-server endpoints, host:port,host:port,..."),
             SettingKey.optional("heartbeat-millis", "1000", "interval of heartbeats to the meta-server"),
+            SettingKey.optional("migration-bytes-per-second", String.valueOf(64L << 20), "byte rate that slot"
+                    + " migrations into this server's groups share (0: unlimited)"),
             SettingKey.optional("request-timeout-millis", "5000",
                     "deadline of a request whose header sets none"),
             SettingKey.optional("session-ttl-millis", "86400000",
@@ -83,7 +85,8 @@ public final class KvSettings {
                 sm.maxRepliesPerClient(), s.intValue("max-sessions-per-group", 1, 10_000_000));
         try {
             return new KvServerConfig(id, Path.of(dataDir), listen.getHost(), listen.getPort(), raft.getHost(), raft.getPort(),
-                    meta, heartbeat, timeout, sm, RaftTuning.from(s), advertise(s));
+                    meta, heartbeat, timeout, sm, RaftTuning.from(s), advertise(s),
+                    s.longValue("migration-bytes-per-second", 0, Long.MAX_VALUE / 1_000_000_000L));
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage(), e);
         }

@@ -16,14 +16,14 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * kvctl, the ShardKV command line: data commands (put, get, del, scan), cluster status,
- * shard-group and member administration, and a benchmark. Exit codes are in {@link ExitCodes}.
+ * shard-group and member administration, slot moves, and a benchmark. Exit codes are in {@link ExitCodes}.
  */
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
         description = "Reads and writes ShardKV keys and administers the cluster.",
         subcommands = {
             DataCommands.Put.class, DataCommands.Get.class, DataCommands.Del.class, DataCommands.Scan.class,
             AdminCommands.Cluster.class, AdminCommands.Group.class, AdminCommands.Member.class,
-            BenchCommand.class
+            SlotCommands.Slot.class, BenchCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -17,8 +17,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** Renders {@code kvctl cluster status}: servers, groups with leaders and slot ranges, tasks. */
+/**
+ * Renders {@code kvctl cluster status}: servers, groups with leaders and slot ranges (with the
+ * slots moving out of and into each group), tasks.
+ */
 public final class StatusFormatter {
     private StatusFormatter() {
     }
@@ -57,6 +61,9 @@ public final class StatusFormatter {
 
         Map<Long, List<Integer>> slotsByGroup = new HashMap<>();
         List<Integer> migrating = new ArrayList<>();
+        // source -> target -> slots, and target -> source -> slots, of the MIGRATING slots.
+        Map<Long, Map<Long, List<Integer>>> movingOut = new TreeMap<>();
+        Map<Long, Map<Long, List<Integer>>> movingIn = new TreeMap<>();
         int unassigned = 0;
         for (int slot = 0; slot < map.getSlotsCount(); slot++) {
             SlotInfo info = map.getSlots(slot);
@@ -67,6 +74,14 @@ public final class StatusFormatter {
             slotsByGroup.computeIfAbsent(info.getGroupId(), g -> new ArrayList<>()).add(slot);
             if (info.getState() == SlotState.MIGRATING || info.getState() == SlotState.IMPORTING) {
                 migrating.add(slot);
+            }
+            if (info.getState() == SlotState.MIGRATING) {
+                long source = info.getGroupId();
+                long target = info.getMigrationGroupId();
+                movingOut.computeIfAbsent(source, g -> new TreeMap<>()).computeIfAbsent(target, g -> new ArrayList<>())
+                        .add(slot);
+                movingIn.computeIfAbsent(target, g -> new TreeMap<>()).computeIfAbsent(source, g -> new ArrayList<>())
+                        .add(slot);
             }
         }
         out.append("\nshard groups:\n");
@@ -85,6 +100,8 @@ public final class StatusFormatter {
                 leader == null ? "-" : String.valueOf(leader.getTerm()),
                 String.join(" ", members),
                 SlotRanges.compress(slots) + " (" + slots.size() + ")"
+                        + moves(movingOut.get(group.getId()), "migrating ", " -> group ")
+                        + moves(movingIn.get(group.getId()), "importing ", " from group ")
             });
         }
         table(out, rows);
@@ -108,12 +125,28 @@ public final class StatusFormatter {
         return out.toString();
     }
 
+    /** {@code ; migrating 0-255 -> group 2} for each other group, or nothing. */
+    private static String moves(Map<Long, List<Integer>> byGroup, String what, String direction) {
+        if (byGroup == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        for (Map.Entry<Long, List<Integer>> entry : byGroup.entrySet()) {
+            s.append("; ").append(what).append(SlotRanges.compress(entry.getValue())).append(direction)
+                    .append(entry.getKey() == 0 ? "?" : String.valueOf(entry.getKey()));
+        }
+        return s.toString();
+    }
+
     /** One line about a task: id, type, target, state, step and last error. */
     public static String describe(Task task) {
         StringBuilder s = new StringBuilder();
         s.append("task ").append(task.getId()).append(' ').append(task.getType());
         if (task.getGroupId() != 0) {
             s.append(" group ").append(task.getGroupId());
+        }
+        if (task.getTargetGroupId() != 0) {
+            s.append(" -> group ").append(task.getTargetGroupId());
         }
         if (task.getServerId() != 0) {
             s.append(" server ").append(task.getServerId());
@@ -127,6 +160,9 @@ public final class StatusFormatter {
         s.append(": ").append(task.getState());
         if (!task.getStep().isEmpty()) {
             s.append(", step '").append(task.getStep()).append('\'');
+        }
+        if (!task.getAbortReason().isEmpty()) {
+            s.append(task.getState() == TaskState.PENDING ? ", aborting: " : ", aborted: ").append(task.getAbortReason());
         }
         if (!task.getLastError().isEmpty()) {
             s.append(", last error: ").append(task.getLastError());
@@ -145,7 +181,8 @@ public final class StatusFormatter {
         }
     }
 
-    private static void table(StringBuilder out, List<String[]> rows) {
+    /** Rows as columns padded to their widest cell, indented by two spaces; the first row is the header. */
+    static void table(StringBuilder out, List<String[]> rows) {
         int columns = rows.get(0).length;
         int[] widths = new int[columns];
         for (String[] row : rows) {

@@ -101,7 +101,7 @@ class KvctlTest {
     void helpExitsWith0() {
         Result r = kvctl("--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("kvctl", "put", "get", "del", "scan", "cluster", "group", "member", "bench");
+        assertThat(r.out()).contains("kvctl", "put", "get", "del", "scan", "cluster", "group", "member", "slot", "bench");
         assertThat(kvctl("group", "add", "--help").out()).contains("--replicas", "--servers", "--no-wait");
     }
 

@@ -2,6 +2,11 @@ package io.shardkv.kv.admin;
 
 import io.grpc.stub.StreamObserver;
 import io.shardkv.common.Slots;
+import io.shardkv.kv.migration.Importers;
+import io.shardkv.kv.proto.MigrationRequest;
+import io.shardkv.kv.proto.MigrationResponse;
+import io.shardkv.kv.proto.PullRequest;
+import io.shardkv.kv.proto.PullResponse;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
 import io.shardkv.kv.proto.ChangeMembershipRequest;
@@ -53,15 +58,27 @@ public final class KvAdminImpl extends KvAdminGrpc.KvAdminImplBase {
     private final KvErrors errors;
     private final Executor executor;
     private final long timeoutMillis;
+    private final MigrationAdmin migrations;
 
     public KvAdminImpl(RaftServer raft, Replicas replicas, GroupRouter router, KvErrors errors, Executor executor,
-                       long timeoutMillis) {
+                       long timeoutMillis, Importers importers) {
         this.raft = raft;
         this.replicas = replicas;
         this.router = router;
         this.errors = errors;
         this.executor = executor;
         this.timeoutMillis = timeoutMillis;
+        this.migrations = new MigrationAdmin(raft, replicas, router, errors, executor, timeoutMillis, importers);
+    }
+
+    @Override
+    public void migration(MigrationRequest r, StreamObserver<MigrationResponse> obs) {
+        migrations.migration(r, obs);
+    }
+
+    @Override
+    public void pull(PullRequest r, StreamObserver<PullResponse> obs) {
+        migrations.pull(r, obs);
     }
 
     @Override

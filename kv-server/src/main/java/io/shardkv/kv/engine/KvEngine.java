@@ -54,6 +54,15 @@ public final class KvEngine implements AutoCloseable {
         }
     }
 
+    /** RocksDB's estimate of the bytes keys in [start, end) take, in files and memtables. */
+    public long approximateSize(byte[] start, byte[] end) {
+        try (org.rocksdb.Slice from = new org.rocksdb.Slice(start); org.rocksdb.Slice to = new org.rocksdb.Slice(end)) {
+            long[] sizes = db.getApproximateSizes(List.of(new org.rocksdb.Range(from, to)),
+                    org.rocksdb.SizeApproximationFlag.INCLUDE_FILES, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+            return sizes.length == 0 ? 0 : sizes[0];
+        }
+    }
+
     public byte[] get(byte[] key) {
         try {
             return db.get(key);

@@ -11,7 +11,10 @@ import java.util.Arrays;
  *   <li>{@code d | groupId | slot (2 bytes) | userKey}: data,</li>
  *   <li>{@code a | groupId}: the apply state (applied index, term, clock),</li>
  *   <li>{@code c | groupId | clientId (8 bytes)}: a client session,</li>
- *   <li>{@code s | groupId}: the owned-slot set.</li>
+ *   <li>{@code s | groupId}: the slot table,</li>
+ *   <li>{@code m | groupId | migrationId}: the group's record of a slot migration,</li>
+ *   <li>{@code j | groupId | migrationId | seq}: a migration's journal on the source: the writes
+ *       to its slots since it began, in log order.</li>
  * </ul>
  */
 public final class KvKeys {
@@ -19,8 +22,10 @@ public final class KvKeys {
     public static final byte APPLY = 'a';
     public static final byte CLIENT = 'c';
     public static final byte SLOTS = 's';
+    public static final byte MIGRATION = 'm';
+    public static final byte JOURNAL = 'j';
     /** Every kind a group has keys of, for whole-group deletes, snapshots and restores. */
-    public static final byte[] GROUP_KINDS = {APPLY, CLIENT, DATA, SLOTS};
+    public static final byte[] GROUP_KINDS = {APPLY, CLIENT, DATA, JOURNAL, MIGRATION, SLOTS};
 
     static final int GROUP_PREFIX_BYTES = 9;
     static final int SLOT_PREFIX_BYTES = 11;
@@ -54,6 +59,26 @@ public final class KvKeys {
 
     public static byte[] slots(long groupId) {
         return groupStart(SLOTS, groupId);
+    }
+
+    public static byte[] migration(long groupId, long migrationId) {
+        return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 8).put(MIGRATION).putLong(groupId).putLong(migrationId).array();
+    }
+
+    /** Journal record {@code seq} of a migration; a migration's records are contiguous, in order. */
+    public static byte[] journal(long groupId, long migrationId, long seq) {
+        return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 16).put(JOURNAL).putLong(groupId).putLong(migrationId)
+                .putLong(seq).array();
+    }
+
+    /** The sequence number of a journal key. */
+    public static long journalSeqOf(byte[] journalKey) {
+        return ByteBuffer.wrap(journalKey, GROUP_PREFIX_BYTES + 8, 8).getLong();
+    }
+
+    /** The slot of a data key. */
+    public static int slotOf(byte[] dataKey) {
+        return ByteBuffer.wrap(dataKey, GROUP_PREFIX_BYTES, 2).getShort() & 0xFFFF;
     }
 
     public static byte[] client(long groupId, long clientId) {

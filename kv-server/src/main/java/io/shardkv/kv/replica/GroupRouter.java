@@ -2,6 +2,7 @@ package io.shardkv.kv.replica;
 
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
+import io.shardkv.kv.state.CommandResult;
 import io.shardkv.kv.state.KvStateMachine;
 import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;
@@ -63,12 +64,15 @@ public final class GroupRouter {
         return slotError.map(e -> new Route(null, e)).orElseGet(() -> new Route(sm.get(), null));
     }
 
-    /** WRONG_GROUP if the group does not own one of the slots (by its applied owned-slot set). */
+    /**
+     * WRONG_GROUP if the group does not own one of the slots, SLOT_MIGRATING if one is frozen or
+     * still being imported, by the group's applied slot table.
+     */
     public Optional<KvError> checkSlots(KvStateMachine sm, Collection<Integer> slots) {
         for (int slot : slots) {
-            if (!sm.ownedSlots().owns(slot)) {
-                return Optional.of(errors.wrongGroup("group " + sm.groupId() + " does not own slot " + slot
-                        + " on server " + raft.serverId()));
+            Optional<CommandResult> refusal = sm.refusal(slot);
+            if (refusal.isPresent()) {
+                return refusal.map(errors::fromResult);
             }
         }
         return Optional.empty();

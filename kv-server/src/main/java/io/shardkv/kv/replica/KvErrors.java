@@ -7,6 +7,7 @@ import io.shardkv.raft.runtime.RaftRequestException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import io.shardkv.kv.state.CommandResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,26 @@ public final class KvErrors {
     public KvError wrongGroup(String message) {
         return KvError.newBuilder().setCode(ErrorCode.WRONG_GROUP).setMessage(message)
                 .setConfigVersion(view.version()).build();
+    }
+
+    /**
+     * The error a command's typed result stands for. WRONG_GROUP carries the newer of the group's
+     * and this server's map versions, and the slot's new owner when the group gave it away.
+     */
+    public KvError fromResult(CommandResult result) {
+        ErrorCode code = ErrorCode.forNumber(result.code());
+        KvError.Builder b = KvError.newBuilder().setCode(code == null ? ErrorCode.UNAVAILABLE : code)
+                .setMessage(result.message());
+        if (code == ErrorCode.SESSION_EXPIRED) {
+            b.setSessionHorizon(result.configVersion());
+        }
+        if (code == ErrorCode.WRONG_GROUP) {
+            b.setConfigVersion(Math.max(result.configVersion(), view.version()));
+            if (result.ownerGroup() != 0) {
+                b.setOwnerGroupId(result.ownerGroup()).setSlot(result.slot()).setSlotEpoch(result.slotEpoch());
+            }
+        }
+        return b.build();
     }
 
     /** Maps a failed proposal, read or admin request to what the client should do next. */

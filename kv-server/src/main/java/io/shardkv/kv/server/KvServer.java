@@ -9,6 +9,9 @@ import io.shardkv.client.MetaCaller;
 import io.shardkv.common.Limits;
 import io.shardkv.kv.admin.KvAdminImpl;
 import io.shardkv.kv.engine.KvEngine;
+import io.shardkv.kv.migration.Importers;
+import io.shardkv.kv.migration.RaftProposer;
+import io.shardkv.kv.migration.SourcePuller;
 import io.shardkv.kv.metalink.ClusterView;
 import io.shardkv.kv.metalink.HeartbeatSender;
 import io.shardkv.kv.metalink.MapWatcher;
@@ -62,6 +65,7 @@ public final class KvServer implements AutoCloseable {
     private ExecutorService executor;
     private ScheduledExecutorService scheduler;
     private Server grpc;
+    private Importers importers;
     private MetaCaller metaClient;
     private MapWatcher watcher;
     private HeartbeatSender heartbeats;
@@ -110,11 +114,13 @@ public final class KvServer implements AutoCloseable {
         });
         KvErrors errors = new KvErrors(view);
         GroupRouter router = new GroupRouter(replicas, raft, errors);
+        importers = new Importers(id, new RaftProposer(raft), new SourcePuller(view, id),
+                config.migrationBytesPerSecond());
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .addService(new KvServiceImpl(raft, router, errors, registry, executor, config.requestTimeoutMillis()))
                 .addService(new KvAdminImpl(raft, replicas, router, errors, executor,
-                        Math.max(10_000, config.requestTimeoutMillis())))
+                        Math.max(10_000, config.requestTimeoutMillis()), importers))
                 .build().start();
 
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -248,6 +254,9 @@ public final class KvServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 grpc.shutdownNow();
             }
+        }
+        if (importers != null) {
+            importers.close();
         }
         if (raft != null) {
             raft.close();

@@ -127,7 +127,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
-        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.scan(r));
+        Optional<String> bad = RequestValidation.header(r.getHeader()).or(() -> RequestValidation.scan(r))
+                .or(() -> ScanSlots.check(r.getSlots()));
         if (bad.isPresent()) {
             call.fail(KvErrors.invalid(bad.get()));
             return;
@@ -137,11 +138,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                 && ByteString.unsignedLexicographicalComparator().compare(r.getCursor(), r.getStart()) >= 0;
         byte[] from = (resume ? r.getCursor() : r.getStart()).toByteArray();
         byte[] end = r.getEnd().toByteArray();
-        read(call, r.getHeader(), r.getConsistency(), List.of(), sm -> {
-            if (sm.ownedSlots().count() == 0) {
+        Optional<List<Integer>> expected = ScanSlots.decode(r.getSlots());
+        read(call, r.getHeader(), r.getConsistency(), expected.orElse(List.of()), sm -> {
+            // With the client's slots the read was refused unless the group serves every one of
+            // them; without, it scans whatever the group serves now.
+            List<Integer> slots = expected.orElseGet(() -> sm.ownedSlots().list());
+            if (slots.isEmpty()) {
                 throw new WrongGroup(errors.wrongGroup("group " + sm.groupId() + " owns no slots"));
             }
-            ScanPage page = sm.scan(from, resume, end, limit, Limits.MAX_SCAN_PAGE_BYTES);
+            ScanPage page = sm.scan(slots, from, resume, end, limit, Limits.MAX_SCAN_PAGE_BYTES);
             ScanResponse.Builder b = ScanResponse.newBuilder().setMore(page.more());
             for (int i = 0; i < page.keys().size(); i++) {
                 b.addPairs(KvPair.newBuilder().setKey(ByteString.copyFrom(page.keys().get(i)))
@@ -278,16 +283,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     }
 
     private KvError resultError(CommandResult result) {
-        ErrorCode code = ErrorCode.forNumber(result.code());
-        KvError.Builder b = KvError.newBuilder().setCode(code == null ? ErrorCode.UNAVAILABLE : code)
-                .setMessage(result.message());
-        if (code == ErrorCode.SESSION_EXPIRED) {
-            b.setSessionHorizon(result.configVersion());
-        }
-        if (code == ErrorCode.WRONG_GROUP) {
-            b.setConfigVersion(Math.max(result.configVersion(), errors.wrongGroup("").getConfigVersion()));
-        }
-        return b.build();
+        return errors.fromResult(result);
     }
 
     private long timeoutMillis(RequestHeader header) {

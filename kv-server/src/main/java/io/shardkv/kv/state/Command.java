@@ -1,5 +1,6 @@
 package io.shardkv.kv.state;
 
+import io.shardkv.kv.proto.MigrationCommand;
 import java.util.List;
 
 /**
@@ -7,7 +8,7 @@ import java.util.List;
  * ({@code timestampMillis}) so that time-based decisions (session expiry) are the same on
  * every replica and on replay.
  */
-public sealed interface Command permits Command.Write, Command.AssignSlots {
+public sealed interface Command permits Command.Write, Command.AssignSlots, Command.Migration {
 
     long timestampMillis();
 
@@ -40,6 +41,10 @@ public sealed interface Command permits Command.Write, Command.AssignSlots {
         public AssignSlots {
             slots = List.copyOf(slots);
         }
+    }
+
+    /** A step of a slot migration (DESIGN 5), in the source's or the target's log. */
+    record Migration(long timestampMillis, MigrationCommand step) implements Command {
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.shardkv.kv.state;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardkv.kv.proto.MigrationCommand;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -12,12 +14,14 @@ import java.util.List;
  * <pre>
  * WRITE:        1 | 1 | clientId sequence firstIncomplete timestamp (4 x long) | n (int) | n x (op byte | klen int | key | vlen int | value)
  * ASSIGN_SLOTS: 1 | 2 | timestamp configVersion (2 x long) | n (int) | n x slot (short)
+ * MIGRATION:    1 | 3 | timestamp (long) | MigrationCommand (protobuf, kv_state.proto)
  * </pre>
  */
 public final class CommandCodec {
     static final byte VERSION = 1;
     private static final byte WRITE = 1;
     private static final byte ASSIGN_SLOTS = 2;
+    private static final byte MIGRATION = 3;
     private static final byte PUT = 1;
     private static final byte DEL = 2;
 
@@ -38,6 +42,11 @@ public final class CommandCodec {
                         .putInt(op.value().length).put(op.value());
             }
             return b.array();
+        }
+        if (command instanceof Command.Migration m) {
+            byte[] step = m.step().toByteArray();
+            return ByteBuffer.allocate(2 + 8 + step.length).put(VERSION).put(MIGRATION).putLong(m.timestampMillis())
+                    .put(step).array();
         }
         Command.AssignSlots a = (Command.AssignSlots) command;
         ByteBuffer b = ByteBuffer.allocate(2 + 16 + 4 + 2 * a.slots().size()).put(VERSION).put(ASSIGN_SLOTS)
@@ -80,6 +89,15 @@ public final class CommandCodec {
                     slots.add((int) b.getShort());
                 }
                 c = new Command.AssignSlots(ts, version2, slots);
+            } else if (type == MIGRATION) {
+                long ts = b.getLong();
+                byte[] step = new byte[b.remaining()];
+                b.get(step);
+                try {
+                    c = new Command.Migration(ts, MigrationCommand.parseFrom(step));
+                } catch (InvalidProtocolBufferException e) {
+                    throw new IllegalArgumentException("malformed migration command: " + e.getMessage(), e);
+                }
             } else {
                 throw new IllegalArgumentException("unknown command type " + type);
             }

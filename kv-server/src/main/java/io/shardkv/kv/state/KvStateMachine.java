@@ -12,6 +12,8 @@ import io.shardkv.raft.proto.SnapshotFileInfo;
 import io.shardkv.raft.runtime.SnapshotImage;
 import io.shardkv.raft.runtime.StateMachine;
 import io.shardkv.raft.snapshot.SnapshotFiles;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardkv.kv.proto.MigrationRecord;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class KvStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
     private static final byte[] NO_RESULT = new byte[0];
-    private static final byte[] TOMBSTONE = new byte[0];
+    private static final byte[] TOMBSTONE = ApplyContext.TOMBSTONE;
 
     private final long groupId;
     private final KvEngine engine;
@@ -50,9 +52,12 @@ public final class KvStateMachine implements StateMachine {
     // Apply-thread state. Invariant: equals what the database holds after the last write.
     private ApplyState applyState;
     private SessionTable sessions;
+    private MigrationApplier migrationApplier;
     private long unsyncedEntries;
 
-    private volatile OwnedSlots owned;
+    private volatile SlotTable owned;
+    /** The group's migration records; replaced, never changed, so request threads read it freely. */
+    private volatile Map<Long, MigrationRecord> migrations = Map.of();
     private volatile boolean closed;
     private volatile long durableIndex;
     private volatile long appliedIndex;
@@ -74,11 +79,28 @@ public final class KvStateMachine implements StateMachine {
         byte[] a = engine.get(KvKeys.apply(groupId));
         applyState = a == null ? ApplyState.EMPTY : ApplyState.decode(a);
         byte[] s = engine.get(KvKeys.slots(groupId));
-        owned = s == null ? OwnedSlots.NONE : OwnedSlots.decode(s);
+        owned = s == null ? SlotTable.NONE : SlotTable.decode(s);
         sessions = SessionTable.load(engine, groupId, settings.maxSessions());
+        migrationApplier = new MigrationApplier(groupId, sessions);
+        migrations = loadMigrations();
         durableIndex = applyState.index();
         appliedIndex = applyState.index();
         unsyncedEntries = 0;
+    }
+
+    private Map<Long, MigrationRecord> loadMigrations() {
+        Map<Long, MigrationRecord> out = new HashMap<>();
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
+            byte[] end = KvKeys.groupEnd(KvKeys.MIGRATION, groupId);
+            for (it.seek(KvKeys.groupStart(KvKeys.MIGRATION, groupId)); it.isValid()
+                    && KvKeys.compare(it.key(), end) < 0; it.next()) {
+                MigrationRecord r = MigrationRecord.parseFrom(it.value());
+                out.put(r.getMigrationId(), r);
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("group " + groupId + ": a stored migration record is unreadable", e);
+        }
+        return out;
     }
 
     /**
@@ -110,9 +132,8 @@ public final class KvStateMachine implements StateMachine {
     public synchronized List<byte[]> apply(List<Entry> committed) {
         requireOpen();
         List<byte[]> results = new ArrayList<>(committed.size());
-        ApplyContext ctx = new ApplyContext();
         try (WriteBatch batch = new WriteBatch()) {
-            ctx.batch = batch;
+            ApplyContext ctx = new ApplyContext(batch, applyState.clockMillis(), owned, migrations);
             for (Entry e : committed) {
                 if (e.type() == EntryType.NORMAL && e.data().length > 0) {
                     results.add(applyCommand(CommandCodec.decode(e.data()), ctx));
@@ -128,13 +149,23 @@ public final class KvStateMachine implements StateMachine {
             for (Long clientId : ctx.dirtySessions) {
                 sessions.putSession(clientId, sessions.get(clientId), batch);
             }
-            if (ctx.owned != owned) {
-                batch.put(KvKeys.slots(groupId), ctx.owned.encode());
+            if (ctx.slots != owned) {
+                batch.put(KvKeys.slots(groupId), ctx.slots.encode());
+            }
+            for (Map.Entry<Long, MigrationRecord> m : ctx.changedMigrations.entrySet()) {
+                if (m.getValue() == null) {
+                    batch.delete(KvKeys.migration(groupId, m.getKey()));
+                } else {
+                    batch.put(KvKeys.migration(groupId, m.getKey()), m.getValue().toByteArray());
+                }
             }
             batch.put(KvKeys.apply(groupId), next.encode());
             engine.write(batch, false);
             applyState = next;
-            owned = ctx.owned;
+            owned = ctx.slots;
+            if (ctx.migrationsChanged()) {
+                migrations = ctx.migrations;
+            }
             appliedIndex = next.index();
         } catch (RocksDBException e) {
             throw new IllegalStateException("group " + groupId + ": cannot build the apply batch", e);
@@ -153,21 +184,19 @@ public final class KvStateMachine implements StateMachine {
         durableIndex = applyState.index();
     }
 
-    /** State of one {@link #apply} call: its batch, and what its earlier entries changed. */
-    private final class ApplyContext {
-        WriteBatch batch;
-        long clock = applyState.clockMillis();
-        OwnedSlots owned = KvStateMachine.this.owned;
-        final TreeSet<Long> dirtySessions = new TreeSet<>();
-        /** Data keys written earlier in this batch (TOMBSTONE: deleted), which the database cannot see yet. */
-        final Map<ByteBuffer, byte[]> overlay = new HashMap<>();
-    }
-
     private byte[] applyCommand(Command command, ApplyContext ctx) throws RocksDBException {
         ctx.clock = nextClock(ctx.clock, command.timestampMillis());
         if (command instanceof Command.AssignSlots a) {
-            ctx.owned = ctx.owned.with(a.slots(), a.configVersion());
+            ctx.slots = ctx.slots.with(a.slots(), a.configVersion());
             return CommandResult.ok(new boolean[0]).encode();
+        }
+        if (command instanceof Command.Migration m) {
+            CommandResult r = migrationApplier.apply(m.step(), ctx);
+            if (!r.isOk()) {
+                LOG.info("group {}: migration step {} of migration {} refused: {}", groupId, m.step().getStepCase(),
+                        m.step().getMigrationId(), r.message());
+            }
+            return r.encode();
         }
         return applyWrite((Command.Write) command, ctx);
     }
@@ -220,11 +249,12 @@ public final class KvStateMachine implements StateMachine {
             }
         }
         for (Command.Op op : w.ops()) {
-            int slot = Slots.of(op.key());
-            if (!ctx.owned.owns(slot)) {
-                // Not stored as the session reply: the write did not happen and may be retried.
-                return CommandResult.error(CommandResult.WRONG_GROUP, "group " + groupId + " does not own slot "
-                        + slot, ctx.owned.configVersion()).encode();
+            // Decided here, at apply, whatever the leader checked when it proposed: a write proposed
+            // before a freeze that applies after it is refused. Not stored as the session reply:
+            // the write did not happen and may be retried (at the slot's new owner).
+            CommandResult refused = slotRefusal(Slots.of(op.key()), ctx.slots);
+            if (refused != null) {
+                return refused.encode();
             }
         }
         boolean[] found = new boolean[w.ops().size()];
@@ -240,6 +270,7 @@ public final class KvStateMachine implements StateMachine {
                 ctx.overlay.put(ByteBuffer.wrap(key), TOMBSTONE);
             }
         }
+        migrationApplier.journal(w.ops(), w.timestampMillis(), ctx);
         byte[] reply = CommandResult.ok(found).encode();
         if (!s.isNone()) {
             if (session == null) {
@@ -251,6 +282,27 @@ public final class KvStateMachine implements StateMachine {
             sessions.evictOverBound(ctx.batch, ctx.dirtySessions::remove);
         }
         return reply;
+    }
+
+    /** Why a request for {@code slot} may not be served by the group as {@code slots} has it; null if it may. */
+    CommandResult slotRefusal(int slot, SlotTable slots) {
+        switch (slots.state(slot)) {
+            case OWNED:
+            case MIGRATING:
+                return null;
+            case FROZEN:
+                return CommandResult.error(CommandResult.SLOT_MIGRATING, "slot " + slot + " is moving from group "
+                        + groupId + " to group " + slots.peer(slot) + "; retry shortly", slots.configVersion());
+            case IMPORTING:
+                return CommandResult.error(CommandResult.SLOT_MIGRATING, "slot " + slot + " is moving to group "
+                        + groupId + " (from group " + slots.peer(slot) + ") and is not served here yet; retry shortly",
+                        slots.configVersion());
+            default:
+                long owner = slots.peer(slot);
+                return CommandResult.wrongGroup("group " + groupId + " does not own slot " + slot
+                        + (owner != 0 ? "; it moved to group " + owner : ""), slots.configVersion(), owner, slot,
+                        slots.epoch(slot));
+        }
     }
 
     /** The reply a write stored when it applied (earlier in this batch, or in the database). */
@@ -334,7 +386,7 @@ public final class KvStateMachine implements StateMachine {
 
     // ------------------------------------------------------------------ reads
 
-    public OwnedSlots ownedSlots() {
+    public SlotTable ownedSlots() {
         return owned;
     }
 
@@ -371,9 +423,49 @@ public final class KvStateMachine implements StateMachine {
         }
     }
 
-    /** Keys in [from, end) across the owned slots, a page of at most about {@code maxBytes}; see {@link SlotMergeScan}. */
-    public ScanPage scan(byte[] from, boolean fromExclusive, byte[] end, int limit, long maxBytes) {
-        return SlotMergeScan.scan(engine, groupId, owned.list(), from, fromExclusive, end, limit, maxBytes);
+    /** Keys in [from, end) across {@code slots}, a page of at most about {@code maxBytes}; see {@link SlotMergeScan}. */
+    public ScanPage scan(List<Integer> slots, byte[] from, boolean fromExclusive, byte[] end, int limit, long maxBytes) {
+        return SlotMergeScan.scan(engine, groupId, slots, from, fromExclusive, end, limit, maxBytes);
+    }
+
+    /** Why a request for {@code slot} may not be served here now, as a typed result; empty if it may. */
+    public Optional<CommandResult> refusal(int slot) {
+        return Optional.ofNullable(slotRefusal(slot, owned));
+    }
+
+    // ------------------------------------------------------------------ migrations
+
+    /** The group's record of a migration, as last applied here. */
+    public Optional<MigrationRecord> migration(long migrationId) {
+        return Optional.ofNullable(migrations.get(migrationId));
+    }
+
+    /** Every migration the group takes part in, as last applied here. */
+    public List<MigrationRecord> migrations() {
+        return List.copyOf(migrations.values());
+    }
+
+    /**
+     * A page of a migration's slot data after {@code cursor}, for its target; the first page also
+     * carries an estimate of the bytes to copy.
+     */
+    public MigrationReads.DataPage pullData(MigrationRecord r, com.google.protobuf.ByteString cursor, long maxBytes) {
+        MigrationReads.DataPage page = MigrationReads.data(engine, groupId, r, cursor, maxBytes);
+        if (cursor.isEmpty()) {
+            page = new MigrationReads.DataPage(page.pairs(), page.nextCursor(), page.done(),
+                    MigrationReads.sizeEstimate(engine, groupId, r));
+        }
+        return page;
+    }
+
+    /** Journal records of a migration from {@code fromSeq}, up to about {@code maxBytes}. */
+    public List<com.google.protobuf.ByteString> pullJournal(long migrationId, long fromSeq, long maxBytes) {
+        return MigrationReads.journal(engine, groupId, migrationId, fromSeq, maxBytes);
+    }
+
+    /** The group's client sessions after client {@code afterClient}, encoded for a migration's target. */
+    public SessionImage.Page pullSessions(long afterClient, long maxBytes) {
+        return SessionImage.read(engine, groupId, afterClient, maxBytes);
     }
 
     /** Number of client sessions held (for tests and status). */

@@ -145,6 +145,41 @@ final class SessionTable {
                 .putLong(s.lastSeenMillis).array());
     }
 
+    /**
+     * Merges another group's session of a client into this one (slots moving here, DESIGN 5):
+     * the higher floor, the later last-seen time and the union of the stored replies at or above
+     * the floor. Merging the same session twice changes nothing, and a session is never replaced,
+     * so a write answered by either group is answered again, never applied twice.
+     *
+     * @return whether the client had no session here before
+     */
+    boolean merge(SessionImage image, WriteBatch batch) throws RocksDBException {
+        long clientId = image.clientId();
+        Session s = sessions.get(clientId);
+        boolean created = s == null;
+        if (created) {
+            s = create(clientId, image.floor(), image.lastSeenMillis());
+        } else {
+            acknowledgeBelow(clientId, s, image.floor(), batch);
+            touch(clientId, s, Math.max(s.lastSeenMillis, image.lastSeenMillis()));
+        }
+        for (SessionImage.Reply r : image.replies()) {
+            if (r.sequence() >= s.floor && !s.replies.contains(r.sequence())) {
+                putReply(clientId, s, r.sequence(), r.reply(), batch);
+            }
+        }
+        putSession(clientId, s, batch);
+        return created;
+    }
+
+    /** Raises the horizon to another group's (its evicted clients may send their retries here now). */
+    void mergeHorizon(long otherHorizon, WriteBatch batch) throws RocksDBException {
+        if (otherHorizon > horizon) {
+            horizon = otherHorizon;
+            batch.put(KvKeys.client(groupId, 0), ByteBuffer.allocate(8).putLong(horizon).array());
+        }
+    }
+
     /** Evicts the least recently seen sessions while there are more than the bound. */
     void evictOverBound(WriteBatch batch, LongConsumer evicted) throws RocksDBException {
         while (sessions.size() > maxSessions) {

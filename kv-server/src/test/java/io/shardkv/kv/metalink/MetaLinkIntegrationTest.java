@@ -141,7 +141,8 @@ class MetaLinkIntegrationTest {
             // Server 3 sits behind a published port: clients are told another address.
             String advertise = id == 3 ? "public.example:19103" : "";
             KvServer s = KvServer.start(new KvServerConfig(id, base.dataDir(), "127.0.0.1", 0, "127.0.0.1", 0,
-                    endpoints, 100, 5000, base.stateMachine(), base.raft(), advertise), new SimpleMeterRegistry());
+                    endpoints, 100, 5000, base.stateMachine(), base.raft(), advertise,
+                    base.migrationBytesPerSecond()), new SimpleMeterRegistry());
             closing.add(s);
             servers.add(s);
         }

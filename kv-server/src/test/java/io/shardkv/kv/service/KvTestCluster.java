@@ -56,7 +56,8 @@ final class KvTestCluster implements AutoCloseable {
     KvServer start(long id) {
         KvServerConfig base = KvServerConfig.local(id, dir.resolve("server-" + id), 50);
         KvServerConfig config = new KvServerConfig(id, base.dataDir(), base.listenHost(), 0, base.raftHost(), 0,
-                List.of(), 200, base.requestTimeoutMillis(), base.stateMachine(), base.raft(), "");
+                List.of(), 200, base.requestTimeoutMillis(), base.stateMachine(), base.raft(), "",
+                base.migrationBytesPerSecond());
         KvServer server = KvServer.start(config, new SimpleMeterRegistry());
         servers.put(id, server);
         channels.put(id, NettyChannelBuilder.forTarget(server.address()).usePlaintext()

@@ -398,7 +398,7 @@ class KvStateMachineTest {
         boolean exclusive = false;
         int pages = 0;
         while (true) {
-            ScanPage page = sm.scan(from, exclusive, b("k150"), 30, Long.MAX_VALUE);
+            ScanPage page = sm.scan(sm.ownedSlots().list(), from, exclusive, b("k150"), 30, Long.MAX_VALUE);
             page.keys().forEach(k -> seen.add(s(k)));
             pages++;
             if (!page.more()) {
@@ -409,7 +409,7 @@ class KvStateMachineTest {
         }
         assertThat(seen).containsExactlyElementsOf(keys.subList(50, 150));
         assertThat(pages).isEqualTo(4);
-        assertThat(s(sm.scan(b("k199"), false, new byte[0], 10, Long.MAX_VALUE).values().get(0))).isEqualTo("v199");
+        assertThat(s(sm.scan(sm.ownedSlots().list(), b("k199"), false, new byte[0], 10, Long.MAX_VALUE).values().get(0))).isEqualTo("v199");
     }
 
     @Test
@@ -420,11 +420,11 @@ class KvStateMachineTest {
             apply(sm, put(0, 0, 0, 10 + i, String.format("k%02d", i), big));
         }
         // A page stops once it holds 250 kB: three values (the third passes the budget), then "more".
-        ScanPage page = sm.scan(b("k"), false, new byte[0], 1000, 250_000);
+        ScanPage page = sm.scan(sm.ownedSlots().list(), b("k"), false, new byte[0], 1000, 250_000);
         assertThat(page.keys()).extracting(KvStateMachineTest::s).containsExactly("k00", "k01", "k02");
         assertThat(page.more()).isTrue();
         // A budget smaller than one value still makes progress: one pair per page.
-        assertThat(sm.scan(b("k05"), true, new byte[0], 1000, 10).keys()).extracting(KvStateMachineTest::s)
+        assertThat(sm.scan(sm.ownedSlots().list(), b("k05"), true, new byte[0], 1000, 10).keys()).extracting(KvStateMachineTest::s)
                 .containsExactly("k06");
         // A batch read over the budget is refused before it holds more than the budget and one value.
         List<byte[]> keys = new ArrayList<>();

@@ -84,6 +84,12 @@ public final class MapTransitions {
                 return taskComplete(map, c.getTaskComplete());
             case TASK_FAIL:
                 return taskFail(map, c.getTaskFail());
+            case MOVE_SLOTS:
+                return SlotMoves.plan(map, c.getMoveSlots());
+            case MOVE_COMMIT:
+                return SlotMoves.commit(map, c.getMoveCommit());
+            case MOVE_ABORT:
+                return SlotMoves.abort(map, c.getMoveAbort());
             default:
                 throw new IllegalStateException("no transition for " + command.type());
         }
@@ -96,7 +102,7 @@ public final class MapTransitions {
                 .setConfigVersion(map.getConfigVersion()).build());
     }
 
-    private static Outcome unchanged(ClusterMap map) {
+    static Outcome unchanged(ClusterMap map) {
         return new Outcome(map, ok(map.getConfigVersion()).build());
     }
 
@@ -105,7 +111,7 @@ public final class MapTransitions {
                 .setConfigVersion(version);
     }
 
-    private static Outcome changed(ClusterMap.Builder b, ShardGroupInfo group, long taskId) {
+    static Outcome changed(ClusterMap.Builder b, ShardGroupInfo group, long taskId) {
         b.setConfigVersion(b.getConfigVersion() + 1);
         trimFinishedTasks(b);
         ClusterMap next = b.build();
@@ -116,7 +122,7 @@ public final class MapTransitions {
         return new Outcome(next, r.build());
     }
 
-    private static Optional<Outcome> checkVersion(ClusterMap map, long expected) {
+    static Optional<Outcome> checkVersion(ClusterMap map, long expected) {
         if (expected != 0 && expected != map.getConfigVersion()) {
             return Optional.of(refuse(map, MetaErrorCode.FAILED_PRECONDITION, "config_version " + expected
                     + " is not the current map version " + map.getConfigVersion()));
@@ -220,7 +226,7 @@ public final class MapTransitions {
         return group;
     }
 
-    private static Task.Builder newTask(ClusterMap.Builder b, TaskType type, long groupId) {
+    static Task.Builder newTask(ClusterMap.Builder b, TaskType type, long groupId) {
         long id = b.getNextTaskId();
         b.setNextTaskId(id + 1);
         // created_version is the version this command produces (the builder's is bumped at the end).
@@ -295,9 +301,10 @@ public final class MapTransitions {
      * One change at a time per group, except that a pending leader transfer does not block: it is
      * short, often the balancer's own, and gives way to a task queued behind it (TaskStepper).
      */
-    private static Optional<Outcome> checkNoPendingTask(ClusterMap map, long groupId) {
+    static Optional<Outcome> checkNoPendingTask(ClusterMap map, long groupId) {
         return ClusterMaps.pendingTasks(map).stream()
-                .filter(t -> t.getGroupId() == groupId && t.getType() != TaskType.TRANSFER_LEADER).findFirst()
+                .filter(t -> (t.getGroupId() == groupId || t.getTargetGroupId() == groupId)
+                        && t.getType() != TaskType.TRANSFER_LEADER).findFirst()
                 .map(t -> refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + groupId
                         + " already has pending task " + t.getId() + " (" + t.getType() + "); wait for it to finish"));
     }
@@ -421,7 +428,7 @@ public final class MapTransitions {
         throw new IllegalStateException("group " + group.getId() + " is not in the map");
     }
 
-    private static int pendingTaskIndex(ClusterMap.Builder b, long taskId) {
+    static int pendingTaskIndex(ClusterMap.Builder b, long taskId) {
         for (int i = 0; i < b.getTasksCount(); i++) {
             if (b.getTasks(i).getId() == taskId) {
                 return b.getTasks(i).getState() == TaskState.PENDING ? i : -2;
@@ -430,7 +437,7 @@ public final class MapTransitions {
         return -1;
     }
 
-    private static Optional<Outcome> taskNotPending(ClusterMap map, int index, long taskId) {
+    static Optional<Outcome> taskNotPending(ClusterMap map, int index, long taskId) {
         if (index == -1) {
             return Optional.of(refuse(map, MetaErrorCode.NOT_FOUND, "task " + taskId + " does not exist"));
         }
@@ -467,6 +474,9 @@ public final class MapTransitions {
         }
         Task t = b.getTasks(i);
         b.setTasks(i, t.toBuilder().setState(TaskState.FAILED).setLastError(p.getLastError()));
+        if (t.getType() == TaskType.MOVE_SLOTS) {
+            SlotMoves.undo(b, t);
+        }
         if (t.getType() == TaskType.ADD_MEMBER) {
             // The learner never became a member: take it back out of the map.
             ClusterMaps.group(map, t.getGroupId()).ifPresent(g -> replaceGroup(b, withoutServer(g, t.getServerId())));

@@ -5,6 +5,9 @@ import io.shardkv.meta.proto.AddGroup;
 import io.shardkv.meta.proto.Bootstrap;
 import io.shardkv.meta.proto.MemberChange;
 import io.shardkv.meta.proto.MetaLogCommand;
+import io.shardkv.meta.proto.MoveAbort;
+import io.shardkv.meta.proto.MoveCommit;
+import io.shardkv.meta.proto.MoveSlots;
 import io.shardkv.meta.proto.RegisterServer;
 import io.shardkv.meta.proto.RemoveGroup;
 import io.shardkv.meta.proto.ServerState;
@@ -108,6 +111,22 @@ public record MetaCommand(MetaLogCommand proto) {
 
     public static MetaCommand taskFail(long taskId, String why) {
         return of(MetaLogCommand.newBuilder().setTaskFail(TaskFail.newBuilder().setId(taskId).setLastError(why)));
+    }
+
+    /** Plans moving {@code slots} to {@code targetGroupId}: a MOVE_SLOTS task per group they come from. */
+    public static MetaCommand moveSlots(List<Integer> slots, long targetGroupId, long configVersion) {
+        return of(MetaLogCommand.newBuilder().setMoveSlots(MoveSlots.newBuilder().addAllSlots(slots)
+                .setTargetGroupId(targetGroupId).setConfigVersion(configVersion)));
+    }
+
+    /** The slots of MOVE_SLOTS task {@code taskId} change owner. */
+    public static MetaCommand moveCommit(long taskId) {
+        return of(MetaLogCommand.newBuilder().setMoveCommit(MoveCommit.newBuilder().setTaskId(taskId)));
+    }
+
+    /** MOVE_SLOTS task {@code taskId} is to be undone, for {@code reason}. */
+    public static MetaCommand moveAbort(long taskId, String reason) {
+        return of(MetaLogCommand.newBuilder().setMoveAbort(MoveAbort.newBuilder().setTaskId(taskId).setReason(reason)));
     }
 
     private static MemberChange member(long groupId, long serverId, long configVersion) {

@@ -55,6 +55,19 @@ final class AdminSteps {
      */
     Optional<StepError> onLeader(ClusterMap map, ShardGroupInfo group, String what,
                                  Function<ServerInfo, AdminResponse> call) {
+        return Optional.ofNullable(onLeaderFor(map, group, what, call, AdminResponse::getError).error());
+    }
+
+    /** What a leader answered: its response when it said OK, else the error. */
+    record Answer<R>(R response, StepError error) {
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    /** {@link #onLeader} for a call of any response type, whose error {@code errorOf} finds. */
+    <R> Answer<R> onLeaderFor(ClusterMap map, ShardGroupInfo group, String what, Function<ServerInfo, R> call,
+                              Function<R, KvError> errorOf) {
         Deque<Long> candidates = new ArrayDeque<>();
         long hinted = hints.leaderOf(group.getId());
         if (hinted != 0 && ClusterMaps.isRunning(map, hinted)) {
@@ -78,16 +91,16 @@ final class AdminSteps {
             if (s.isEmpty()) {
                 continue;
             }
-            AdminResponse r;
+            R r;
             try {
                 r = call.apply(s.get());
             } catch (AdminCallException e) {
                 lastError = StepError.unreachable(id, e.getMessage());
                 continue;
             }
-            KvError err = r.getError();
+            KvError err = errorOf.apply(r);
             if (err.getCode() == ErrorCode.OK) {
-                return Optional.empty();
+                return new Answer<>(r, null);
             }
             lastError = StepError.refused(id, err.getCode().name(),
                     what + " on server " + id + ": " + err.getCode() + " " + err.getMessage());
@@ -95,10 +108,10 @@ final class AdminSteps {
                 candidates.addFirst(err.getLeaderId());
             } else if (err.getCode() != ErrorCode.NOT_LEADER) {
                 // The leader answered with a real refusal (e.g. the learner is still catching up).
-                return Optional.of(lastError);
+                return new Answer<>(null, lastError);
             }
         }
-        return Optional.of(lastError);
+        return new Answer<>(null, lastError);
     }
 
     /** A step that is done when {@code failed} is empty, else retried. */

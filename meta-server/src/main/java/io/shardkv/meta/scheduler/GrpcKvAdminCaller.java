@@ -11,6 +11,8 @@ import io.shardkv.kv.proto.CreateReplicaRequest;
 import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
+import io.shardkv.kv.proto.MigrationRequest;
+import io.shardkv.kv.proto.MigrationResponse;
 import io.shardkv.kv.proto.KvAdminGrpc;
 import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
@@ -91,6 +93,11 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
     @Override
     public AdminResponse transferLeader(ServerInfo server, TransferLeaderRequest request) {
         return call(server, "TransferLeader", s -> s.transferLeader(request));
+    }
+
+    @Override
+    public MigrationResponse migration(ServerInfo server, MigrationRequest request) {
+        return call(server, "Migration " + request.getAction(), s -> s.migration(request));
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.shardkv.kv.proto.CreateReplicaRequest;
 import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
+import io.shardkv.kv.proto.MigrationRequest;
+import io.shardkv.kv.proto.MigrationResponse;
 import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
 
@@ -28,4 +30,7 @@ public interface KvAdminCaller {
     AdminResponse transferLeader(ServerInfo server, TransferLeaderRequest request);
 
     GroupStatusResponse groupStatus(ServerInfo server, GroupStatusRequest request);
+
+    /** A slot-migration step on a group's leader (DESIGN 5). */
+    MigrationResponse migration(ServerInfo server, MigrationRequest request);
 }

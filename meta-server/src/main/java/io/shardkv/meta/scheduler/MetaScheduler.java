@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class MetaScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaScheduler.class);
     /** Steps one task may take in one pass before the other groups get their turn. */
-    private static final int MAX_STEPS_PER_PASS = 4;
+    private static final int MAX_STEPS_PER_PASS = 6;
     /** A leader transfer not done by then is failed: its target cannot catch up or win. */
     public static final long TRANSFER_GIVE_UP_MILLIS = 30_000;
     /** A kv-server heard from within this long may receive a balancing move (heartbeats come every second). */
@@ -268,6 +268,13 @@ public final class MetaScheduler implements AutoCloseable {
                     propose(MetaCommand.taskProgress(task.getId(), task.getStep(), error.message(), error.code()));
                 }
                 return;
+            } else if (r instanceof StepResult.Waiting) {
+                return;
+            } else if (r instanceof StepResult.Decide d) {
+                LOG.info("task {} ({} group {}) decides {}", task.getId(), task.getType(), groupId, d.command());
+                if (!propose(d.command())) {
+                    return;
+                }
             } else if (r instanceof StepResult.Failed failed) {
                 LOG.warn("task {} ({} group {}) failed: {}", task.getId(), task.getType(), groupId, failed.error());
                 propose(MetaCommand.taskFail(task.getId(), failed.error()));

@@ -26,7 +26,12 @@ public final class TaskStepper {
     private final Map<TaskType, TaskKind> kinds = new EnumMap<>(TaskType.class);
 
     public TaskStepper(KvAdminCaller admin, LeaderHints hints) {
+        this(admin, hints, MigrationBoard.systemClock());
+    }
+
+    public TaskStepper(KvAdminCaller admin, LeaderHints hints, MigrationBoard board) {
         AdminSteps steps = new AdminSteps(admin, hints);
+        kinds.put(TaskType.MOVE_SLOTS, new MoveSlotsTask(steps, board));
         kinds.put(TaskType.CREATE_GROUP, new CreateGroupTask(steps));
         kinds.put(TaskType.ASSIGN_SLOTS, new AssignSlotsTask(steps));
         kinds.put(TaskType.ADD_MEMBER, new AddMemberTask(steps));

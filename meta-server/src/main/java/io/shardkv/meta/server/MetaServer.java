@@ -14,6 +14,7 @@ import io.shardkv.meta.liveness.LivenessMonitor;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.scheduler.MigrationBoard;
 import io.shardkv.meta.scheduler.BootstrapPlanner;
 import io.shardkv.meta.scheduler.GrpcKvAdminCaller;
 import io.shardkv.meta.scheduler.KvAdminCaller;
@@ -59,6 +60,7 @@ import org.slf4j.LoggerFactory;
  * voters (every replica does the same); on a restart it reopens the stored group.
  */
 public final class MetaServer implements AutoCloseable {
+    private MigrationBoard migrations;
     private static final Logger LOG = LoggerFactory.getLogger(MetaServer.class);
     /** Entries applied between two synced map writes. */
     static final int SYNC_EVERY_ENTRIES = 100;
@@ -131,8 +133,9 @@ public final class MetaServer implements AutoCloseable {
         group = new MetaGroup(raft, stateMachine);
 
         heartbeats = new HeartbeatTracker(() -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+        migrations = MigrationBoard.systemClock();
         MetaServiceImpl service = new MetaServiceImpl(group, heartbeats, watchers, new MetaMetrics(registry),
-                config.replicas(), config.adminTimeoutMillis());
+                config.replicas(), config.adminTimeoutMillis(), migrations);
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(), config.listen().port()))
                 .addService(service).maxInboundMessageSize(GrpcKvAdminCaller.MAX_MESSAGE_BYTES).build();
         try {
@@ -157,7 +160,7 @@ public final class MetaServer implements AutoCloseable {
 
     private MetaScheduler schedulerWith(KvAdminCaller admin, PrometheusMeterRegistry registry) {
         return new MetaScheduler(group, heartbeats, new LivenessMonitor(heartbeats, config.serverDownMillis()),
-                new BootstrapPlanner(config.initialGroups(), config.replicas()), new TaskStepper(admin, heartbeats),
+                new BootstrapPlanner(config.initialGroups(), config.replicas()), new TaskStepper(admin, heartbeats, migrations),
                 config.schedulerIntervalMillis(), config.adminTimeoutMillis(), config.leaderBalanceQuietMillis(),
                 Counter.builder("shardkv.meta.leader.balance.moves")
                         .description("Leader transfers filed by the leader balancer").register(registry));

@@ -7,6 +7,15 @@ import io.shardkv.meta.liveness.HeartbeatTracker;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.map.MapTransitions;
 import io.shardkv.meta.map.MetaCommand;
+import io.shardkv.meta.map.SlotMoves;
+import io.shardkv.meta.proto.CancelMoveRequest;
+import io.shardkv.meta.proto.CancelMoveResponse;
+import io.shardkv.meta.proto.MigrationInfo;
+import io.shardkv.meta.proto.MigrationStatusRequest;
+import io.shardkv.meta.proto.MigrationStatusResponse;
+import io.shardkv.meta.proto.MoveSlotsRequest;
+import io.shardkv.meta.proto.MoveSlotsResponse;
+import io.shardkv.meta.scheduler.MigrationBoard;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ClusterShardChangeType;
 import io.shardkv.meta.proto.ClusterShardgroupChangeRequest;
@@ -51,15 +60,23 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
     private final MetaMetrics metrics;
     private final int defaultReplicas;
     private final long adminTimeoutMillis;
+    private final MigrationBoard board;
 
     public MetaServiceImpl(MetaGroup group, HeartbeatTracker heartbeats, MapWatchers watchers, MetaMetrics metrics,
                            int defaultReplicas, long adminTimeoutMillis) {
+        this(group, heartbeats, watchers, metrics, defaultReplicas, adminTimeoutMillis, MigrationBoard.systemClock());
+    }
+
+    /** @param board the live progress of slot moves, as this replica's scheduler sees it */
+    public MetaServiceImpl(MetaGroup group, HeartbeatTracker heartbeats, MapWatchers watchers, MetaMetrics metrics,
+                           int defaultReplicas, long adminTimeoutMillis, MigrationBoard board) {
         this.group = group;
         this.heartbeats = heartbeats;
         this.watchers = watchers;
         this.metrics = metrics;
         this.defaultReplicas = defaultReplicas;
         this.adminTimeoutMillis = adminTimeoutMillis;
+        this.board = board;
     }
 
     private static MetaError error(MetaErrorCode code, String message) {
@@ -304,6 +321,90 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                 }
             }
             answer(out, "cluster_status", start, resp.getError(), resp.build());
+        });
+    }
+
+    @Override
+    public void moveSlots(MoveSlotsRequest request, StreamObserver<MoveSlotsResponse> out) {
+        long start = System.nanoTime();
+        MetaError invalid = null;
+        if (!group.isLeader()) {
+            invalid = group.notLeader();
+        } else if (request.getTargetGroupId() == 0 || request.getSlotsCount() == 0) {
+            invalid = error(MetaErrorCode.INVALID_ARGUMENT, "a move needs slots and a target_group_id");
+        }
+        if (invalid != null) {
+            answer(out, "move_slots", start, invalid, MoveSlotsResponse.newBuilder().setError(invalid)
+                    .setConfigVersion(group.currentMap().getConfigVersion()).build());
+            return;
+        }
+        group.propose(MetaCommand.moveSlots(request.getSlotsList(), request.getTargetGroupId(),
+                request.getConfigVersion()), adminTimeoutMillis).whenComplete((r, t) -> {
+            MoveSlotsResponse.Builder resp = MoveSlotsResponse.newBuilder();
+            if (t != null) {
+                resp.setError(error(MetaErrorCode.UNAVAILABLE, "the move failed: " + t));
+            } else {
+                resp.setError(r.getError()).setConfigVersion(r.getConfigVersion());
+                if (isOk(r.getError()) && r.getTaskId() != 0) {
+                    // The command made one task per source group, all at the version it produced.
+                    for (Task task : SlotMoves.moves(group.currentMap())) {
+                        if (task.getCreatedVersion() == r.getConfigVersion() && task.getId() >= r.getTaskId()) {
+                            resp.addTaskIds(task.getId());
+                        }
+                    }
+                }
+            }
+            answer(out, "move_slots", start, resp.getError(), resp.build());
+        });
+    }
+
+    @Override
+    public void cancelMove(CancelMoveRequest request, StreamObserver<CancelMoveResponse> out) {
+        long start = System.nanoTime();
+        if (!group.isLeader() || request.getTaskId() == 0) {
+            MetaError e = !group.isLeader() ? group.notLeader()
+                    : error(MetaErrorCode.INVALID_ARGUMENT, "a cancel needs the move's task_id");
+            answer(out, "cancel_move", start, e, CancelMoveResponse.newBuilder().setError(e).build());
+            return;
+        }
+        group.propose(MetaCommand.moveAbort(request.getTaskId(), "cancelled by an operator"), adminTimeoutMillis)
+                .whenComplete((r, t) -> {
+                    MetaError e = t == null ? r.getError() : error(MetaErrorCode.UNAVAILABLE, "the cancel failed: " + t);
+                    answer(out, "cancel_move", start, e, CancelMoveResponse.newBuilder().setError(e)
+                            .setConfigVersion(t == null ? r.getConfigVersion() : 0).build());
+                });
+    }
+
+    @Override
+    public void migrationStatus(MigrationStatusRequest request, StreamObserver<MigrationStatusResponse> out) {
+        long start = System.nanoTime();
+        readableLeader().whenComplete((err, t) -> {
+            MigrationStatusResponse.Builder resp = MigrationStatusResponse.newBuilder();
+            if (t != null) {
+                resp.setError(error(MetaErrorCode.UNAVAILABLE, "MigrationStatus failed: " + t));
+            } else if (!isOk(err)) {
+                resp.setError(err);
+            } else {
+                ClusterMap map = group.currentMap();
+                resp.setConfigVersion(map.getConfigVersion());
+                List<Task> moves = SlotMoves.moves(map);
+                board.retainOnly(moves.stream().map(Task::getId).collect(java.util.stream.Collectors.toSet()));
+                for (Task task : moves) {
+                    if (request.getTaskId() == 0 || task.getId() == request.getTaskId()) {
+                        MigrationInfo.Builder info = MigrationInfo.newBuilder().setTask(task);
+                        board.progress(task.getId()).ifPresent(info::setProgress);
+                        resp.addMigrations(info);
+                    }
+                }
+                if (request.getTaskId() != 0 && resp.getMigrationsCount() == 0) {
+                    resp.setError(error(MetaErrorCode.NOT_FOUND, "no slot move " + request.getTaskId()
+                            + " in the map (it keeps every pending task and the last "
+                            + MapTransitions.FINISHED_TASKS_KEPT + " finished ones)"));
+                } else {
+                    resp.setError(error(MetaErrorCode.OK, ""));
+                }
+            }
+            answer(out, "migration_status", start, resp.getError(), resp.build());
         });
     }
 }

@@ -3,6 +3,7 @@ package io.shardkv.meta.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.map.SlotMoves;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.ReplicaRole;
 import io.shardkv.meta.proto.ServerState;
@@ -295,5 +296,75 @@ class MapTransitionsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown meta command type");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetaCommand.decode(new byte[0]))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static ClusterMap bootstrappedTwoGroups() {
+        return ok(withServers(3), MetaCommand.bootstrap(List.of(List.of(1L, 2L, 3L), List.of(1L, 2L, 3L))));
+    }
+
+    private static Task lastTask(ClusterMap m) {
+        return m.getTasks(m.getTasksCount() - 1);
+    }
+
+    @Test
+    void aMovePlansOneTaskPerSourceAndMarksItsSlotsMigrating() {
+        ClusterMap m = ok(bootstrappedTwoGroups(), MetaCommand.addGroup(List.of(1L, 2L, 3L), 0));
+        // Finish the pending tasks so the groups are free for a move.
+        for (Task t : ClusterMaps.pendingTasks(m)) {
+            m = ok(m, MetaCommand.taskComplete(t.getId()));
+        }
+        ClusterMap moved = ok(m, MetaCommand.moveSlots(List.of(0, 1, 600, 601), 3, 0));
+        List<Task> moves = SlotMoves.moves(moved);
+        assertThat(moves).hasSize(2);
+        assertThat(moves).extracting(Task::getGroupId).containsExactly(1L, 2L);
+        assertThat(moves.get(0).getSlotsList()).containsExactly(0, 1);
+        assertThat(moves.get(1).getSlotsList()).containsExactly(600, 601);
+        assertThat(moves).allSatisfy(t -> assertThat(t.getTargetGroupId()).isEqualTo(3));
+        assertThat(moved.getSlots(600).getState()).isEqualTo(SlotState.MIGRATING);
+        assertThat(moved.getSlots(600).getGroupId()).isEqualTo(2);
+        assertThat(moved.getSlots(600).getMigrationGroupId()).isEqualTo(3);
+        assertThat(moved.getConfigVersion()).isEqualTo(m.getConfigVersion() + 1);
+
+        refused(moved, MetaCommand.moveSlots(List.of(1), 3, 0), MetaErrorCode.FAILED_PRECONDITION);
+        refused(moved, MetaCommand.moveSlots(List.of(5), 3, 0), MetaErrorCode.FAILED_PRECONDITION); // 3 is busy
+        refused(m, MetaCommand.moveSlots(List.of(5), 9, 0), MetaErrorCode.NOT_FOUND);
+        refused(m, MetaCommand.moveSlots(List.of(1024), 3, 0), MetaErrorCode.INVALID_ARGUMENT);
+        refused(m, MetaCommand.moveSlots(List.of(4, 4), 3, 0), MetaErrorCode.INVALID_ARGUMENT);
+        refused(m, MetaCommand.moveSlots(List.of(), 3, 0), MetaErrorCode.INVALID_ARGUMENT);
+        refused(m, MetaCommand.moveSlots(List.of(4), 3, m.getConfigVersion() - 1), MetaErrorCode.FAILED_PRECONDITION);
+        // Slots already in the target: nothing to do, nothing changes.
+        assertThat(apply(m, MetaCommand.moveSlots(List.of(0, 1), 1, 0)).map()).isSameAs(m);
+        // A group receiving slots cannot be removed or get another change meanwhile.
+        refused(moved, MetaCommand.removeGroup(3, 0), MetaErrorCode.FAILED_PRECONDITION);
+        refused(moved, MetaCommand.addMember(3, 1, 0), MetaErrorCode.FAILED_PRECONDITION);
+    }
+
+    @Test
+    void aMoveCommitsOnlyWhenReadyAndNeverAfterAnAbort() {
+        ClusterMap m = bootstrappedTwoGroups();
+        for (Task t : ClusterMaps.pendingTasks(m)) {
+            m = ok(m, MetaCommand.taskComplete(t.getId()));
+        }
+        m = ok(m, MetaCommand.moveSlots(List.of(7), 2, 0));
+        long id = lastTask(m).getId();
+        refused(m, MetaCommand.moveCommit(id), MetaErrorCode.FAILED_PRECONDITION); // not ready
+        ClusterMap ready = ok(m, MetaCommand.taskProgress(id, SlotMoves.READY));
+
+        ClusterMap committed = ok(ready, MetaCommand.moveCommit(id));
+        assertThat(committed.getSlots(7).getGroupId()).isEqualTo(2);
+        assertThat(committed.getSlots(7).getState()).isEqualTo(SlotState.RUNNING);
+        assertThat(committed.getSlots(7).getEpoch()).isEqualTo(1);
+        assertThat(ClusterMaps.task(committed, id).orElseThrow().getStep()).isEqualTo(SlotMoves.COMMITTED);
+        assertThat(apply(committed, MetaCommand.moveCommit(id)).map()).as("a repeated commit").isSameAs(committed);
+        refused(committed, MetaCommand.moveAbort(id, "too late"), MetaErrorCode.FAILED_PRECONDITION);
+
+        ClusterMap aborting = ok(ready, MetaCommand.moveAbort(id, "operator"));
+        refused(aborting, MetaCommand.moveCommit(id), MetaErrorCode.FAILED_PRECONDITION);
+        ClusterMap failed = ok(aborting, MetaCommand.taskFail(id, "aborted: operator"));
+        assertThat(failed.getSlots(7).getGroupId()).isEqualTo(1);
+        assertThat(failed.getSlots(7).getState()).isEqualTo(SlotState.RUNNING);
+        assertThat(failed.getSlots(7).getEpoch()).isZero();
+        refused(failed, MetaCommand.moveAbort(id, "again"), MetaErrorCode.FAILED_PRECONDITION);
+        refused(m, MetaCommand.moveAbort(1, "not a move"), MetaErrorCode.FAILED_PRECONDITION);
     }
 }

@@ -27,7 +27,10 @@ class MetaCommandTest {
             MetaCommand.transferLeader(2, 3, 11),
             MetaCommand.taskProgress(5, "learner-added", "server 4 is 120 entries behind", "REFUSED@4:FAILED_PRECONDITION"),
             MetaCommand.taskComplete(5),
-            MetaCommand.taskFail(6, "server 9 left the map"));
+            MetaCommand.taskFail(6, "server 9 left the map"),
+            MetaCommand.moveSlots(List.of(0, 1, 512), 3, 12),
+            MetaCommand.moveCommit(7),
+            MetaCommand.moveAbort(7, "cancelled by an operator"));
 
     @Test
     void everyKindRoundTrips() {

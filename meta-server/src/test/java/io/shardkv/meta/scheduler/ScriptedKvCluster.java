@@ -8,6 +8,8 @@ import io.shardkv.kv.proto.DestroyReplicaRequest;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GroupStatusRequest;
 import io.shardkv.kv.proto.GroupStatusResponse;
+import io.shardkv.kv.proto.MigrationRequest;
+import io.shardkv.kv.proto.MigrationResponse;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.TransferLeaderRequest;
 import io.shardkv.meta.proto.ServerInfo;
@@ -40,6 +42,14 @@ public final class ScriptedKvCluster implements KvAdminCaller {
     boolean leaderHandsOverOnRemove;
     /** Accepted transfers that never happen (the target cannot win) until this turns false. */
     boolean transfersStall;
+    /** Per migration id and group: the migration's phase there (importing, migrating, frozen, ready, active, ...). */
+    final Map<String, String> migrationPhase = new HashMap<>();
+    /** Import status calls answered "copying" before the import says it caught up. */
+    int copyingPolls = 1;
+    /** The target never becomes ready after the freeze (to test the freeze timeout). */
+    boolean targetNeverReady;
+    /** The importer reports this failure (the meta-server must abort). */
+    String importFailure = "";
 
     private static AdminResponse ok() {
         return AdminResponse.newBuilder().setError(KvError.newBuilder().setCode(ErrorCode.OK)).build();
@@ -167,5 +177,55 @@ public final class ScriptedKvCluster implements KvAdminCaller {
         return GroupStatusResponse.newBuilder().setError(KvError.newBuilder().setCode(hosts ? ErrorCode.OK
                 : ErrorCode.WRONG_GROUP)).setLeaderId(leader).setRole(leader == s.getId() ? "LEADER" : "FOLLOWER")
                 .build();
+    }
+
+    @Override
+    public synchronized MigrationResponse migration(ServerInfo s, MigrationRequest r) {
+        reach(s, "Migration " + r.getAction() + " g" + r.getGroupId());
+        AdminResponse notLeader = notLeaderUnless(s, r.getGroupId());
+        if (notLeader != null) {
+            return MigrationResponse.newBuilder().setError(notLeader.getError()).build();
+        }
+        String key = r.getMigrationId() + "/" + r.getGroupId();
+        String phase = migrationPhase.getOrDefault(key, "none");
+        Set<Integer> owned = ownedSlots.computeIfAbsent(r.getGroupId(), g -> new TreeSet<>());
+        switch (r.getAction()) {
+            case PREPARE_IMPORT -> phase = phase.equals("none") ? "copying" : phase;
+            case BEGIN -> phase = phase.equals("none") ? "migrating" : phase;
+            case IMPORT_STATUS -> {
+                if (!importFailure.isEmpty()) {
+                    return MigrationResponse.newBuilder().setError(KvError.getDefaultInstance()).setPhase(phase)
+                            .setFailure(importFailure).build();
+                }
+                if (phase.equals("copying") && copyingPolls-- <= 0) {
+                    phase = "catching-up";
+                }
+                String source = r.getMigrationId() + "/" + r.getPeerGroupId();
+                if (phase.equals("catching-up") && migrationPhase.getOrDefault(source, "").equals("frozen")
+                        && !targetNeverReady) {
+                    phase = "ready";
+                }
+            }
+            case FREEZE -> phase = "frozen";
+            case ACTIVATE -> {
+                if (!phase.equals("ready") && !phase.equals("active")) {
+                    return MigrationResponse.newBuilder().setError(KvError.newBuilder()
+                            .setCode(ErrorCode.INVALID_ARGUMENT).setMessage("not ready")).build();
+                }
+                owned.addAll(r.getSlotsList());
+                phase = "active";
+            }
+            case RETIRE -> {
+                owned.removeAll(r.getSlotsList());
+                phase = "retired";
+            }
+            case ABORT -> phase = "aborted";
+            default -> {
+                return MigrationResponse.newBuilder().setError(KvError.newBuilder()
+                        .setCode(ErrorCode.INVALID_ARGUMENT).setMessage("unknown action")).build();
+            }
+        }
+        migrationPhase.put(key, phase);
+        return MigrationResponse.newBuilder().setError(KvError.getDefaultInstance()).setPhase(phase).build();
     }
 }

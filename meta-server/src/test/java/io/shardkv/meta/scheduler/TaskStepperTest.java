@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 class TaskStepperTest {
     private final ScriptedKvCluster kv = new ScriptedKvCluster();
     private final Map<Long, Long> hints = new HashMap<>();
-    private final TaskStepper stepper = new TaskStepper(kv, g -> hints.getOrDefault(g, 0L));
+    private final long[] clockMillis = {1_000};
+    private final MigrationBoard board = new MigrationBoard(() -> clockMillis[0]);
+    private final TaskStepper stepper = new TaskStepper(kv, g -> hints.getOrDefault(g, 0L), board);
     private final List<String> lastErrors = new ArrayList<>();
 
     private static ClusterMap apply(ClusterMap m, MetaCommand c) {
@@ -62,6 +64,8 @@ class TaskStepperTest {
                 }
             } else if (r instanceof StepResult.Failed f) {
                 m = apply(m, MetaCommand.taskFail(t.getId(), f.error()));
+            } else if (r instanceof StepResult.Decide d) {
+                m = apply(m, d.command());
             }
         }
         return m;
@@ -283,5 +287,98 @@ class TaskStepperTest {
         assertThat(task(m, id).getLastError()).contains("went down", "its learner was removed");
         assertThat(kv.learners.get(1L)).isEmpty();
         assertThat(ClusterMaps.replica(ClusterMaps.group(m, 1).orElseThrow(), 4)).isEmpty();
+    }
+
+    /** Two groups of three on servers 1-3, slots split between them, every task done. */
+    private ClusterMap twoGroups() {
+        ClusterMap m = servers(3);
+        m = apply(m, new BootstrapPlanner(2, 3).plan(m).orElseThrow());
+        return drive(m, 50);
+    }
+
+    private static List<Integer> range(int from, int to) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
+    void aSlotMoveGoesThroughEveryPhaseAndCommitsOwnershipOnce() {
+        ClusterMap m = twoGroups();
+        m = apply(m, MetaCommand.moveSlots(range(0, 10), 2, 0));
+        Task move = ClusterMaps.pendingTasks(m).get(0);
+        assertThat(move.getGroupId()).isEqualTo(1);
+        assertThat(move.getTargetGroupId()).isEqualTo(2);
+        assertThat(m.getSlots(5).getState()).isEqualTo(io.shardkv.meta.proto.SlotState.MIGRATING);
+        assertThat(m.getSlots(5).getMigrationGroupId()).isEqualTo(2);
+        kv.copyingPolls = 2;
+        m = drive(m, 30);
+        assertThat(task(m, move.getId()).getState()).isEqualTo(TaskState.DONE);
+        for (int slot = 0; slot < 10; slot++) {
+            assertThat(m.getSlots(slot).getGroupId()).isEqualTo(2);
+            assertThat(m.getSlots(slot).getState()).isEqualTo(io.shardkv.meta.proto.SlotState.RUNNING);
+            assertThat(m.getSlots(slot).getEpoch()).isEqualTo(1);
+        }
+        assertThat(m.getSlots(10).getGroupId()).isEqualTo(1);
+        assertThat(m.getSlots(10).getEpoch()).isZero();
+        assertThat(kv.calls).containsSubsequence("Migration PREPARE_IMPORT g2@1", "Migration BEGIN g1@1",
+                "Migration IMPORT_STATUS g2@1", "Migration FREEZE g1@1", "Migration ACTIVATE g2@1",
+                "Migration RETIRE g1@1");
+        assertThat(kv.ownedSlots.get(2L)).contains(0, 9);
+        assertThat(kv.ownedSlots.get(1L)).doesNotContain(0, 9);
+    }
+
+    @Test
+    void aCancelledMoveIsUndoneOnBothGroupsAndTheSlotsStayWithTheSource() {
+        ClusterMap m = twoGroups();
+        m = apply(m, MetaCommand.moveSlots(range(0, 10), 2, 0));
+        long id = ClusterMaps.pendingTasks(m).get(0).getId();
+        kv.copyingPolls = 1_000;
+        m = drive(m, 6);
+        assertThat(task(m, id).getStep()).isEqualTo("begun");
+        m = apply(m, MetaCommand.moveAbort(id, "cancelled by an operator"));
+        m = drive(m, 5);
+        Task t = task(m, id);
+        assertThat(t.getState()).isEqualTo(TaskState.FAILED);
+        assertThat(t.getLastError()).contains("aborted: cancelled by an operator");
+        assertThat(m.getSlots(3).getState()).isEqualTo(io.shardkv.meta.proto.SlotState.RUNNING);
+        assertThat(m.getSlots(3).getGroupId()).isEqualTo(1);
+        assertThat(m.getSlots(3).getMigrationGroupId()).isZero();
+        assertThat(kv.calls).containsSubsequence("Migration ABORT g2@1", "Migration ABORT g1@1");
+        // Nothing pends: the slots can move again.
+        assertThat(MapTransitions.apply(m, MetaCommand.moveSlots(range(0, 10), 2, 0)).ok()).isTrue();
+    }
+
+    @Test
+    void anImportThatCannotGoOnIsAbortedWithItsReason() {
+        ClusterMap m = twoGroups();
+        m = apply(m, MetaCommand.moveSlots(List.of(700), 1, 0));
+        long id = ClusterMaps.pendingTasks(m).get(0).getId();
+        kv.importFailure = "the group refuses a key of slot 3";
+        m = drive(m, 10);
+        assertThat(task(m, id).getState()).isEqualTo(TaskState.FAILED);
+        assertThat(task(m, id).getLastError()).contains("the group refuses a key of slot 3");
+        assertThat(m.getSlots(700).getGroupId()).isEqualTo(2);
+        assertThat(m.getSlots(700).getState()).isEqualTo(io.shardkv.meta.proto.SlotState.RUNNING);
+    }
+
+    @Test
+    void aFreezeThatOutlastsItsTimeoutIsAbortedNeverCommitted() {
+        ClusterMap m = twoGroups();
+        m = apply(m, MetaCommand.moveSlots(List.of(1), 2, 0));
+        long id = ClusterMaps.pendingTasks(m).get(0).getId();
+        kv.targetNeverReady = true;
+        kv.copyingPolls = 0;
+        while (!task(m, id).getStep().equals("frozen")) {
+            m = drive(m, 1);
+        }
+        clockMillis[0] += MoveSlotsTask.FREEZE_TIMEOUT_MILLIS + 1;
+        m = drive(m, 5);
+        assertThat(task(m, id).getState()).isEqualTo(TaskState.FAILED);
+        assertThat(task(m, id).getLastError()).contains("not ready within");
+        assertThat(m.getSlots(1).getGroupId()).isEqualTo(1);
+        assertThat(kv.calls).contains("Migration ABORT g1@1");
     }
 }

@@ -1,0 +1,89 @@
+package io.shardkv.kv.migration;
+
+import io.shardkv.kv.proto.MigrationRecord;
+import io.shardkv.kv.state.KvStateMachine;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The importers running on this server, one per migration whose target group it leads. The
+ * meta-server's status calls start one where none runs (after a leader change, a restart), so
+ * no importer is ever needed for a migration to resume; starting one twice is a no-op.
+ */
+public final class Importers implements AutoCloseable {
+    private final Map<Long, Importer> running = new ConcurrentHashMap<>();
+    private final Importer.GroupProposer proposer;
+    private final SourcePuller puller;
+    private final ByteRate throttle;
+    private final ExecutorService threads;
+
+    /**
+     * @param bytesPerSecond the byte rate all imports on this server share; 0 for no limit
+     */
+    public Importers(long serverId, Importer.GroupProposer proposer, SourcePuller puller, long bytesPerSecond) {
+        this.proposer = proposer;
+        this.puller = puller;
+        this.throttle = new ByteRate(bytesPerSecond);
+        AtomicInteger ids = new AtomicInteger();
+        this.threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kv-importer-" + serverId + "-" + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the migration's importer unless one runs; the record says which groups. */
+    public void ensure(KvStateMachine machine, MigrationRecord record) {
+        if (record.getReady()) {
+            return;
+        }
+        running.compute(record.getMigrationId(), (id, current) -> {
+            if (current != null && !current.stopped()) {
+                return current;
+            }
+            Importer importer = new Importer(machine.groupId(), id, record.getPeerGroupId(), machine, proposer,
+                    puller, throttle);
+            threads.execute(importer);
+            return importer;
+        });
+    }
+
+    /** What the status shows of a running importer: phase, lag, failure, last error. */
+    public record Progress(String phase, long journalLag, String failure, String lastError) {
+    }
+
+    public Optional<Progress> progress(long migrationId, MigrationRecord record) {
+        Importer i = running.get(migrationId);
+        if (i == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Progress(i.phase(record), i.journalLag(), i.failure(), i.lastError()));
+    }
+
+    /** Stops the migration's importer, if one runs (the migration was activated or aborted). */
+    public void stop(long migrationId) {
+        Importer i = running.remove(migrationId);
+        if (i != null) {
+            i.stop();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(Importer::stop);
+        running.clear();
+        threads.shutdownNow();
+        try {
+            // They read the KV database, which closes after this.
+            threads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        puller.close();
+    }
+}
