@@ -44,11 +44,16 @@ public final class ClusterMaps {
         return map.getTasksList().stream().filter(t -> t.getId() == taskId).findFirst();
     }
 
-    /** The oldest pending task of a group: the one the scheduler works on; the others wait behind it. */
+    /**
+     * The oldest pending task of a group: the one the scheduler works on; the others wait behind it.
+     * A slot move goes first, though: a group being removed starts the moves that drain it, and
+     * its removal waits for them.
+     */
     public static Optional<Task> pendingTaskOf(ClusterMap map, long groupId) {
         return map.getTasksList().stream()
                 .filter(t -> t.getState() == TaskState.PENDING && t.getGroupId() == groupId)
-                .min(Comparator.comparingLong(Task::getId));
+                .min(Comparator.comparing((Task t) -> t.getType() != io.shardkv.meta.proto.TaskType.MOVE_SLOTS)
+                        .thenComparingLong(Task::getId));
     }
 
     public static List<Task> pendingTasks(ClusterMap map) {

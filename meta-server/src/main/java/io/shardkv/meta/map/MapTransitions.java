@@ -282,9 +282,10 @@ public final class MapTransitions {
             return refuse(map, MetaErrorCode.NOT_FOUND, "group " + gid + " does not exist");
         }
         int slots = ClusterMaps.slotsOf(map, gid);
-        if (slots > 0) {
+        if (slots > 0 && map.getGroupsList().stream().noneMatch(other -> other.getId() != gid
+                && ClusterMaps.voters(other).size() > 0 && !removing(map, other.getId()))) {
             return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + gid + " owns " + slots
-                    + " slots; move them away before removing it");
+                    + " slots and no other group can take them; add a group first");
         }
         Optional<Outcome> busy = checkNoPendingTask(map, gid);
         if (busy.isPresent()) {
@@ -295,6 +296,12 @@ public final class MapTransitions {
         g.get().getReplicasList().forEach(rep -> t.addServerIds(rep.getServerId()));
         b.addTasks(t);
         return changed(b, g.get(), t.getId());
+    }
+
+    /** Whether the group has a pending REMOVE_GROUP task. */
+    static boolean removing(ClusterMap map, long groupId) {
+        return ClusterMaps.pendingTasks(map).stream()
+                .anyMatch(t -> t.getType() == TaskType.REMOVE_GROUP && t.getGroupId() == groupId);
     }
 
     /**
@@ -505,6 +512,10 @@ public final class MapTransitions {
         } else if (t.getType() == TaskType.REMOVE_MEMBER && g.isPresent()) {
             replaceGroup(b, withoutServer(g.get(), t.getServerId()));
         } else if (t.getType() == TaskType.REMOVE_GROUP && g.isPresent()) {
+            if (ClusterMaps.slotsOf(map, t.getGroupId()) > 0) {
+                return refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + t.getGroupId()
+                        + " still owns slots; its removal completes once they moved away");
+            }
             for (int gi = 0; gi < b.getGroupsCount(); gi++) {
                 if (b.getGroups(gi).getId() == t.getGroupId()) {
                     b.removeGroups(gi);

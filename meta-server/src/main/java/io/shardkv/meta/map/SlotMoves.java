@@ -79,10 +79,17 @@ public final class SlotMoves {
         if (bySource.isEmpty()) {
             return MapTransitions.unchanged(map); // every slot is there already
         }
+        if (MapTransitions.removing(map, target)) {
+            return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + target
+                    + " is being removed; it takes no slots");
+        }
         for (long g : bySource.keySet()) {
-            Optional<MapTransitions.Outcome> busy = MapTransitions.checkNoPendingTask(map, g);
-            if (busy.isPresent()) {
-                return busy.get();
+            // A group being removed drains by moves: its removal task does not hold them up.
+            if (!MapTransitions.removing(map, g) || hasPendingMove(map, g)) {
+                Optional<MapTransitions.Outcome> busy = MapTransitions.checkNoPendingTask(map, g);
+                if (busy.isPresent()) {
+                    return busy.get();
+                }
             }
         }
         Optional<MapTransitions.Outcome> busy = MapTransitions.checkNoPendingTask(map, target);
@@ -185,6 +192,11 @@ public final class SlotMoves {
             }
         }
         return out;
+    }
+
+    private static boolean hasPendingMove(ClusterMap map, long group) {
+        return ClusterMaps.pendingTasks(map).stream().anyMatch(t -> t.getType() == TaskType.MOVE_SLOTS
+                && (t.getGroupId() == group || t.getTargetGroupId() == group));
     }
 
     /** Whether the task is a pending slot move. */

@@ -64,6 +64,8 @@ public final class MetaScheduler implements AutoCloseable {
     private final long intervalMillis;
     private final long proposeTimeoutMillis;
     private final BalanceGate balanceGate;
+    private final BalanceGate slotGate;
+    private final SlotBalancer slotBalancer;
     private final Counter balanceMoves;
     private final ScheduledExecutorService thread;
     /** Runs the groups' tasks of one pass side by side. */
@@ -80,7 +82,7 @@ public final class MetaScheduler implements AutoCloseable {
      */
     public MetaScheduler(MetaGroup group, HeartbeatTracker heartbeats, LivenessMonitor liveness,
                          BootstrapPlanner planner, TaskStepper stepper, long intervalMillis, long proposeTimeoutMillis,
-                         long balanceQuietMillis, Counter balanceMoves) {
+                         long balanceQuietMillis, SlotBalance slotBalance, Counter balanceMoves) {
         this.group = group;
         this.heartbeats = heartbeats;
         this.liveness = liveness;
@@ -89,6 +91,8 @@ public final class MetaScheduler implements AutoCloseable {
         this.intervalMillis = intervalMillis;
         this.proposeTimeoutMillis = proposeTimeoutMillis;
         this.balanceGate = new BalanceGate(balanceQuietMillis, RESPONSIVE_HEARTBEAT_MILLIS);
+        this.slotGate = new BalanceGate(slotBalance.quietMillis(), RESPONSIVE_HEARTBEAT_MILLIS);
+        this.slotBalancer = new SlotBalancer(slotBalance.tolerance());
         this.balanceMoves = balanceMoves;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-scheduler-" + group.selfId());
@@ -133,6 +137,7 @@ public final class MetaScheduler implements AutoCloseable {
             leading = true;
             // Leader hints start empty on a new leader: give heartbeats time to fill them.
             balanceGate.leadershipStarted(heartbeats.nowMillis());
+            slotGate.leadershipStarted(heartbeats.nowMillis());
             transferSeenMillis.clear();
             LOG.info("meta-server {} leads the meta group at map version {}", group.selfId(),
                     group.currentMap().getConfigVersion());
@@ -149,7 +154,25 @@ public final class MetaScheduler implements AutoCloseable {
         TreeSet<Long> groupsWithTasks = new TreeSet<>();
         ClusterMaps.pendingTasks(group.currentMap()).forEach(t -> groupsWithTasks.add(t.getGroupId()));
         driveAll(groupsWithTasks);
+        maybeBalanceSlots();
         maybeBalanceLeaders();
+    }
+
+    /** Files the next slot move that evens out the groups' shares, when the cluster is calm. */
+    private void maybeBalanceSlots() throws InterruptedException {
+        ClusterMap map = group.currentMap();
+        long now = heartbeats.nowMillis();
+        if (!slotGate.mayMove(map, heartbeats, now) || !group.isLeader()) {
+            return;
+        }
+        Optional<SlotBalancer.Move> move = slotBalancer.plan(map);
+        if (move.isEmpty()) {
+            return;
+        }
+        SlotBalancer.Move m = move.get();
+        LOG.info("balancing slots: {} slots from group {} to group {}", m.slots().size(), m.from(), m.to());
+        propose(m.command(map.getConfigVersion()));
+        slotGate.moved(now);
     }
 
     /**

@@ -9,7 +9,11 @@ import io.shardkv.meta.proto.ShardGroupInfo;
 import io.shardkv.meta.proto.Task;
 import java.util.Optional;
 
-/** REMOVE_GROUP: DestroyReplica on every replica that is not DOWN; one step. */
+/**
+ * REMOVE_GROUP: first drains the group's slots to the other groups, one slot move at a time (each
+ * a MOVE_SLOTS task the scheduler runs before this one), then DestroyReplica on every replica
+ * that is not DOWN.
+ */
 final class RemoveGroupTask extends TaskKind {
     RemoveGroupTask(AdminSteps steps) {
         super(steps);
@@ -18,6 +22,10 @@ final class RemoveGroupTask extends TaskKind {
     @Override
     StepResult step(Task task, ClusterMap map, ShardGroupInfo group) {
         long g = task.getGroupId();
+        if (ClusterMaps.slotsOf(map, g) > 0) {
+            return SlotBalancer.drain(map, g).<StepResult>map(m -> new StepResult.Decide(m.command(0)))
+                    .orElseGet(() -> new StepResult.Waiting("group " + g + " has slots moving"));
+        }
         DestroyReplicaRequest req = DestroyReplicaRequest.newBuilder().setGroupId(g)
                 .setConfigVersion(task.getCreatedVersion()).build();
         for (long id : task.getServerIdsList()) {

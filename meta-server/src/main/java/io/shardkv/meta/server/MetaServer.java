@@ -162,6 +162,7 @@ public final class MetaServer implements AutoCloseable {
         return new MetaScheduler(group, heartbeats, new LivenessMonitor(heartbeats, config.serverDownMillis()),
                 new BootstrapPlanner(config.initialGroups(), config.replicas()), new TaskStepper(admin, heartbeats, migrations),
                 config.schedulerIntervalMillis(), config.adminTimeoutMillis(), config.leaderBalanceQuietMillis(),
+                config.slotBalance(),
                 Counter.builder("shardkv.meta.leader.balance.moves")
                         .description("Leader transfers filed by the leader balancer").register(registry));
     }

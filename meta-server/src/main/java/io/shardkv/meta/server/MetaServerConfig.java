@@ -1,5 +1,6 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.meta.scheduler.SlotBalance;
 import io.shardkv.ops.RaftTuning;
 import io.shardkv.raft.transport.PeerAddress;
 import java.nio.file.Path;
@@ -25,12 +26,13 @@ import java.util.TreeMap;
  * @param leaderBalanceQuietMillis no task pending for this long before the scheduler moves a group
  *                           leader to even out leaders per kv-server; 0 turns balancing off
  * @param raft               the meta group's Raft runtime, log engine and transport settings
+ * @param slotBalance        when and how much the scheduler evens out the groups' slots
  */
 public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, Listen listen,
                                Listen raftListen, Listen httpListen, Path dataDir, int initialGroups,
                                int replicas, long serverDownMillis, long schedulerIntervalMillis,
                                long adminTimeoutMillis, long adminCallDeadlineMillis, long leaderBalanceQuietMillis,
-                               RaftTuning raft) {
+                               RaftTuning raft, SlotBalance slotBalance) {
 
     public static final long DEFAULT_SCHEDULER_INTERVAL_MILLIS = 200;
     public static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 5_000;
@@ -45,7 +47,7 @@ public record MetaServerConfig(long serverId, Map<Long, PeerAddress> peers, List
         }
         if (initialGroups <= 0 || replicas <= 0 || serverDownMillis <= 0
                 || schedulerIntervalMillis <= 0 || adminTimeoutMillis <= 0 || adminCallDeadlineMillis <= 0
-                || leaderBalanceQuietMillis < 0 || raft == null) {
+                || leaderBalanceQuietMillis < 0 || raft == null || slotBalance == null) {
             throw new IllegalArgumentException("meta-server settings must be positive: " + this);
         }
     }

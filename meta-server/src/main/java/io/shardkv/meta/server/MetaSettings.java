@@ -1,5 +1,6 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.meta.scheduler.SlotBalance;
 import io.shardkv.ops.RaftTuning;
 import io.shardkv.ops.SettingKey;
 import io.shardkv.ops.Settings;
@@ -30,7 +31,12 @@ public final class MetaSettings {
             SettingKey.optional("leader-balance-millis", Long.toString(MetaServerConfig.DEFAULT_LEADER_BALANCE_MILLIS),
                     "when no task has been pending for this long, move one group leader from the kv-server leading"
                             + " the most groups to one leading fewer; 0 turns leader balancing off. After a kv-server"
-                            + " was down or silent, balancing waits three times this long")),
+                            + " was down or silent, balancing waits three times this long"),
+            SettingKey.optional("slot-balance-millis", Long.toString(SlotBalance.DEFAULT.quietMillis()),
+                    "when no task has been pending for this long, move slots from the group owning the most to the"
+                            + " one owning the fewest; 0 turns slot balancing off"),
+            SettingKey.optional("slot-balance-tolerance", Integer.toString(SlotBalance.DEFAULT
+                    .tolerance()), "slots two groups may differ by before balancing moves any")),
             RaftTuning.KEYS.stream()).toList();
 
     private MetaSettings() {
@@ -51,7 +57,8 @@ public final class MetaSettings {
                 s.longValue("server-down-millis", 100, 86_400_000L),
                 MetaServerConfig.DEFAULT_SCHEDULER_INTERVAL_MILLIS, MetaServerConfig.DEFAULT_ADMIN_TIMEOUT_MILLIS,
                 MetaServerConfig.DEFAULT_ADMIN_CALL_DEADLINE_MILLIS, s.longValue("leader-balance-millis", 0, 86_400_000L),
-                RaftTuning.from(s));
+                RaftTuning.from(s), new SlotBalance(s.longValue("slot-balance-millis", 0, 86_400_000L),
+                        s.intValue("slot-balance-tolerance", 1, 1024)));
     }
 
     private static Listen listen(Settings s, String name) {

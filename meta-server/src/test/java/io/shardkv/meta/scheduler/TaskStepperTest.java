@@ -50,7 +50,8 @@ class TaskStepperTest {
             if (next.isEmpty()) {
                 return m;
             }
-            Task t = next.get();
+            // The task the scheduler works on for that group (a slot move goes first).
+            Task t = ClusterMaps.pendingTaskOf(m, next.get().getGroupId()).orElseThrow();
             StepResult r = stepper.step(t, m);
             if (r instanceof StepResult.Advanced a) {
                 m = apply(m, MetaCommand.taskProgress(t.getId(), a.step().recorded()));
@@ -380,5 +381,20 @@ class TaskStepperTest {
         assertThat(task(m, id).getLastError()).contains("not ready within");
         assertThat(m.getSlots(1).getGroupId()).isEqualTo(1);
         assertThat(kv.calls).contains("Migration ABORT g1@1");
+    }
+
+    @Test
+    void removingAGroupThatOwnsSlotsDrainsItByMovesThenDestroysItsReplicas() {
+        ClusterMap m = twoGroups();
+        m = apply(m, MetaCommand.removeGroup(1, 0));
+        long removal = ClusterMaps.pendingTasks(m).get(0).getId();
+        kv.copyingPolls = 0;
+        m = drive(m, 60);
+        assertThat(task(m, removal).getState()).isEqualTo(TaskState.DONE);
+        assertThat(ClusterMaps.group(m, 1)).isEmpty();
+        assertThat(m.getSlotsList()).allSatisfy(slot -> assertThat(slot.getGroupId()).isEqualTo(2));
+        assertThat(m.getTasksList()).filteredOn(t -> t.getType() == io.shardkv.meta.proto.TaskType.MOVE_SLOTS)
+                .isNotEmpty().allSatisfy(t -> assertThat(t.getState()).isEqualTo(TaskState.DONE));
+        assertThat(kv.calls).contains("DestroyReplica@1");
     }
 }

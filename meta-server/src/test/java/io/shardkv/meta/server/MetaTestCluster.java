@@ -1,5 +1,6 @@
 package io.shardkv.meta.server;
 
+import io.shardkv.meta.scheduler.SlotBalance;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -71,7 +72,7 @@ public final class MetaTestCluster implements AutoCloseable {
         MetaServerConfig config = new MetaServerConfig(id, peers, new Listen("127.0.0.1", 0),
                 new Listen(raft.host(), raft.port()), new Listen("127.0.0.1", 0), root.resolve("meta-" + id),
                 initialGroups, replicas, serverDownMillis, 100, 5_000, 1_000, leaderBalanceMillis,
-                RaftTuning.defaults().withTickMillis(50));
+                RaftTuning.defaults().withTickMillis(50), SlotBalance.OFF);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registries.put(id, registry);
         servers.put(id, MetaServer.start(config, registry));
