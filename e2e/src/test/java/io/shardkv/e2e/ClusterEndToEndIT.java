@@ -140,8 +140,16 @@ class ClusterEndToEndIT {
         ClusterMap map = admin.getClusterMap();
         assertThat(map.getGroupsList()).hasSize(4);
         long newGroup = map.getGroupsList().stream().mapToLong(ShardGroupInfo::getId).max().orElseThrow();
-        assertThat(map.getSlotsList()).noneMatch(s -> s.getGroupId() == newGroup);
         awaitLeader(newGroup);
+        // The balancer gives the new group its share of the slots by moves, by itself.
+        Await.until(Duration.ofSeconds(120), () -> "group " + newGroup + " balanced in: "
+                + admin.getClusterMap().getSlotsList().stream().filter(s -> s.getGroupId() == newGroup).count()
+                + " slots", () -> {
+            ClusterMap m = admin.getClusterMap();
+            return m.getSlotsList().stream().filter(s -> s.getGroupId() == newGroup).count() >= 1024 / 4 - 8
+                    && m.getTasksList().stream().noneMatch(t -> t.getState() == io.shardkv.meta.proto.TaskState.PENDING);
+        });
+        assertThat(client.scan(utf8("user/"), utf8("user0"))).toIterable().hasSize(299);
 
         // Group 1 lives on three of the four kv-servers; add the fourth, then remove the leader.
         ShardGroupInfo g1 = group(map, 1);
@@ -166,9 +174,14 @@ class ClusterEndToEndIT {
         assertThat(client.get(utf8(key)).map(Bytes::string)).contains("after-removal");
         assertThat(client.scan(utf8("user/"), utf8("user0"))).toIterable().hasSize(299);
 
+        // Removing the group drains its slots to the others first; nothing is lost.
         CommandResult remove = cluster.kvctl("group", "remove", String.valueOf(newGroup));
         assertThat(remove.exitCode()).as("%s", remove).isZero();
         assertThat(admin.getClusterMap().getGroupsList()).noneMatch(g -> g.getId() == newGroup);
+        assertThat(admin.getClusterMap().getSlotsList()).allSatisfy(s -> assertThat(s.getGroupId()).isNotZero()
+                .isNotEqualTo(newGroup));
+        assertThat(client.scan(utf8("user/"), utf8("user0"))).toIterable().hasSize(299);
+        assertThat(client.get(utf8(key)).map(Bytes::string)).contains("after-removal");
     }
 
     @Test

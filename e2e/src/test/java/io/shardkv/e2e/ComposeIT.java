@@ -143,7 +143,7 @@ class ComposeIT {
                 Commands.ROOT.resolve("deploy/prometheus/alerts.yml") + ":/alerts.yml:ro", "shardkv-prometheus:local",
                 "check", "rules", "/alerts.yml");
         assertThat(rules.exitCode()).as("the alert rules: %s", rules).isZero();
-        assertThat(rules.stdout()).contains("SUCCESS: 5 rules found");
+        assertThat(rules.stdout()).contains("SUCCESS: 6 rules found");
         CommandResult started = compose("--profile", "monitoring", "up", "-d", "prometheus");
         assertThat(started.exitCode()).as("%s", started).isZero();
     }

@@ -202,7 +202,7 @@ final class AdminCommands {
         }
 
         @Command(name = "remove", mixinStandardHelpOptions = true,
-                description = "Removes a shard group (it must own no slots).")
+                description = "Removes a shard group; its slots move to the other groups first.")
         static final class Remove implements Callable<Integer> {
             @CommandLine.Spec
             CommandLine.Model.CommandSpec spec;

@@ -48,6 +48,7 @@ final class Importer implements Runnable {
     private final GroupProposer proposer;
     private final SourcePuller puller;
     private final ByteRate throttle;
+    private final ImportMetrics metrics;
     private volatile boolean stopped;
     private volatile String failure = "";
     private volatile String lastError = "";
@@ -64,7 +65,7 @@ final class Importer implements Runnable {
     }
 
     Importer(long groupId, long migrationId, long sourceGroupId, KvStateMachine machine, GroupProposer proposer,
-             SourcePuller puller, ByteRate throttle) {
+             SourcePuller puller, ByteRate throttle, ImportMetrics metrics) {
         this.groupId = groupId;
         this.migrationId = migrationId;
         this.sourceGroupId = sourceGroupId;
@@ -72,6 +73,7 @@ final class Importer implements Runnable {
         this.proposer = proposer;
         this.puller = puller;
         this.throttle = throttle;
+        this.metrics = metrics;
     }
 
     void stop() {
@@ -109,6 +111,7 @@ final class Importer implements Runnable {
                 stopped = true;
             } catch (SourcePuller.PullException | ExecutionException | TimeoutException | RuntimeException e) {
                 lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+                metrics.retry();
                 LOG.debug("group {}: migration {} import step failed: {}", groupId, migrationId, lastError);
                 try {
                     TimeUnit.MILLISECONDS.sleep(RETRY_MILLIS);
@@ -139,6 +142,11 @@ final class Importer implements Runnable {
                     .addAllPairs(page.getPairsList()).setNextCursor(page.getNextCursor()).setDone(page.getDone())
                     .setBytesEstimate(page.getBytesEstimate());
             propose(MigrationCommand.newBuilder().setImportChunk(chunk), chunk.build());
+            long bytes = 0;
+            for (io.shardkv.kv.proto.KvPair p : page.getPairsList()) {
+                bytes += p.getKey().size() + p.getValue().size();
+            }
+            metrics.data(page.getPairsCount(), bytes);
             return true;
         }
         if (frozenEnd < 0 || r.getJournalSeq() < frozenEnd) {
@@ -153,6 +161,7 @@ final class Importer implements Runnable {
             ImportJournal journal = ImportJournal.newBuilder().setFromSeq(r.getJournalSeq() + 1)
                     .addAllRecords(page.getRecordsList()).build();
             propose(MigrationCommand.newBuilder().setImportJournal(journal), journal);
+            metrics.journal(page.getRecordsCount());
             return true;
         }
         if (r.getJournalSeq() > frozenEnd) {
@@ -168,6 +177,7 @@ final class Importer implements Runnable {
                     .setHorizon(page.getSessionHorizon()).setNextCursor(page.getNextCursor()).setDone(page.getDone())
                     .build();
             propose(MigrationCommand.newBuilder().setImportSessions(sessions), sessions);
+            metrics.sessions(page.getRecordsCount());
             return true;
         }
         ImportReady ready = ImportReady.newBuilder().setJournalEnd(frozenEnd).build();

@@ -1,5 +1,6 @@
 package io.shardkv.kv.migration;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.kv.proto.MigrationRecord;
 import io.shardkv.kv.state.KvStateMachine;
 import java.util.Map;
@@ -21,11 +22,14 @@ public final class Importers implements AutoCloseable {
     private final SourcePuller puller;
     private final ByteRate throttle;
     private final ExecutorService threads;
+    private final ImportMetrics metrics;
 
     /**
      * @param bytesPerSecond the byte rate all imports on this server share; 0 for no limit
      */
-    public Importers(long serverId, Importer.GroupProposer proposer, SourcePuller puller, long bytesPerSecond) {
+    public Importers(long serverId, Importer.GroupProposer proposer, SourcePuller puller, long bytesPerSecond,
+                     MeterRegistry registry) {
+        this.metrics = new ImportMetrics(registry);
         this.proposer = proposer;
         this.puller = puller;
         this.throttle = new ByteRate(bytesPerSecond);
@@ -47,7 +51,7 @@ public final class Importers implements AutoCloseable {
                 return current;
             }
             Importer importer = new Importer(machine.groupId(), id, record.getPeerGroupId(), machine, proposer,
-                    puller, throttle);
+                    puller, throttle, metrics);
             threads.execute(importer);
             return importer;
         });

@@ -115,7 +115,7 @@ public final class KvServer implements AutoCloseable {
         KvErrors errors = new KvErrors(view);
         GroupRouter router = new GroupRouter(replicas, raft, errors);
         importers = new Importers(id, new RaftProposer(raft), new SourcePuller(view, id),
-                config.migrationBytesPerSecond());
+                config.migrationBytesPerSecond(), registry);
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .addService(new KvServiceImpl(raft, router, errors, registry, executor, config.requestTimeoutMillis()))

@@ -315,4 +315,44 @@ class SlotMigrationStateTest {
         assertThat(t.list()).containsExactly(0, 2);
         assertThat(SlotTable.decode(t.encode())).isEqualTo(t);
     }
+
+    @Test
+    void anEmptySlotAndASlotOfFourMebibyteValuesMoveWhole() {
+        // SLOT gets three 4 MiB values; slot SLOT + 1 stays empty.
+        byte[] big = new byte[4 << 20];
+        new Random(3).nextBytes(big);
+        for (int i = 0; i < 3; i++) {
+            assertThat(apply(source, new Command.Write(Command.Session.NONE, 10,
+                    List.of(Command.Op.put(b(keys.get(i)), big)))).isOk()).isTrue();
+        }
+        assertThat(step(target, MigrationCommand.newBuilder().setPrepareImport(PrepareImport.newBuilder()
+                .addSlots(SLOT).addSlots(SLOT + 1).setSourceGroupId(SOURCE))).isOk()).isTrue();
+        assertThat(step(source, MigrationCommand.newBuilder().setBegin(BeginMigration.newBuilder().addSlots(SLOT)
+                .addSlots(SLOT + 1).setTargetGroupId(TARGET))).isOk()).isTrue();
+        int pages = 0;
+        while (!target.migration(MOVE).orElseThrow().getCopyDone()) {
+            MigrationRecord r = target.migration(MOVE).orElseThrow();
+            // A 1 MiB page still carries one whole value: pages are bounded by bytes, never split a value.
+            MigrationReads.DataPage page = source.pullData(source.migration(MOVE).orElseThrow(), r.getCopyCursor(),
+                    1 << 20);
+            assertThat(page.pairs().size()).isLessThanOrEqualTo(1);
+            assertThat(step(target, MigrationCommand.newBuilder().setImportChunk(ImportChunk.newBuilder()
+                    .setFromCursor(r.getCopyCursor()).addAllPairs(page.pairs()).setNextCursor(page.nextCursor())
+                    .setDone(page.done()))).isOk()).isTrue();
+            pages++;
+        }
+        assertThat(pages).isBetween(3, 4);
+        assertThat(step(source, MigrationCommand.newBuilder().setFreeze(FreezeMigration.getDefaultInstance()))
+                .isOk()).isTrue();
+        moveSessions();
+        assertThat(step(target, MigrationCommand.newBuilder().setImportReady(ImportReady.newBuilder()
+                .setJournalEnd(0))).isOk()).isTrue();
+        assertThat(step(target, MigrationCommand.newBuilder().setActivate(ActivateImport.newBuilder().setEpoch(1)))
+                .isOk()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(target.get(b(keys.get(i)))).hasValueSatisfying(v -> assertThat(v).isEqualTo(big));
+        }
+        assertThat(target.ownedSlots().owns(SLOT + 1)).isTrue();
+        assertThat(target.migration(MOVE)).as("the record goes with the activation").isEmpty();
+    }
 }

@@ -1,10 +1,15 @@
 package io.shardkv.meta.scheduler;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.shardkv.kv.proto.MigrationResponse;
 import io.shardkv.meta.proto.MigrationProgress;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,14 +27,64 @@ public final class MigrationBoard {
 
     private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
     private final LongSupplier clock;
+    private final MeterRegistry registry;
+    private final Timer freezeWindow;
 
     /** @param clock milliseconds, monotonic */
     public MigrationBoard(LongSupplier clock) {
+        this(clock, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param clock    milliseconds, monotonic
+     * @param registry where the moves' outcomes, phases and freeze windows are counted
+     */
+    public MigrationBoard(LongSupplier clock, MeterRegistry registry) {
         this.clock = clock;
+        this.registry = registry;
+        this.freezeWindow = Timer.builder("shardkv.meta.migration.freeze")
+                .description("How long moving slots were frozen: from the source's freeze to the target's activation")
+                .publishPercentileHistogram().register(registry);
+        // Registered up front, so dashboards and alerts see zeros rather than no series at all.
+        for (String outcome : new String[] {"done", "aborted"}) {
+            outcomes(outcome);
+        }
+        for (MoveSlotsTask.Step step : MoveSlotsTask.Step.values()) {
+            if (step != MoveSlotsTask.Step.NEW) {
+                steps(step.recorded());
+            }
+        }
+    }
+
+    private Counter outcomes(String outcome) {
+        return Counter.builder("shardkv.meta.migrations").description("Slot moves finished, by outcome")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    private Counter steps(String step) {
+        return Counter.builder("shardkv.meta.migration.steps").description("Slot-move steps reached, by step")
+                .tag("step", step).register(registry);
     }
 
     public static MigrationBoard systemClock() {
         return new MigrationBoard(() -> System.nanoTime() / 1_000_000);
+    }
+
+    public static MigrationBoard systemClock(MeterRegistry registry) {
+        return new MigrationBoard(() -> System.nanoTime() / 1_000_000, registry);
+    }
+
+    /** Counts a move reaching a phase (the step it recorded). */
+    void reached(String step) {
+        steps(step).increment();
+    }
+
+    /** The target serves the slots now: the freeze window, as this leader saw it, is over. */
+    void activated(long taskId) {
+        Entry e = entries.get(taskId);
+        if (e != null && e.frozenSinceMillis() != 0) {
+            freezeWindow.record(clock.getAsLong() - e.frozenSinceMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Records the target's answer to a status call. */
@@ -77,6 +132,14 @@ public final class MigrationBoard {
 
     /** Keeps a finished move's last progress under its final phase ("done", "aborted"), for status. */
     void finished(long taskId, String phase) {
+        outcomes(phase).increment();
+        MigrationProgress before = entries.containsKey(taskId) ? entries.get(taskId).progress() : null;
+        if (before != null) {
+            Counter.builder("shardkv.meta.migration.bytes").description("Bytes copied by finished slot moves")
+                    .register(registry).increment(before.getBytesCopied());
+            Counter.builder("shardkv.meta.migration.keys").description("Keys copied by finished slot moves")
+                    .register(registry).increment(before.getKeysCopied());
+        }
         long now = clock.getAsLong();
         entries.compute(taskId, (id, old) -> {
             MigrationProgress last = old == null ? MigrationProgress.getDefaultInstance() : old.progress();

@@ -105,6 +105,7 @@ final class MoveSlotsTask extends TaskKind {
             return abort(task, "target group " + target.getId() + ": " + r.getFailure());
         }
         if (r.getPhase().equals("catching-up") && r.getJournalLag() <= FREEZE_AT_LAG) {
+            board.reached(Step.COPIED.recorded());
             return new StepResult.Advanced(Step.COPIED);
         }
         return new StepResult.Waiting(r.getPhase() + ", " + r.getKeysCopied() + " keys copied");
@@ -121,6 +122,7 @@ final class MoveSlotsTask extends TaskKind {
             if (a.ok()) {
                 board.report(task.getId(), a.response());
                 if (a.response().getPhase().equals("ready")) {
+                    board.reached(Step.READY.recorded());
                     return new StepResult.Advanced(Step.READY);
                 }
                 if (!a.response().getFailure().isEmpty()) {
@@ -166,8 +168,12 @@ final class MoveSlotsTask extends TaskKind {
      * A step refused for a reason retrying cannot fix (INVALID_ARGUMENT: a slot in the wrong state)
      * aborts the move while it has not frozen; anything else is retried.
      */
-    private static StepResult advance(AdminSteps.Answer<MigrationResponse> a, Task task, Step next) {
+    private StepResult advance(AdminSteps.Answer<MigrationResponse> a, Task task, Step next) {
         if (a.ok()) {
+            board.reached(next.recorded());
+            if (next == Step.ACTIVATED) {
+                board.activated(task.getId());
+            }
             return new StepResult.Advanced(next);
         }
         StepError e = a.error();

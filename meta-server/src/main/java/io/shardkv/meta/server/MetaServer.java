@@ -14,6 +14,7 @@ import io.shardkv.meta.liveness.LivenessMonitor;
 import io.shardkv.meta.map.ClusterMaps;
 import io.shardkv.meta.proto.ClusterMap;
 import io.shardkv.meta.proto.ServerState;
+import io.shardkv.meta.map.SlotMoves;
 import io.shardkv.meta.scheduler.MigrationBoard;
 import io.shardkv.meta.scheduler.BootstrapPlanner;
 import io.shardkv.meta.scheduler.GrpcKvAdminCaller;
@@ -133,7 +134,7 @@ public final class MetaServer implements AutoCloseable {
         group = new MetaGroup(raft, stateMachine);
 
         heartbeats = new HeartbeatTracker(() -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
-        migrations = MigrationBoard.systemClock();
+        migrations = MigrationBoard.systemClock(registry);
         MetaServiceImpl service = new MetaServiceImpl(group, heartbeats, watchers, new MetaMetrics(registry),
                 config.replicas(), config.adminTimeoutMillis(), migrations);
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(), config.listen().port()))
@@ -168,6 +169,9 @@ public final class MetaServer implements AutoCloseable {
     }
 
     private void registerGauges(PrometheusMeterRegistry registry) {
+        Gauge.builder("shardkv.meta.migrations.pending", stateMachine, sm -> sm.currentMap().getTasksList().stream()
+                        .filter(SlotMoves::pendingMove).count())
+                .description("Slot moves in flight").register(registry);
         Gauge.builder("shardkv.meta.config.version", stateMachine, sm -> sm.currentMap().getConfigVersion())
                 .description("Version of the applied cluster map").register(registry);
         Gauge.builder("shardkv.meta.leader.imbalance", stateMachine,

@@ -367,4 +367,26 @@ class MapTransitionsTest {
         refused(failed, MetaCommand.moveAbort(id, "again"), MetaErrorCode.FAILED_PRECONDITION);
         refused(m, MetaCommand.moveAbort(1, "not a move"), MetaErrorCode.FAILED_PRECONDITION);
     }
+
+    @Test
+    void aGroupOwningSlotsIsRemovedByDrainingUnlessNoOtherGroupCanTakeThem() {
+        ClusterMap one = ok(withServers(3), MetaCommand.bootstrap(List.of(List.of(1L, 2L, 3L))));
+        for (Task t : ClusterMaps.pendingTasks(one)) {
+            one = ok(one, MetaCommand.taskComplete(t.getId()));
+        }
+        refused(one, MetaCommand.removeGroup(1, 0), MetaErrorCode.FAILED_PRECONDITION);
+
+        ClusterMap two = bootstrappedTwoGroups();
+        for (Task t : ClusterMaps.pendingTasks(two)) {
+            two = ok(two, MetaCommand.taskComplete(t.getId()));
+        }
+        ClusterMap removing = ok(two, MetaCommand.removeGroup(1, 0));
+        Task removal = lastTask(removing);
+        assertThat(removal.getType()).isEqualTo(TaskType.REMOVE_GROUP);
+        // It cannot complete while it owns slots; its drain moves are allowed despite the removal pending.
+        refused(removing, MetaCommand.taskComplete(removal.getId()), MetaErrorCode.FAILED_PRECONDITION);
+        ClusterMap draining = ok(removing, MetaCommand.moveSlots(List.of(0, 1), 2, 0));
+        assertThat(ClusterMaps.pendingTaskOf(draining, 1).orElseThrow().getType()).isEqualTo(TaskType.MOVE_SLOTS);
+        refused(removing, MetaCommand.moveSlots(List.of(600), 1, 0), MetaErrorCode.FAILED_PRECONDITION);
+    }
 }
