@@ -205,6 +205,9 @@ class SlotMigrationIT {
     @Order(1)
     void movesBackAndForthUnderLoadWithNoClientErrorAndNothingLost() throws Exception {
         List<Integer> slots = range(0, 255);
+        // A client that learned the map now and sleeps through every move of this test.
+        KvClient stale = newClient();
+        assertThat(stale.get(utf8("key/00000"))).isPresent();
         try (Load load = new Load(4, 2)) {
             Await.until(DEADLINE, () -> "load running", () -> load.operations.get() > 200);
             CommandResult there = cluster.kvctl("slot", "move", "0-255", "--to", "2");
@@ -221,6 +224,16 @@ class SlotMigrationIT {
             assertThat(load.errors.get()).as("client errors (first: %s)", load.firstError.get()).isZero();
         }
         assertThat(admin.getClusterMap().getSlots(0).getEpoch()).isEqualTo(2);
+        assertStoreMatches();
+        // Many map versions behind, it is told WRONG_GROUP, refreshes its map and goes on.
+        try (stale) {
+            for (int i = 0; i < KEYS; i += 7) {
+                String key = String.format("key/%05d", i);
+                stale.put(utf8(key), utf8("stale-" + i));
+                expected.put(key, "stale-" + i);
+                assertThat(stale.get(utf8(key)).map(Bytes::string)).contains("stale-" + i);
+            }
+        }
         assertStoreMatches();
     }
 
