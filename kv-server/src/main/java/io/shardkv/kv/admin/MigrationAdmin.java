@@ -43,14 +43,12 @@ import org.slf4j.LoggerFactory;
  * leader of the group concerned unless the group's record shows it done already, and the pulls
  * a target's importer makes of any source replica.
  */
-final class MigrationAdmin {
+public final class MigrationAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationAdmin.class);
     /** The most a pull answers with (plus one value), whatever the caller asks. */
     static final int MAX_PULL_BYTES = 4 << 20;
 
-    private final RaftServer raft;
-    private final Replicas replicas;
-    private final GroupRouter router;
+    private final MigrationGroups groups;
     private final KvErrors errors;
     private final Executor executor;
     private final long timeoutMillis;
@@ -58,22 +56,28 @@ final class MigrationAdmin {
 
     MigrationAdmin(RaftServer raft, Replicas replicas, GroupRouter router, KvErrors errors, Executor executor,
                    long timeoutMillis, Importers importers) {
-        this.raft = raft;
-        this.replicas = replicas;
-        this.router = router;
+        this(new RaftMigrationGroups(raft, replicas, router), errors, executor, timeoutMillis, importers);
+    }
+
+    /**
+     * @param executor where answers are built and pulls read (never a raft thread)
+     */
+    public MigrationAdmin(MigrationGroups groups, KvErrors errors, Executor executor, long timeoutMillis,
+                          Importers importers) {
+        this.groups = groups;
         this.errors = errors;
         this.executor = executor;
         this.timeoutMillis = timeoutMillis;
         this.importers = importers;
     }
 
-    void migration(MigrationRequest r, StreamObserver<MigrationResponse> obs) {
+    public void migration(MigrationRequest r, StreamObserver<MigrationResponse> obs) {
         Optional<String> bad = check(r);
         if (bad.isPresent()) {
             answer(obs, MigrationResponse.newBuilder().setError(KvErrors.invalid(bad.get())).build());
             return;
         }
-        GroupRouter.Route route = router.route(r.getGroupId(), true, List.of());
+        GroupRouter.Route route = groups.leaderRoute(r.getGroupId());
         if (!route.ok()) {
             answer(obs, MigrationResponse.newBuilder().setError(route.error()).build());
             return;
@@ -129,7 +133,7 @@ final class MigrationAdmin {
             return;
         }
         byte[] command = CommandCodec.encode(new Command.Migration(System.currentTimeMillis(), step.build()));
-        raft.propose(r.getGroupId(), command).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        groups.propose(r.getGroupId(), command).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((bytes, failure) -> {
                     if (failure != null) {
                         answer(obs, MigrationResponse.newBuilder().setError(errors.fromFailure(failure)).build());
@@ -177,11 +181,11 @@ final class MigrationAdmin {
         return b.build();
     }
 
-    void pull(PullRequest r, StreamObserver<PullResponse> obs) {
-        Optional<KvStateMachine> sm = replicas.get(r.getGroupId());
+    public void pull(PullRequest r, StreamObserver<PullResponse> obs) {
+        Optional<KvStateMachine> sm = groups.hosted(r.getGroupId());
         if (sm.isEmpty()) {
             answer(obs, PullResponse.newBuilder().setError(errors.wrongGroup("group " + r.getGroupId()
-                    + " is not hosted on server " + raft.serverId())).build());
+                    + " is not hosted on server " + groups.serverId())).build());
             return;
         }
         Optional<MigrationRecord> found = sm.get().migration(r.getMigrationId());
@@ -233,7 +237,7 @@ final class MigrationAdmin {
         }
         if (sm.isClosed()) {
             return PullResponse.newBuilder().setError(errors.wrongGroup("group " + r.getGroupId()
-                    + " is no longer hosted on server " + raft.serverId())).build();
+                    + " is no longer hosted on server " + groups.serverId())).build();
         }
         return b.build();
     }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * record of the migration, or when this server stops leading (the next status call on the new
  * leader starts one there).
  */
-final class Importer implements Runnable {
+public final class Importer implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Importer.class);
     /** Bytes per pulled page and so per proposed entry (plus at most one value). */
     static final int PAGE_BYTES = 1 << 20;
@@ -46,7 +46,7 @@ final class Importer implements Runnable {
     private final long sourceGroupId;
     private final KvStateMachine machine;
     private final GroupProposer proposer;
-    private final SourcePuller puller;
+    private final PullSource puller;
     private final ByteRate throttle;
     private final ImportMetrics metrics;
     private volatile boolean stopped;
@@ -64,8 +64,8 @@ final class Importer implements Runnable {
         boolean leads(long groupId);
     }
 
-    Importer(long groupId, long migrationId, long sourceGroupId, KvStateMachine machine, GroupProposer proposer,
-             SourcePuller puller, ByteRate throttle, ImportMetrics metrics) {
+    public Importer(long groupId, long migrationId, long sourceGroupId, KvStateMachine machine, GroupProposer proposer,
+             PullSource puller, ByteRate throttle, ImportMetrics metrics) {
         this.groupId = groupId;
         this.migrationId = migrationId;
         this.sourceGroupId = sourceGroupId;
@@ -80,7 +80,7 @@ final class Importer implements Runnable {
         stopped = true;
     }
 
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
@@ -125,7 +125,7 @@ final class Importer implements Runnable {
     }
 
     /** One page of work; false when there was nothing to do yet (caught up with the journal). */
-    boolean step() throws InterruptedException, SourcePuller.PullException, ExecutionException, TimeoutException {
+    public boolean step() throws InterruptedException, SourcePuller.PullException, ExecutionException, TimeoutException {
         if (!proposer.leads(groupId) || machine.isClosed()) {
             stopped = true;
             return false;

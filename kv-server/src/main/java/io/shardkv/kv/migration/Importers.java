@@ -6,6 +6,7 @@ import io.shardkv.kv.state.KvStateMachine;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Importers implements AutoCloseable {
     private final Map<Long, Importer> running = new ConcurrentHashMap<>();
     private final Importer.GroupProposer proposer;
-    private final SourcePuller puller;
+    private final PullSource puller;
     private final ByteRate throttle;
-    private final ExecutorService threads;
+    private final Executor runner;
+    /** The pool the importers run on when this object made it (production), else null. */
+    private final ExecutorService ownedThreads;
     private final ImportMetrics metrics;
 
     /**
@@ -29,12 +32,26 @@ public final class Importers implements AutoCloseable {
      */
     public Importers(long serverId, Importer.GroupProposer proposer, SourcePuller puller, long bytesPerSecond,
                      MeterRegistry registry) {
+        this(proposer, puller, bytesPerSecond, registry, pool(serverId));
+    }
+
+    /**
+     * @param runner runs each importer ({@link Importer#run}); a simulation passes one that keeps
+     *               them and calls {@link Importer#step} itself, in its own order
+     */
+    public Importers(Importer.GroupProposer proposer, PullSource puller, long bytesPerSecond, MeterRegistry registry,
+                     Executor runner) {
         this.metrics = new ImportMetrics(registry);
         this.proposer = proposer;
         this.puller = puller;
         this.throttle = new ByteRate(bytesPerSecond);
+        this.runner = runner;
+        this.ownedThreads = runner instanceof ExecutorService pool ? pool : null;
+    }
+
+    private static ExecutorService pool(long serverId) {
         AtomicInteger ids = new AtomicInteger();
-        this.threads = Executors.newCachedThreadPool(r -> {
+        return Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "kv-importer-" + serverId + "-" + ids.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -52,7 +69,7 @@ public final class Importers implements AutoCloseable {
             }
             Importer importer = new Importer(machine.groupId(), id, record.getPeerGroupId(), machine, proposer,
                     puller, throttle, metrics);
-            threads.execute(importer);
+            runner.execute(importer);
             return importer;
         });
     }
@@ -81,13 +98,21 @@ public final class Importers implements AutoCloseable {
     public void close() {
         running.values().forEach(Importer::stop);
         running.clear();
-        threads.shutdownNow();
-        try {
-            // They read the KV database, which closes after this.
-            threads.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (ownedThreads != null) {
+            ownedThreads.shutdownNow();
+            try {
+                // They read the KV database, which closes after this.
+                ownedThreads.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        puller.close();
+        if (puller instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the source puller", e);
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * that answered last and moves to the next replica of the map on any failure. Channels are kept
  * per address and shared by the server's importers. Thread-safe.
  */
-public final class SourcePuller implements AutoCloseable {
+public final class SourcePuller implements PullSource, AutoCloseable {
     private static final long PULL_DEADLINE_MILLIS = 10_000;
 
     private final ClusterView view;
@@ -47,6 +47,7 @@ public final class SourcePuller implements AutoCloseable {
      *
      * @throws PullException when no replica answered; the message says what each one said
      */
+    @Override
     public PullResponse pull(PullRequest request) throws PullException {
         long group = request.getGroupId();
         List<String> addresses = addresses(group);

@@ -30,8 +30,17 @@ public final class TaskStepper {
     }
 
     public TaskStepper(KvAdminCaller admin, LeaderHints hints, MigrationBoard board) {
+        this(admin, hints, board, MoveSlotsTask.READY_POLL_MILLIS);
+    }
+
+    /**
+     * @param readyPollMillis how long a slot move's step waits, polling, for the target to be
+     *                        ready after the freeze (0: asks once; a simulation, which cannot let
+     *                        time pass inside a step, uses that)
+     */
+    public TaskStepper(KvAdminCaller admin, LeaderHints hints, MigrationBoard board, long readyPollMillis) {
         AdminSteps steps = new AdminSteps(admin, hints);
-        kinds.put(TaskType.MOVE_SLOTS, new MoveSlotsTask(steps, board));
+        kinds.put(TaskType.MOVE_SLOTS, new MoveSlotsTask(steps, board, readyPollMillis));
         kinds.put(TaskType.CREATE_GROUP, new CreateGroupTask(steps));
         kinds.put(TaskType.ASSIGN_SLOTS, new AssignSlotsTask(steps));
         kinds.put(TaskType.ADD_MEMBER, new AddMemberTask(steps));
