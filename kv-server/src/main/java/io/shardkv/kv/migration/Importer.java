@@ -36,8 +36,8 @@ public final class Importer implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Importer.class);
     /** Bytes per pulled page and so per proposed entry (plus at most one value). */
     static final int PAGE_BYTES = 1 << 20;
-    /** How long to wait for the next journal records once caught up. */
-    private static final long IDLE_MILLIS = 10;
+    /** How long to wait for the next journal records once caught up (the freeze is noticed this fast). */
+    private static final long IDLE_MILLIS = 3;
     private static final long RETRY_MILLIS = 200;
     private static final long PROPOSE_TIMEOUT_MILLIS = 30_000;
 
@@ -175,7 +175,7 @@ public final class Importer implements Runnable {
             PullResponse page = puller.pull(request(PullKind.SESSIONS).setCursor(r.getSessionsCursor()).build());
             ImportSessions sessions = ImportSessions.newBuilder().addAllSessions(page.getRecordsList())
                     .setHorizon(page.getSessionHorizon()).setNextCursor(page.getNextCursor()).setDone(page.getDone())
-                    .build();
+                    .setJournalEnd(frozenEnd).build();
             propose(MigrationCommand.newBuilder().setImportSessions(sessions), sessions);
             metrics.sessions(page.getRecordsCount());
             return true;

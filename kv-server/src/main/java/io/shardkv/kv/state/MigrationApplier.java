@@ -208,7 +208,11 @@ final class MigrationApplier {
         }
         sessions.mergeHorizon(s.getHorizon(), ctx.batch);
         sessions.evictOverBound(ctx.batch, ctx.dirtySessions::remove);
-        ctx.putMigration(r.toBuilder().setSessionsCursor(s.getNextCursor()).setSessionsDone(s.getDone()).build());
+        MigrationRecord.Builder next = r.toBuilder().setSessionsCursor(s.getNextCursor()).setSessionsDone(s.getDone());
+        if (s.getDone() && s.getJournalEnd() > 0 && r.getCopyDone() && r.getJournalSeq() == s.getJournalEnd()) {
+            next.setReady(true).setJournalEnd(s.getJournalEnd());
+        }
+        ctx.putMigration(next.build());
         return ok();
     }
 

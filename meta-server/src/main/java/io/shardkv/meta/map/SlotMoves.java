@@ -28,8 +28,15 @@ public final class SlotMoves {
     /** Steps at which a move has committed: past them it can only complete. */
     public static final String COMMITTED = "committed";
     public static final String ACTIVATED = "activated";
-    /** The step a move must have reached to commit: the target holds everything the frozen source had. */
+    /**
+     * The steps a move may commit from: the scheduler commits once the target reported ready, which
+     * it can only be after the source's freeze (its ImportReady needs the journal's end at the
+     * freeze). It does so right after the freeze when the target is ready at once, without
+     * recording "frozen" and "ready" first: each record is a meta log entry inside the freeze window.
+     */
     public static final String READY = "ready";
+    public static final String COPIED = "copied";
+    public static final String FROZEN = "frozen";
 
     private SlotMoves() {
     }
@@ -132,9 +139,9 @@ public final class SlotMoves {
             return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "move " + t.getId()
                     + " is being aborted (" + t.getAbortReason() + "); it cannot commit");
         }
-        if (!t.getStep().equals(READY)) {
+        if (!t.getStep().equals(READY) && !t.getStep().equals(COPIED) && !t.getStep().equals(FROZEN)) {
             return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "move " + t.getId() + " is at step '"
-                    + t.getStep() + "'; it commits only once the target is ready");
+                    + t.getStep() + "'; it commits only once the source froze and the target is ready");
         }
         for (int slot : t.getSlotsList()) {
             SlotInfo info = b.getSlots(slot);

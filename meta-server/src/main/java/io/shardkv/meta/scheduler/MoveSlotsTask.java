@@ -67,7 +67,15 @@ final class MoveSlotsTask extends TaskKind {
                 return copying(task, map, source, target);
             case COPIED: {
                 board.frozen(task.getId());
-                return advance(call(map, source, task, MigrationAction.FREEZE, target.getId()), task, Step.FROZEN);
+                StepResult frozen = advance(call(map, source, task, MigrationAction.FREEZE, target.getId()), task,
+                        Step.FROZEN);
+                if (!(frozen instanceof StepResult.Advanced)) {
+                    return frozen;
+                }
+                // Writes to the slots are refused from now on: commit as soon as the target is ready,
+                // recording the freeze only if that takes longer than this pass.
+                StepResult ready = awaitReady(task, map, target);
+                return ready instanceof StepResult.Decide ? ready : frozen;
             }
             case FROZEN:
                 return awaitReady(task, map, target);
@@ -125,7 +133,7 @@ final class MoveSlotsTask extends TaskKind {
                 board.report(task.getId(), a.response());
                 if (a.response().getPhase().equals("ready")) {
                     board.reached(Step.READY.recorded());
-                    return new StepResult.Advanced(Step.READY);
+                    return new StepResult.Decide(MetaCommand.moveCommit(task.getId()));
                 }
                 if (!a.response().getFailure().isEmpty()) {
                     return abort(task, "target group " + target.getId() + ": " + a.response().getFailure());

@@ -347,7 +347,9 @@ class MapTransitionsTest {
         }
         m = ok(m, MetaCommand.moveSlots(List.of(7), 2, 0));
         long id = lastTask(m).getId();
-        refused(m, MetaCommand.moveCommit(id), MetaErrorCode.FAILED_PRECONDITION); // not ready
+        refused(m, MetaCommand.moveCommit(id), MetaErrorCode.FAILED_PRECONDITION); // not frozen, not ready
+        refused(ok(m, MetaCommand.taskProgress(id, "begun")), MetaCommand.moveCommit(id),
+                MetaErrorCode.FAILED_PRECONDITION);
         ClusterMap ready = ok(m, MetaCommand.taskProgress(id, SlotMoves.READY));
 
         ClusterMap committed = ok(ready, MetaCommand.moveCommit(id));

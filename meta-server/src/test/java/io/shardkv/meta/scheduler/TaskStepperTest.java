@@ -26,7 +26,7 @@ class TaskStepperTest {
     private final Map<Long, Long> hints = new HashMap<>();
     private final long[] clockMillis = {1_000};
     private final MigrationBoard board = new MigrationBoard(() -> clockMillis[0]);
-    private final TaskStepper stepper = new TaskStepper(kv, g -> hints.getOrDefault(g, 0L), board);
+    private final TaskStepper stepper = new TaskStepper(kv, g -> hints.getOrDefault(g, 0L), board, 0);
     private final List<String> lastErrors = new ArrayList<>();
 
     private static ClusterMap apply(ClusterMap m, MetaCommand c) {
