@@ -10,9 +10,7 @@ import io.shardkv.meta.proto.GroupLeader;
 import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.ServerStatus;
 import io.shardkv.raft.linearizability.CheckReport;
-import io.shardkv.raft.linearizability.HistoryRecorder;
 import io.shardkv.raft.linearizability.KvInput;
-import io.shardkv.raft.linearizability.KvModel;
 import io.shardkv.raft.linearizability.KvOutput;
 import io.shardkv.raft.testing.Await;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,66 +127,23 @@ class FailoverIT {
     @Test
     @Order(2)
     void concurrentHistoryAcrossALeaderKillIsLinearizable() throws Exception {
-        HistoryRecorder<KvInput, KvOutput> history = new HistoryRecorder<>();
-        List<String> keys = List.of("lin/a", "lin/b", "lin/c", "lin/d");
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong values = new AtomicLong();
-        long origin = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        List<KvClient> clients = new ArrayList<>();
-        for (int w = 0; w < 6; w++) {
-            KvClient c = newClient();
-            clients.add(c);
-            long clientId = w;
-            Random random = new Random(w);
-            Thread t = new Thread(() -> {
-                while (!stop.get()) {
-                    String key = keys.get(random.nextInt(keys.size()));
-                    int choice = random.nextInt(10);
-                    KvInput input = choice < 5 ? KvInput.get(key)
-                            : choice < 9 ? KvInput.put(key, "v" + values.incrementAndGet()) : KvInput.delete(key);
-                    long op = history.invoke(clientId, input, System.nanoTime() - origin);
-                    try {
-                        KvOutput out;
-                        if (input instanceof KvInput.Get) {
-                            Optional<byte[]> v = c.get(utf8(key));
-                            out = v.map(b -> (KvOutput) KvOutput.read(Bytes.string(b))).orElse(KvOutput.absent());
-                        } else if (input instanceof KvInput.Put) {
-                            c.put(utf8(key), utf8(((KvInput.Put) input).value()));
-                            out = KvOutput.ack();
-                        } else {
-                            c.delete(utf8(key));
-                            out = KvOutput.ack();
-                        }
-                        history.complete(op, out, System.nanoTime() - origin);
-                    } catch (RuntimeException e) {
-                        // The outcome is unknown: a write may still take effect at any later time.
-                        history.completeUnknown(op);
-                    }
-                }
-            }, "lin-client-" + w);
-            threads.add(t);
-            t.start();
-        }
+        RecordedClients clients = new RecordedClients(FailoverIT::newClient, List.of("lin/a", "lin/b", "lin/c", "lin/d"),
+                6, 0);
         String victimName = null;
         try {
-            Await.until(DEADLINE, () -> "300 operations before the kill", () -> history.size() >= 300);
+            Await.until(DEADLINE, () -> "300 operations before the kill", () -> clients.size() >= 300);
             long victim = leaderOf(groupOfKey("lin/a"));
             victimName = "kv-" + victim;
             cluster.kill(victimName);
-            int atKill = history.size();
-            Await.until(DEADLINE, () -> "600 operations after the kill", () -> history.size() >= atKill + 600);
+            int atKill = clients.size();
+            Await.until(DEADLINE, () -> "600 operations after the kill", () -> clients.size() >= atKill + 600);
         } finally {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(30_000);
-            }
-            clients.forEach(KvClient::close);
+            clients.close();
         }
         cluster.start(victimName);
 
-        CheckReport<KvInput, KvOutput> report = KvModel.checker().check(history.history());
-        assertThat(report.isOk()).as("linearizability of %d operations: %s", history.size(), report.explain()).isTrue();
+        CheckReport<KvInput, KvOutput> report = clients.stopAndCheck();
+        assertThat(report.isOk()).as("linearizability of %d operations: %s", clients.size(), report.explain()).isTrue();
     }
 
     @Test

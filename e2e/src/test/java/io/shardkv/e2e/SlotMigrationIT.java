@@ -13,9 +13,7 @@ import io.shardkv.meta.proto.SlotState;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
 import io.shardkv.raft.linearizability.CheckReport;
-import io.shardkv.raft.linearizability.HistoryRecorder;
 import io.shardkv.raft.linearizability.KvInput;
-import io.shardkv.raft.linearizability.KvModel;
 import io.shardkv.raft.linearizability.KvOutput;
 import io.shardkv.raft.testing.Await;
 import java.nio.file.Path;
@@ -304,47 +302,9 @@ class SlotMigrationIT {
     @Test
     @Order(4)
     void aConcurrentHistoryAcrossContinuousMovesAndALeaderKillIsLinearizable() throws Exception {
-        HistoryRecorder<KvInput, KvOutput> history = new HistoryRecorder<>();
         List<String> keys = List.of("lin/a", "lin/b", "lin/c", "lin/d");
         List<Integer> keySlots = keys.stream().map(Bytes::slot).distinct().toList();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong values = new AtomicLong();
-        long origin = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        List<KvClient> clients = new ArrayList<>();
-        for (int w = 0; w < 5; w++) {
-            KvClient c = newClient();
-            clients.add(c);
-            long clientId = w;
-            Random random = new Random(100 + w);
-            Thread t = new Thread(() -> {
-                while (!stop.get()) {
-                    String key = keys.get(random.nextInt(keys.size()));
-                    int choice = random.nextInt(10);
-                    KvInput input = choice < 5 ? KvInput.get(key)
-                            : choice < 9 ? KvInput.put(key, "v" + values.incrementAndGet()) : KvInput.delete(key);
-                    long op = history.invoke(clientId, input, System.nanoTime() - origin);
-                    try {
-                        KvOutput out;
-                        if (input instanceof KvInput.Get) {
-                            Optional<byte[]> v = c.get(utf8(key));
-                            out = v.map(b -> (KvOutput) KvOutput.read(Bytes.string(b))).orElse(KvOutput.absent());
-                        } else if (input instanceof KvInput.Put p) {
-                            c.put(utf8(key), utf8(p.value()));
-                            out = KvOutput.ack();
-                        } else {
-                            c.delete(utf8(key));
-                            out = KvOutput.ack();
-                        }
-                        history.complete(op, out, System.nanoTime() - origin);
-                    } catch (RuntimeException e) {
-                        history.completeUnknown(op);
-                    }
-                }
-            }, "lin-client-" + w);
-            threads.add(t);
-            t.start();
-        }
+        RecordedClients clients = new RecordedClients(SlotMigrationIT::newClient, keys, 5, 100);
         String killed = null;
         try {
             // The keys' slots go back and forth between the groups; a leader dies in the middle.
@@ -364,19 +324,15 @@ class SlotMigrationIT {
                     killed = null;
                 }
             }
-            int before = history.size();
-            Await.until(DEADLINE, () -> "more operations after the moves", () -> history.size() >= before + 50);
+            int before = clients.size();
+            Await.until(DEADLINE, () -> "more operations after the moves", () -> clients.size() >= before + 50);
         } finally {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(60_000);
-            }
-            clients.forEach(KvClient::close);
+            clients.close();
             if (killed != null) {
                 cluster.start(killed);
             }
         }
-        CheckReport<KvInput, KvOutput> report = KvModel.checker().check(history.history());
-        assertThat(report.isOk()).as("linearizability of %d operations: %s", history.size(), report.explain()).isTrue();
+        CheckReport<KvInput, KvOutput> report = clients.stopAndCheck();
+        assertThat(report.isOk()).as("linearizability of %d operations: %s", clients.size(), report.explain()).isTrue();
     }
 }

@@ -49,6 +49,8 @@ final class MigrationFormatter {
         s.append(", step ").append(step(task)).append(", ").append(figures(progress, true));
         if (!task.getLastError().isEmpty() && !task.getLastError().equals(task.getAbortReason())) {
             s.append(", last error: ").append(task.getLastError());
+        } else if (!progress.getLastError().isEmpty()) {
+            s.append(", importer retrying: ").append(progress.getLastError());
         }
         return s.toString();
     }
@@ -64,6 +66,9 @@ final class MigrationFormatter {
             Task task = info.getTask();
             boolean live = task.getState() == TaskState.PENDING;
             String error = error(task);
+            if (error.isEmpty() && live && !info.getProgress().getLastError().isEmpty()) {
+                error = "importer retrying: " + info.getProgress().getLastError();
+            }
             rows.add(new String[] {
                 String.valueOf(task.getId()),
                 task.getGroupId() + " -> " + task.getTargetGroupId(),

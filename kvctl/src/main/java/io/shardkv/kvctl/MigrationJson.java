@@ -56,6 +56,7 @@ final class MigrationJson {
                 .append(",\"journal_lag\":").append(Long.toUnsignedString(progress.getJournalLag()))
                 .append(",\"elapsed_millis\":").append(Long.toUnsignedString(progress.getElapsedMillis()))
                 .append(",\"eta_seconds\":").append(eta.isPresent() ? String.valueOf(eta.getAsLong()) : "null")
+                .append(",\"last_error\":").append(quote(progress.getLastError()))
                 .append('}');
     }
 

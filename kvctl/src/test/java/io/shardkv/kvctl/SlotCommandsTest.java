@@ -106,7 +106,7 @@ class SlotCommandsTest {
                 + "\"slots\":\"20-29\",\"slot_count\":10,\"state\":\"PENDING\",\"step\":\"begun\",\"aborting\":false,"
                 + "\"abort_reason\":\"\",\"last_error\":\"\",\"created_version\":2,\"progress\":{\"phase\":\"copying\","
                 + "\"keys_copied\":50,\"bytes_copied\":5000,\"bytes_estimate\":10000,\"bytes_per_second\":2500.0,"
-                + "\"journal_lag\":40,\"elapsed_millis\":500,\"eta_seconds\":2}}]}" + nl());
+                + "\"journal_lag\":40,\"elapsed_millis\":500,\"eta_seconds\":2,\"last_error\":\"\"}}]}" + nl());
 
         Result cancelled = onMeta("slot", "cancel", "1");
         assertThat(cancelled.code()).as(cancelled.err()).isZero();

@@ -177,7 +177,8 @@ public final class MigrationAdmin {
         importers.ensure(sm, r);
         Optional<Importers.Progress> p = importers.progress(id, r);
         b.setPhase(p.map(Importers.Progress::phase).orElse(r.getCopyDone() ? "catching-up" : "copying"));
-        p.ifPresent(progress -> b.setJournalLag(progress.journalLag()).setFailure(progress.failure()));
+        p.ifPresent(progress -> b.setJournalLag(progress.journalLag()).setFailure(progress.failure())
+                .setLastError(progress.lastError()));
         return b.build();
     }
 

@@ -208,8 +208,10 @@ public final class Importer implements Runnable {
 
     private void propose(MigrationCommand.Builder command, Message payload)
             throws InterruptedException, ExecutionException, TimeoutException {
-        int bytes = payload.getSerializedSize();
-        throttle.acquire(bytes);
+        if (frozenEnd < 0) {
+            // Once the source froze, writes to the slots wait on what is left: the tail goes unthrottled.
+            throttle.acquire(payload.getSerializedSize());
+        }
         byte[] encoded = CommandCodec.encode(new Command.Migration(System.currentTimeMillis(),
                 command.setMigrationId(migrationId).build()));
         CommandResult result = proposer.propose(groupId, encoded, PROPOSE_TIMEOUT_MILLIS);

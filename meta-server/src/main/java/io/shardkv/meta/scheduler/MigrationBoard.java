@@ -96,7 +96,7 @@ public final class MigrationBoard {
             MigrationProgress p = MigrationProgress.newBuilder().setPhase(r.getPhase()).setKeysCopied(r.getKeysCopied())
                     .setBytesCopied(r.getBytesCopied()).setJournalLag(r.getJournalLag())
                     .setBytesEstimate(r.getBytesEstimate()).setElapsedMillis(elapsed)
-                    .setBytesPerSecond(r.getBytesCopied() * 1000.0 / elapsed).build();
+                    .setBytesPerSecond(r.getBytesCopied() * 1000.0 / elapsed).setLastError(r.getLastError()).build();
             return new Entry(first, old == null ? 0 : old.frozenSinceMillis(), p);
         });
     }
