@@ -20,4 +20,9 @@ interface KvCall<R> {
 
     /** For messages: "put key 'k'" and the like. */
     String describe();
+
+    /** The slots the request touches, whose epochs in the map go with it; none for a scan page. */
+    default int[] slots() {
+        return new int[0];
+    }
 }

@@ -37,6 +37,11 @@ final class KvCalls {
         }
 
         @Override
+        public int[] slots() {
+            return new int[] {slot};
+        }
+
+        @Override
         public ListenableFuture<R> send(
                 KvServiceFutureStub stub, RequestHeader header) {
             return sender.send(stub, header);
@@ -85,6 +90,11 @@ final class KvCalls {
         @Override
         public ListenableFuture<ClientOperationResponse> send(KvServiceFutureStub stub, RequestHeader header) {
             return sender.send(stub, header);
+        }
+
+        @Override
+        public int[] slots() {
+            return slots.clone();
         }
 
         @Override

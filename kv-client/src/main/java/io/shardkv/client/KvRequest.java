@@ -177,11 +177,14 @@ final class KvRequest<R> {
             return;
         }
         long attemptMillis = Math.max(1, Math.min(remaining, context.attemptTimeout().toMillis()));
-        RequestHeader header = RequestHeader.newBuilder()
+        RequestHeader.Builder headerBuilder = RequestHeader.newBuilder()
                 .setGroupId(group)
                 .setConfigVersion(table.version())
-                .setTimeoutMillis((int) Math.min(Integer.MAX_VALUE, attemptMillis))
-                .build();
+                .setTimeoutMillis((int) Math.min(Integer.MAX_VALUE, attemptMillis));
+        for (int slot : call.slots()) {
+            headerBuilder.putSlotEpochs(slot, table.epochOfSlot(slot));
+        }
+        RequestHeader header = headerBuilder.build();
         ListenableFuture<R> response;
         try {
             KvServiceGrpc.KvServiceFutureStub stub = KvServiceGrpc.newFutureStub(context.channels().get(target.address()))

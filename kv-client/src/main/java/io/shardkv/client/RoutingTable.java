@@ -21,16 +21,18 @@ import java.util.TreeSet;
  */
 final class RoutingTable {
     private final long version;
-    // Invariant: slotGroup.length == Slots.COUNT; 0 means no owner.
+    // Invariant: slotGroup.length == slotEpoch.length == Slots.COUNT; 0 means no owner.
     private final long[] slotGroup;
+    private final long[] slotEpoch;
     private final Map<Long, List<Long>> groupVoters;
     private final Map<Long, String> serverAddresses;
     private final List<Long> groupsWithSlots;
 
-    private RoutingTable(long version, long[] slotGroup, Map<Long, List<Long>> groupVoters,
+    private RoutingTable(long version, long[] slotGroup, long[] slotEpoch, Map<Long, List<Long>> groupVoters,
             Map<Long, String> serverAddresses, List<Long> groupsWithSlots) {
         this.version = version;
         this.slotGroup = slotGroup;
+        this.slotEpoch = slotEpoch;
         this.groupVoters = groupVoters;
         this.serverAddresses = serverAddresses;
         this.groupsWithSlots = groupsWithSlots;
@@ -38,9 +40,11 @@ final class RoutingTable {
 
     static RoutingTable from(ClusterMap map) {
         long[] slotGroup = new long[Slots.COUNT];
+        long[] slotEpoch = new long[Slots.COUNT];
         TreeSet<Long> owners = new TreeSet<>();
         for (int slot = 0; slot < Math.min(map.getSlotsCount(), Slots.COUNT); slot++) {
             SlotInfo info = map.getSlots(slot);
+            slotEpoch[slot] = info.getEpoch();
             // A MIGRATING slot is still served by its owner, which answers SLOT_MIGRATING
             // while it is frozen; IMPORTING entries name the source as owner the same way.
             if (info.getState() != SlotState.UNSET && info.getGroupId() != 0) {
@@ -64,7 +68,7 @@ final class RoutingTable {
             addresses.put(server.getId(), server.getClientAddress().isEmpty() ? server.getAddress()
                     : server.getClientAddress());
         }
-        return new RoutingTable(map.getConfigVersion(), slotGroup, Map.copyOf(voters), Map.copyOf(addresses),
+        return new RoutingTable(map.getConfigVersion(), slotGroup, slotEpoch, Map.copyOf(voters), Map.copyOf(addresses),
                 List.copyOf(owners));
     }
 
@@ -75,6 +79,11 @@ final class RoutingTable {
     /** The group owning {@code slot}, 0 when the slot has no owner in this map. */
     long groupOfSlot(int slot) {
         return slotGroup[slot];
+    }
+
+    /** The slot's epoch in this map: how many times its owner changed. */
+    long epochOfSlot(int slot) {
+        return slotEpoch[slot];
     }
 
     boolean hasGroup(long groupId) {

@@ -103,6 +103,9 @@ class KvClientTest {
 
         assertThat(to.data().get("moving".getBytes(StandardCharsets.UTF_8))).asString().isEqualTo("after");
         assertThat(cluster.metas().get(0).mapCalls()).isGreaterThan(mapCallsBefore);
+        // The request carried the slot's epoch as the new map has it, so a group behind that move refuses it.
+        int slot = Slots.of("moving".getBytes(StandardCharsets.UTF_8));
+        assertThat(cluster.server(to.leaderId()).lastHeader.getSlotEpochsMap()).containsEntry(slot, 1L);
     }
 
     @Test

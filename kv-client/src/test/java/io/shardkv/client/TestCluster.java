@@ -100,12 +100,16 @@ public final class TestCluster implements AutoCloseable {
         publishLeaders = publish;
     }
 
-    /** Moves a slot between groups and bumps the map version. */
+    /** Moves a slot between groups, bumps its epoch and the map version. */
     void moveSlot(int slot, long from, long to) {
         groups.get(from).slots().remove(slot);
         groups.get(to).slots().add(slot);
+        epochs.merge(slot, 1L, Long::sum);
         version.incrementAndGet();
     }
+
+    /** Each moved slot's epoch (the others are at 0). */
+    private final java.util.Map<Integer, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
 
     void addGroup(TestGroup group) {
         groups.put(group.id(), group);
@@ -141,7 +145,8 @@ public final class TestCluster implements AutoCloseable {
             }
             map.addGroups(info);
             for (int slot : group.slots()) {
-                slots[slot] = SlotInfo.newBuilder().setState(SlotState.RUNNING).setGroupId(group.id()).build();
+                slots[slot] = SlotInfo.newBuilder().setState(SlotState.RUNNING).setGroupId(group.id())
+                        .setEpoch(epochs.getOrDefault(slot, 0L)).build();
             }
         }
         for (SlotInfo slot : slots) {

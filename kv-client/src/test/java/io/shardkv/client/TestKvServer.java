@@ -71,7 +71,11 @@ final class TestKvServer implements AutoCloseable {
     }
 
     /** The error to answer instead of serving, or null to serve. */
+    /** The header of the last request this server checked. */
+    volatile RequestHeader lastHeader;
+
     private KvError check(RequestHeader header, ByteString key) {
+        lastHeader = header;
         TestGroup group = cluster.group(header.getGroupId());
         if (group == null || !group.members().contains(id)) {
             return error(ErrorCode.WRONG_GROUP, "group " + header.getGroupId() + " is not hosted here");

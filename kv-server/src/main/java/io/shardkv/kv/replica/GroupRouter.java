@@ -9,6 +9,7 @@ import io.shardkv.raft.core.Role;
 import io.shardkv.raft.runtime.GroupSummary;
 import io.shardkv.raft.runtime.RaftServer;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,6 +40,14 @@ public final class GroupRouter {
      * @param slots      slots the request touches
      */
     public Route route(long groupId, boolean needLeader, Collection<Integer> slots) {
+        return route(groupId, needLeader, slots, Map.of());
+    }
+
+    /**
+     * @param epochs the slots' epochs in the client's map (RequestHeader.slot_epochs); a slot the
+     *               group knows at an older epoch is refused as still moving
+     */
+    public Route route(long groupId, boolean needLeader, Collection<Integer> slots, Map<Integer, Long> epochs) {
         Optional<KvStateMachine> sm = replicas.get(groupId);
         if (sm.isEmpty()) {
             return new Route(null, errors.wrongGroup("group " + groupId + " is not hosted on server "
@@ -60,17 +69,18 @@ public final class GroupRouter {
                 return new Route(null, errors.notLeader(groupId, leader));
             }
         }
-        Optional<KvError> slotError = checkSlots(sm.get(), slots);
+        Optional<KvError> slotError = checkSlots(sm.get(), slots, epochs);
         return slotError.map(e -> new Route(null, e)).orElseGet(() -> new Route(sm.get(), null));
     }
 
     /**
-     * WRONG_GROUP if the group does not own one of the slots, SLOT_MIGRATING if one is frozen or
-     * still being imported, by the group's applied slot table.
+     * WRONG_GROUP if the group does not own one of the slots, SLOT_MIGRATING if one is frozen, still
+     * being imported, or known to the client at a newer epoch than here, by the group's applied
+     * slot table.
      */
-    public Optional<KvError> checkSlots(KvStateMachine sm, Collection<Integer> slots) {
+    public Optional<KvError> checkSlots(KvStateMachine sm, Collection<Integer> slots, Map<Integer, Long> epochs) {
         for (int slot : slots) {
-            Optional<CommandResult> refusal = sm.refusal(slot);
+            Optional<CommandResult> refusal = sm.refusal(slot, epochs.getOrDefault(slot, 0L));
             if (refusal.isPresent()) {
                 return refusal.map(errors::fromResult);
             }

@@ -37,6 +37,7 @@ import io.shardkv.raft.core.ReadMode;
 import io.shardkv.raft.runtime.RaftServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -209,7 +210,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                            Function<CommandResult, R> onOk) {
         List<Integer> slots = new ArrayList<>();
         ops.forEach(op -> slots.add(Slots.of(op.key())));
-        GroupRouter.Route route = router.route(header.getGroupId(), true, slots);
+        GroupRouter.Route route = router.route(header.getGroupId(), true, slots, header.getSlotEpochsMap());
         if (!route.ok()) {
             call.fail(route.error());
             return;
@@ -235,14 +236,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     private <R> void read(RequestCall<R> call, RequestHeader header, ReadConsistency consistency, List<Integer> slots,
                           Function<KvStateMachine, R> reader) {
         boolean stale = consistency == ReadConsistency.STALE;
-        GroupRouter.Route route = router.route(header.getGroupId(), !stale, slots);
+        Map<Integer, Long> epochs = header.getSlotEpochsMap();
+        GroupRouter.Route route = router.route(header.getGroupId(), !stale, slots, epochs);
         if (!route.ok()) {
             call.fail(route.error());
             return;
         }
         KvStateMachine sm = route.machine();
         if (stale) {
-            executor.execute(() -> serveRead(call, sm, slots, reader));
+            executor.execute(() -> serveRead(call, sm, slots, epochs, reader));
             return;
         }
         ReadMode mode = consistency == ReadConsistency.LEASE ? ReadMode.LEASE : ReadMode.SAFE;
@@ -252,15 +254,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                     if (failure != null) {
                         call.fail(errors.fromFailure(failure));
                     } else {
-                        serveRead(call, sm, slots, reader);
+                        serveRead(call, sm, slots, epochs, reader);
                     }
                 }, executor);
     }
 
     /** Reads after re-checking the slots: ownership may have changed while the read index was confirmed. */
-    private <R> void serveRead(RequestCall<R> call, KvStateMachine sm, List<Integer> slots,
+    private <R> void serveRead(RequestCall<R> call, KvStateMachine sm, List<Integer> slots, Map<Integer, Long> epochs,
                                Function<KvStateMachine, R> reader) {
-        Optional<KvError> slotError = router.checkSlots(sm, slots);
+        Optional<KvError> slotError = router.checkSlots(sm, slots, epochs);
         if (slotError.isPresent()) {
             call.fail(slotError.get());
             return;

@@ -430,7 +430,22 @@ public final class KvStateMachine implements StateMachine {
 
     /** Why a request for {@code slot} may not be served here now, as a typed result; empty if it may. */
     public Optional<CommandResult> refusal(int slot) {
-        return Optional.ofNullable(slotRefusal(slot, owned));
+        return refusal(slot, 0);
+    }
+
+    /**
+     * {@link #refusal(int)} for a client whose map has the slot at {@code clientEpoch}: a newer
+     * epoch than this group's means a move this replica has not applied yet, so the answer is
+     * SLOT_MIGRATING (retry), not data or a route from before the move.
+     */
+    public Optional<CommandResult> refusal(int slot, long clientEpoch) {
+        SlotTable slots = owned;
+        if (clientEpoch > slots.epoch(slot)) {
+            return Optional.of(CommandResult.error(CommandResult.SLOT_MIGRATING, "group " + groupId + " knows slot "
+                    + slot + " at epoch " + slots.epoch(slot) + ", the request's map at epoch " + clientEpoch
+                    + "; retry shortly", slots.configVersion()));
+        }
+        return Optional.ofNullable(slotRefusal(slot, slots));
     }
 
     // ------------------------------------------------------------------ migrations

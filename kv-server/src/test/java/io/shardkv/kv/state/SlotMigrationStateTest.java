@@ -201,6 +201,14 @@ class SlotMigrationStateTest {
         }
         assertThat(target.ownedSlots().state(SLOT)).isEqualTo(SlotTable.State.OWNED);
         assertThat(target.ownedSlots().epoch(SLOT)).isEqualTo(1);
+        // A client whose map is a move ahead of a group is told to retry, not served from before the move.
+        assertThat(target.refusal(SLOT, 1)).isEmpty();
+        assertThat(target.refusal(SLOT, 2)).hasValueSatisfying(r -> assertThat(r.code())
+                .isEqualTo(CommandResult.SLOT_MIGRATING));
+        assertThat(source.refusal(SLOT, 2)).hasValueSatisfying(r -> assertThat(r.code())
+                .isEqualTo(CommandResult.SLOT_MIGRATING));
+        assertThat(source.refusal(SLOT, 1)).hasValueSatisfying(r -> assertThat(r.code())
+                .isEqualTo(CommandResult.WRONG_GROUP));
         CommandResult moved = put(source, 0, 0, keys.get(1), "x");
         assertThat(moved.code()).isEqualTo(CommandResult.WRONG_GROUP);
         assertThat(moved.ownerGroup()).isEqualTo(TARGET);

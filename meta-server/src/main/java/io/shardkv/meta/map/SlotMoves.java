@@ -143,10 +143,14 @@ public final class SlotMoves {
             return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "move " + t.getId() + " is at step '"
                     + t.getStep() + "'; it commits only once the source froze and the target is ready");
         }
+        // One new epoch for all the task's slots, above each one's: the groups record it with one step.
+        long epoch = 0;
         for (int slot : t.getSlotsList()) {
-            SlotInfo info = b.getSlots(slot);
-            b.setSlots(slot, info.toBuilder().setState(SlotState.RUNNING).setGroupId(t.getTargetGroupId())
-                    .setMigrationGroupId(0).setEpoch(info.getEpoch() + 1));
+            epoch = Math.max(epoch, b.getSlots(slot).getEpoch() + 1);
+        }
+        for (int slot : t.getSlotsList()) {
+            b.setSlots(slot, b.getSlots(slot).toBuilder().setState(SlotState.RUNNING).setGroupId(t.getTargetGroupId())
+                    .setMigrationGroupId(0).setEpoch(epoch));
         }
         b.setTasks(i, t.toBuilder().setStep(COMMITTED).setLastError("").setLastErrorCode(""));
         return MapTransitions.changed(b, null, t.getId());

@@ -209,8 +209,9 @@ class SlotMigrationSimulationTest {
                 giveUpIfTooLong(c);
                 return;
             }
+            long epoch = c.map.getSlots(slot).getEpoch();
             if (c.input instanceof KvInput.Get) {
-                Optional<CommandResult> refused = g.machine.refusal(slot);
+                Optional<CommandResult> refused = g.machine.refusal(slot, epoch);
                 if (refused.isPresent()) {
                     onRefusal(c, refused.get());
                     return;
@@ -225,7 +226,7 @@ class SlotMigrationSimulationTest {
             byte[] command = CommandCodec.encode(new Command.Write(new Command.Session(c.id, c.sequence, c.sequence),
                     world.clockMillis, List.of(op)));
             // The propose-time check, as the service makes it; the apply-time one decides.
-            Optional<CommandResult> early = g.machine.refusal(slot);
+            Optional<CommandResult> early = g.machine.refusal(slot, epoch);
             if (early.isPresent()) {
                 onRefusal(c, early.get());
                 return;
