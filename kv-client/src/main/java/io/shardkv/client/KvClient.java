@@ -70,7 +70,7 @@ public final class KvClient implements AutoCloseable {
                 () -> ThreadLocalRandom.current().nextDouble());
         this.admin = new MetaAdmin(meta, builder.requestDeadline, false);
         this.context = new RequestContext(maps, hints, channels, timer, backoff, builder.requestDeadline,
-                builder.attemptTimeout, ConcurrentHashMap.newKeySet());
+                builder.attemptTimeout, ConcurrentHashMap.newKeySet(), new SlotRoutes());
     }
 
     public static Builder builder() {

@@ -133,6 +133,14 @@ final class KvRequest<R> {
             result.completeExceptionally(e);
             return;
         }
+        int[] slots = call.slots();
+        if (slots.length == 1) {
+            // A WRONG_GROUP answer named where the slot went, after this map was made.
+            Optional<SlotRoutes.Route> moved = context.slotRoutes().newerThan(slots[0], table.epochOfSlot(slots[0]));
+            if (moved.isPresent() && table.hasGroup(moved.get().group())) {
+                group = moved.get().group();
+            }
+        }
         if (group == 0) {
             lastFailure = new KvException(ErrorCode.WRONG_GROUP,
                     call.describe() + ": no shard group owns its slot in map version " + table.version());
@@ -182,7 +190,9 @@ final class KvRequest<R> {
                 .setConfigVersion(table.version())
                 .setTimeoutMillis((int) Math.min(Integer.MAX_VALUE, attemptMillis));
         for (int slot : call.slots()) {
-            headerBuilder.putSlotEpochs(slot, table.epochOfSlot(slot));
+            long epoch = table.epochOfSlot(slot);
+            headerBuilder.putSlotEpochs(slot, context.slotRoutes().newerThan(slot, epoch)
+                    .map(SlotRoutes.Route::epoch).orElse(epoch));
         }
         RequestHeader header = headerBuilder.build();
         ListenableFuture<R> response;
@@ -219,6 +229,14 @@ final class KvRequest<R> {
         switch (code) {
             case NOT_LEADER -> handleNotLeader(group, target, error);
             case WRONG_GROUP -> {
+                if (error.getOwnerGroupId() != 0 && error.getOwnerGroupId() != group) {
+                    // The group gave the slot away and says to whom: go there now, the map follows.
+                    context.slotRoutes().learn(error.getSlot(), error.getOwnerGroupId(), error.getSlotEpoch());
+                    if (redirects++ < MAX_IMMEDIATE_REDIRECTS) {
+                        attempt();
+                        return;
+                    }
+                }
                 // The map may have moved the slot, or this server may no longer host the group.
                 moveOn(group, target);
                 retryLater(true, table);

@@ -17,5 +17,6 @@ record RequestContext(
         Backoff backoff,
         Duration requestDeadline,
         Duration attemptTimeout,
-        Set<KvRequest<?>> inflight) {
+        Set<KvRequest<?>> inflight,
+        SlotRoutes slotRoutes) {
 }

@@ -109,6 +109,27 @@ class KvClientTest {
     }
 
     @Test
+    void wrongGroupNamingTheNewOwnerIsFollowedAtOnceWithoutAMapRefresh() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        client.put("moving", "before");
+        TestGroup from = cluster.groupOfKey("moving");
+        TestGroup to = cluster.group(from.id() == 1 ? 2 : 1);
+        int slot = Slots.of("moving".getBytes(StandardCharsets.UTF_8));
+        cluster.moveSlotAheadOfTheMap(slot, from.id(), to.id(), 1);
+        int mapCallsBefore = cluster.metas().get(0).mapCalls();
+
+        client.put("moving", "after");
+
+        assertThat(to.data().get("moving".getBytes(StandardCharsets.UTF_8))).asString().isEqualTo("after");
+        assertThat(cluster.metas().get(0).mapCalls()).as("no map fetched").isEqualTo(mapCallsBefore);
+        assertThat(cluster.server(to.leaderId()).lastHeader.getSlotEpochsMap()).containsEntry(slot, 1L);
+        // Later requests for the slot go straight to the new owner.
+        assertThat(client.get("moving")).contains("after");
+        assertThat(cluster.server(to.leaderId()).lastHeader.getGroupId()).isEqualTo(to.id());
+    }
+
+    @Test
     void retriesTransientErrorsWithinTheDeadline() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 1);
         connect(Duration.ofSeconds(10));

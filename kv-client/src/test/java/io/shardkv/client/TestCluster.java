@@ -108,6 +108,16 @@ public final class TestCluster implements AutoCloseable {
         version.incrementAndGet();
     }
 
+    /**
+     * Moves a slot as the groups see it, before the meta-server's map does: the old group answers
+     * WRONG_GROUP naming the new owner and epoch, the map still names the old group.
+     */
+    void moveSlotAheadOfTheMap(int slot, long from, long to, long epoch) {
+        groups.get(from).slots().remove(slot);
+        groups.get(from).givenAway.put(slot, new long[] {to, epoch});
+        groups.get(to).slots().add(slot);
+    }
+
     /** Each moved slot's epoch (the others are at 0). */
     private final java.util.Map<Integer, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -19,6 +19,8 @@ public final class TestGroup {
     private final long id;
     private final List<Long> members;
     private final Set<Integer> slots = new CopyOnWriteArraySet<>();
+    /** Slots this group gave away before the map says so: slot -> {owner, epoch}. */
+    final Map<Integer, long[]> givenAway = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<byte[], byte[]> data = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
     private volatile long leaderId;
     // Guarded by this.

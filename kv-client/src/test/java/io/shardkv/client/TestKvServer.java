@@ -93,8 +93,14 @@ final class TestKvServer implements AutoCloseable {
             return fault;
         }
         if (key != null && !group.ownsSlot(Slots.of(key.toByteArray()))) {
-            return KvError.newBuilder().setCode(ErrorCode.WRONG_GROUP).setMessage("slot not owned")
-                    .setConfigVersion(cluster.version()).build();
+            int slot = Slots.of(key.toByteArray());
+            KvError.Builder e = KvError.newBuilder().setCode(ErrorCode.WRONG_GROUP).setMessage("slot not owned")
+                    .setConfigVersion(cluster.version());
+            long[] route = group.givenAway.get(slot);
+            if (route != null) {
+                e.setOwnerGroupId(route[0]).setSlot(slot).setSlotEpoch(route[1]);
+            }
+            return e.build();
         }
         return null;
     }

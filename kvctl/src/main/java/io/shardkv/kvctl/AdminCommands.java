@@ -3,6 +3,7 @@ package io.shardkv.kvctl;
 import io.shardkv.client.MetaAdmin;
 import io.shardkv.client.MetaException;
 import io.shardkv.meta.proto.ClusterShardgroupChangeResponse;
+import io.shardkv.meta.proto.ClusterStatusResponse;
 import io.shardkv.meta.proto.MetaErrorCode;
 import io.shardkv.meta.proto.Replica;
 import io.shardkv.meta.proto.ShardGroupInfo;
@@ -125,16 +126,23 @@ final class AdminCommands {
         }
 
         @Command(name = "status", mixinStandardHelpOptions = true,
-                description = "Servers, shard groups with leaders and slots, pending tasks.")
+                description = {"Servers, shard groups with leaders and slots, pending tasks.",
+                    "--output json prints the same as one object, for scripts."})
         static final class Status implements Callable<Integer> {
             @CommandLine.Spec
             CommandLine.Model.CommandSpec spec;
+            @Option(names = "--output", defaultValue = "table", converter = OutputFormat.Converter.class,
+                    paramLabel = "table|json", description = "table (default) or json, for scripts.")
+            OutputFormat output;
 
             @Override
             public Integer call() {
+                ClusterStatusResponse status;
                 try (MetaAdmin admin = Kvctl.root(spec).newAdmin()) {
-                    spec.commandLine().getOut().print(StatusFormatter.format(admin.clusterStatus()));
+                    status = admin.clusterStatus();
                 }
+                spec.commandLine().getOut().print(output == OutputFormat.JSON
+                        ? StatusJson.format(status) : StatusFormatter.format(status));
                 return ExitCodes.OK;
             }
         }

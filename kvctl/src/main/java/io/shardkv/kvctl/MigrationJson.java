@@ -17,14 +17,9 @@ final class MigrationJson {
     }
 
     static String format(List<MigrationInfo> migrations) {
-        StringBuilder out = new StringBuilder("{\"migrations\":[");
-        for (int i = 0; i < migrations.size(); i++) {
-            if (i > 0) {
-                out.append(',');
-            }
-            migration(out, migrations.get(i));
-        }
-        return out.append("]}\n").toString();
+        StringBuilder out = new StringBuilder("{\"migrations\":");
+        Json.array(out, migrations, MigrationJson::migration);
+        return out.append("}\n").toString();
     }
 
     private static void migration(StringBuilder out, MigrationInfo info) {
@@ -32,14 +27,13 @@ final class MigrationJson {
         out.append("{\"id\":").append(Long.toUnsignedString(task.getId()))
                 .append(",\"source_group_id\":").append(Long.toUnsignedString(task.getGroupId()))
                 .append(",\"target_group_id\":").append(Long.toUnsignedString(task.getTargetGroupId()))
-                .append(",\"slots\":")
-                .append(quote(task.getSlotsList().isEmpty() ? "" : SlotRanges.compress(task.getSlotsList())))
+                .append(",\"slots\":").append(Json.slots(task.getSlotsList()))
                 .append(",\"slot_count\":").append(task.getSlotsCount())
-                .append(",\"state\":").append(quote(task.getState().toString()))
-                .append(",\"step\":").append(quote(task.getStep()))
+                .append(",\"state\":").append(Json.quote(task.getState().toString()))
+                .append(",\"step\":").append(Json.quote(task.getStep()))
                 .append(",\"aborting\":").append(!task.getAbortReason().isEmpty())
-                .append(",\"abort_reason\":").append(quote(task.getAbortReason()))
-                .append(",\"last_error\":").append(quote(task.getLastError()))
+                .append(",\"abort_reason\":").append(Json.quote(task.getAbortReason()))
+                .append(",\"last_error\":").append(Json.quote(task.getLastError()))
                 .append(",\"created_version\":").append(Long.toUnsignedString(task.getCreatedVersion()))
                 .append(",\"progress\":");
         progress(out, info.getProgress());
@@ -48,7 +42,7 @@ final class MigrationJson {
 
     private static void progress(StringBuilder out, MigrationProgress progress) {
         OptionalLong eta = MigrationFormatter.etaSeconds(progress);
-        out.append("{\"phase\":").append(quote(progress.getPhase()))
+        out.append("{\"phase\":").append(Json.quote(progress.getPhase()))
                 .append(",\"keys_copied\":").append(Long.toUnsignedString(progress.getKeysCopied()))
                 .append(",\"bytes_copied\":").append(Long.toUnsignedString(progress.getBytesCopied()))
                 .append(",\"bytes_estimate\":").append(Long.toUnsignedString(progress.getBytesEstimate()))
@@ -56,44 +50,12 @@ final class MigrationJson {
                 .append(",\"journal_lag\":").append(Long.toUnsignedString(progress.getJournalLag()))
                 .append(",\"elapsed_millis\":").append(Long.toUnsignedString(progress.getElapsedMillis()))
                 .append(",\"eta_seconds\":").append(eta.isPresent() ? String.valueOf(eta.getAsLong()) : "null")
-                .append(",\"last_error\":").append(quote(progress.getLastError()))
+                .append(",\"last_error\":").append(Json.quote(progress.getLastError()))
                 .append('}');
     }
 
     /** JSON has no NaN or infinities. */
     private static String number(double value) {
         return Double.isFinite(value) ? String.valueOf(value) : "null";
-    }
-
-    /** A JSON string: quotes, backslashes and control characters escaped. */
-    static String quote(String text) {
-        StringBuilder s = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"':
-                    s.append("\\\"");
-                    break;
-                case '\\':
-                    s.append("\\\\");
-                    break;
-                case '\n':
-                    s.append("\\n");
-                    break;
-                case '\r':
-                    s.append("\\r");
-                    break;
-                case '\t':
-                    s.append("\\t");
-                    break;
-                default:
-                    if (c < 0x20) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-            }
-        }
-        return s.append('"').toString();
     }
 }

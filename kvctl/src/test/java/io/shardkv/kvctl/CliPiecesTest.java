@@ -146,6 +146,8 @@ class CliPiecesTest {
 
     @Test
     void jsonStringsAreEscaped() {
-        assertThat(MigrationJson.quote("a\"b\\c\n\u0001é")).isEqualTo("\"a\\\"b\\\\c\\n\\u0001é\"");
+        assertThat(Json.quote("a\"b\\c\n\u0001é")).isEqualTo("\"a\\\"b\\\\c\\n\\u0001é\"");
+        assertThat(Json.slots(List.of())).isEqualTo("\"\"");
+        assertThat(Json.slots(List.of(512, 0, 1))).isEqualTo("\"0-1,512\"");
     }
 }

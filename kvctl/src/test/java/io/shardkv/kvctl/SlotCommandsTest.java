@@ -125,6 +125,38 @@ class SlotCommandsTest {
     }
 
     @Test
+    void clusterStatusAsJsonShowsAMoveInFlightOnBothGroups() throws Exception {
+        meta = TestMigrationMeta.start(1);
+        assertThat(onMeta("slot", "move", "20-29", "--to", "3", "--no-wait").code()).isZero();
+
+        Result json = onMeta("cluster", "status", "--output", "json");
+        assertThat(json.code()).as(json.err()).isZero();
+        String otherServer = ",\"client_address\":\"\",\"state\":\"RUNNING\",\"last_heartbeat_age_millis\":300,"
+                + "\"leader_of\":[]}";
+        String replicas = ",\"leader_id\":1,\"term\":2,\"replicas\":[{\"server_id\":1,\"role\":\"VOTER\"},"
+                + "{\"server_id\":2,\"role\":\"VOTER\"},{\"server_id\":3,\"role\":\"VOTER\"}]";
+        assertThat(json.out()).isEqualTo("{\"config_version\":2,\"meta_leader_id\":1,\"servers\":["
+                + "{\"id\":1,\"address\":\"127.0.0.1:7001\",\"raft_address\":\"127.0.0.1:8001\",\"client_address\":\"\","
+                + "\"state\":\"RUNNING\",\"last_heartbeat_age_millis\":300,\"leader_of\":[1,2,3,4,5]},"
+                + "{\"id\":2,\"address\":\"127.0.0.1:7002\",\"raft_address\":\"127.0.0.1:8002\"" + otherServer + ","
+                + "{\"id\":3,\"address\":\"127.0.0.1:7003\",\"raft_address\":\"127.0.0.1:8003\"" + otherServer + "],"
+                + "\"groups\":["
+                + "{\"id\":1" + replicas + ",\"slots\":\"0-511\",\"slot_count\":512,"
+                + "\"migrating\":[{\"slots\":\"20-29\",\"to_group\":3}],\"importing\":[]},"
+                + "{\"id\":2" + replicas + ",\"slots\":\"512-1023\",\"slot_count\":512,\"migrating\":[],\"importing\":[]},"
+                + "{\"id\":3" + replicas + ",\"slots\":\"\",\"slot_count\":0,\"migrating\":[],"
+                + "\"importing\":[{\"slots\":\"20-29\",\"from_group\":1}]},"
+                + "{\"id\":4" + replicas + ",\"slots\":\"\",\"slot_count\":0,\"migrating\":[],\"importing\":[]},"
+                + "{\"id\":5" + replicas + ",\"slots\":\"\",\"slot_count\":0,\"migrating\":[],\"importing\":[]}],"
+                + "\"slots_unassigned\":0,"
+                + "\"pending_tasks\":[{\"id\":1,\"type\":\"MOVE_SLOTS\",\"group_id\":1,\"target_group_id\":3,"
+                + "\"server_id\":0,\"step\":\"\",\"last_error\":\"\",\"abort_reason\":\"\"}]}" + nl());
+
+        assertThat(onMeta("cluster", "status", "--output", "table").out()).isEqualTo(onMeta("cluster", "status").out())
+                .contains("0-511 (512); migrating 20-29 -> group 3");
+    }
+
+    @Test
     void aCommittedMoveCannotBeCancelledAndTheMessageSaysWhatToDo() throws Exception {
         meta = TestMigrationMeta.start(1);
         assertThat(onMeta("slot", "move", "30-31", "--to", "3", "--no-wait").code()).isZero();
@@ -207,6 +239,10 @@ class SlotCommandsTest {
         assertThat(noTarget.err()).contains("Missing required option: '--to=GROUP'");
         assertThat(kvctl("--meta", nowhere, "slot", "status", "--output", "yaml").err())
                 .contains("'yaml' is not one of table, json");
+        Result yaml = kvctl("--meta", nowhere, "cluster", "status", "--output", "yaml");
+        assertThat(yaml.code()).isEqualTo(2);
+        assertThat(yaml.out()).isEmpty();
+        assertThat(yaml.err()).startsWith("kvctl: ").contains("'yaml' is not one of table, json");
         assertThat(kvctl("--meta", nowhere, "slot", "status", "x").code()).isEqualTo(2);
         assertThat(kvctl("--meta", nowhere, "slot", "cancel").code()).isEqualTo(2);
         assertThat(kvctl("--meta", nowhere, "slot", "cancel", "0").code()).isEqualTo(2);
