@@ -30,7 +30,6 @@ import io.shardkv.kv.state.MigrationReads;
 import io.shardkv.kv.state.SessionImage;
 import io.shardkv.raft.runtime.RaftServer;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

@@ -10,7 +10,6 @@ import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
 import io.shardkv.kv.proto.DeleteResponse;
-import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.GetRequest;
 import io.shardkv.kv.proto.GetResponse;
 import io.shardkv.kv.proto.KvError;
