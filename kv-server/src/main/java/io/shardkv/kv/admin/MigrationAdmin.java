@@ -175,7 +175,7 @@ public final class MigrationAdmin {
         }
         importers.ensure(sm, r);
         Optional<Importers.Progress> p = importers.progress(id, r);
-        b.setPhase(p.map(Importers.Progress::phase).orElse(r.getCopyDone() ? "catching-up" : "copying"));
+        b.setPhase(p.map(Importers.Progress::phase).orElse(r.getCopyDone() ? "starting" : "copying"));
         p.ifPresent(progress -> b.setJournalLag(progress.journalLag()).setFailure(progress.failure())
                 .setLastError(progress.lastError()));
         return b.build();

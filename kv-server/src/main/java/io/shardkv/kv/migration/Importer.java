@@ -53,6 +53,8 @@ public final class Importer implements Runnable {
     private volatile String failure = "";
     private volatile String lastError = "";
     private volatile long journalLag;
+    /** Whether a journal pull told this importer how far behind it is (a new importer does not know). */
+    private volatile boolean lagKnown;
     /** The source's journal end once a source replica said it froze; -1 before. */
     private volatile long frozenEnd = -1;
 
@@ -155,6 +157,7 @@ public final class Importer implements Runnable {
                 frozenEnd = page.getJournalEnd();
             }
             journalLag = Math.max(0, page.getJournalLast() - r.getJournalSeq() - page.getRecordsCount());
+            lagKnown = true;
             if (page.getRecordsCount() == 0) {
                 return frozenEnd >= 0 && r.getJournalSeq() >= frozenEnd;
             }
@@ -196,7 +199,9 @@ public final class Importer implements Runnable {
             return "copying";
         }
         if (frozenEnd < 0 || r.getJournalSeq() < frozenEnd) {
-            return "catching-up";
+            // Until its first journal pull a new importer (a new leader's) cannot tell its lag, and
+            // the meta-server freezes the source only once the lag is known to be small.
+            return lagKnown ? "catching-up" : "starting";
         }
         return "sessions";
     }
