@@ -124,13 +124,9 @@ public final class MigrationAdmin {
                 return;
             }
         }
-        if (record.isEmpty() && (r.getAction() == MigrationAction.ACTIVATE || r.getAction() == MigrationAction.RETIRE
-                || r.getAction() == MigrationAction.ABORT)) {
-            // Done before (the record goes with the step): nothing to propose.
-            importers.stop(id);
-            answer(obs, status(sm, id));
-            return;
-        }
+        // ACTIVATE, RETIRE and ABORT always go through the log, even when this leader has no record
+        // of the migration: a new leader may not have applied all it committed yet, and only the log
+        // orders the step after that (the step itself is a no-op where it was done before).
         byte[] command = CommandCodec.encode(new Command.Migration(System.currentTimeMillis(), step.build()));
         groups.propose(r.getGroupId(), command).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((bytes, failure) -> {

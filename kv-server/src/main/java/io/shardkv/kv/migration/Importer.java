@@ -87,7 +87,7 @@ public final class Importer implements Runnable {
     }
 
     /** Why the import cannot go on (the meta-server aborts the migration); empty while it can. */
-    String failure() {
+    public String failure() {
         return failure;
     }
 

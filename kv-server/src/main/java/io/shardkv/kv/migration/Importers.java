@@ -64,7 +64,9 @@ public final class Importers implements AutoCloseable {
             return;
         }
         running.compute(record.getMigrationId(), (id, current) -> {
-            if (current != null && !current.stopped()) {
+            // A running importer goes on; one that stopped for good keeps its failure for the status
+            // (the meta-server aborts the move on it), rather than be replaced by one that fails again.
+            if (current != null && (!current.stopped() || !current.failure().isEmpty())) {
                 return current;
             }
             Importer importer = new Importer(machine.groupId(), id, record.getPeerGroupId(), machine, proposer,

@@ -32,6 +32,7 @@ import io.shardkv.kv.state.CommandCodec;
 import io.shardkv.kv.state.CommandResult;
 import io.shardkv.kv.state.KvStateMachine;
 import io.shardkv.kv.state.ResponseTooLargeException;
+import io.shardkv.kv.state.SlotTable;
 import io.shardkv.raft.core.ReadMode;
 import io.shardkv.raft.runtime.RaftServer;
 import java.util.ArrayList;
@@ -145,6 +146,11 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             List<Integer> slots = expected.orElseGet(() -> sm.ownedSlots().list());
             if (slots.isEmpty()) {
                 throw new WrongGroup(errors.wrongGroup("group " + sm.groupId() + " owns no slots"));
+            }
+            if (expected.isEmpty() && !sm.ownedSlots().inState(SlotTable.State.FROZEN).isEmpty()) {
+                // Without the client's slots a frozen slot would silently drop out of the page.
+                throw new WrongGroup(KvErrors.of(io.shardkv.kv.proto.ErrorCode.SLOT_MIGRATING, "group "
+                        + sm.groupId() + " has slots frozen by a move; retry shortly"));
             }
             ScanPage page = sm.scan(slots, from, resume, end, limit, Limits.MAX_SCAN_PAGE_BYTES);
             ScanResponse.Builder b = ScanResponse.newBuilder().setMore(page.more());

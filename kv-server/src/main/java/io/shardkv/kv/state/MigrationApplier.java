@@ -79,6 +79,9 @@ final class MigrationApplier {
             return existing.getRole() == MigrationRole.TARGET ? ok() : invalid("migration " + id
                     + " is one group " + groupId + " is the source of");
         }
+        if (id <= ctx.slots.finishedMigration()) {
+            return ended(id);
+        }
         Optional<String> bad = checkSlots(p.getSlotsList(), SlotTable.State.NONE, ctx, "be imported");
         if (bad.isPresent()) {
             return invalid(bad.get());
@@ -99,6 +102,9 @@ final class MigrationApplier {
         if (existing != null) {
             return existing.getRole() == MigrationRole.SOURCE ? ok() : invalid("migration " + id
                     + " is one group " + groupId + " is the target of");
+        }
+        if (id <= ctx.slots.finishedMigration()) {
+            return ended(id);
         }
         Optional<String> bad = checkSlots(b.getSlotsList(), SlotTable.State.OWNED, ctx, "migrate");
         if (bad.isPresent()) {
@@ -126,8 +132,12 @@ final class MigrationApplier {
             if (ctx.slots.state(slot) != SlotTable.State.IMPORTING || ctx.slots.migration(slot) != id) {
                 return invalid("migration " + id + " sent a key of slot " + slot + ", which it does not import");
             }
-            ctx.batch.put(KvKeys.data(groupId, slot, key), pair.getValue().toByteArray());
-            bytes += key.length + pair.getValue().size();
+            byte[] dataKey = KvKeys.data(groupId, slot, key);
+            byte[] value = pair.getValue().toByteArray();
+            ctx.batch.put(dataKey, value);
+            // Later entries of this apply batch (a delete after the activation) must see it.
+            ctx.overlay.put(java.nio.ByteBuffer.wrap(dataKey), value);
+            bytes += key.length + value.length;
         }
         MigrationRecord.Builder next = r.toBuilder().setCopyCursor(chunk.getNextCursor()).setCopyDone(chunk.getDone())
                 .setKeysCopied(r.getKeysCopied() + chunk.getPairsCount()).setBytesCopied(r.getBytesCopied() + bytes);
@@ -150,7 +160,12 @@ final class MigrationApplier {
         }
         long bytes = 0;
         for (ByteString record : j.getRecordsList()) {
-            Command decoded = CommandCodec.decode(record.toByteArray());
+            Command decoded;
+            try {
+                decoded = CommandCodec.decode(record.toByteArray());
+            } catch (IllegalArgumentException e) {
+                return invalid("migration " + id + ": a malformed journal record: " + e.getMessage());
+            }
             if (!(decoded instanceof Command.Write w)) {
                 return invalid("migration " + id + ": a journal record is not a write");
             }
@@ -162,8 +177,10 @@ final class MigrationApplier {
                 byte[] key = KvKeys.data(groupId, slot, op.key());
                 if (op.put()) {
                     ctx.batch.put(key, op.value());
+                    ctx.overlay.put(java.nio.ByteBuffer.wrap(key), op.value());
                 } else {
                     ctx.batch.delete(key);
+                    ctx.overlay.put(java.nio.ByteBuffer.wrap(key), ApplyContext.TOMBSTONE);
                 }
             }
             bytes += record.size();
@@ -180,6 +197,11 @@ final class MigrationApplier {
         }
         if (r.getFrozen()) {
             return ok();
+        }
+        if (r.getJournalOverflow()) {
+            // Writes after the overflow are not in the journal: freezing now would lose them at the target.
+            return invalid("migration " + id + " cannot freeze: its journal passed " + (MAX_JOURNAL_BYTES >> 20)
+                    + " MiB and stopped; abort it");
         }
         ctx.slots = ctx.slots.set(r.getSlotsList(), SlotTable.State.FROZEN, id, r.getPeerGroupId(), 0, 0);
         ctx.putMigration(r.toBuilder().setFrozen(true).setJournalEnd(r.getJournalSeq()).build());
@@ -203,13 +225,15 @@ final class MigrationApplier {
             }
         }
         for (SessionImage image : images) {
-            sessions.merge(image, ctx.batch);
+            // A retry answered from a merged reply later in this apply batch must find it.
+            sessions.merge(image, ctx.batch, (sequence, reply) -> ctx.overlay.put(java.nio.ByteBuffer.wrap(
+                    KvKeys.clientReply(groupId, image.clientId(), sequence)), reply));
             ctx.dirtySessions.remove(image.clientId()); // merge wrote it
         }
         sessions.mergeHorizon(s.getHorizon(), ctx.batch);
         sessions.evictOverBound(ctx.batch, ctx.dirtySessions::remove);
         MigrationRecord.Builder next = r.toBuilder().setSessionsCursor(s.getNextCursor()).setSessionsDone(s.getDone());
-        if (s.getDone() && s.getJournalEnd() > 0 && r.getCopyDone() && r.getJournalSeq() == s.getJournalEnd()) {
+        if (s.getDone() && s.hasJournalEnd() && r.getCopyDone() && r.getJournalSeq() == s.getJournalEnd()) {
             next.setReady(true).setJournalEnd(s.getJournalEnd());
         }
         ctx.putMigration(next.build());
@@ -236,13 +260,15 @@ final class MigrationApplier {
     private CommandResult activate(long id, ActivateImport a, ApplyContext ctx) {
         MigrationRecord r = ctx.migration(id);
         if (r == null) {
+            ctx.slots = ctx.slots.finished(id);
             return ok(); // activated before: the record goes with the activation
         }
         if (r.getRole() != MigrationRole.TARGET || !r.getReady()) {
             return invalid("migration " + id + " cannot be activated in group " + groupId + ": "
                     + (r.getRole() != MigrationRole.TARGET ? "it is the source" : "the import is not ready"));
         }
-        ctx.slots = ctx.slots.set(r.getSlotsList(), SlotTable.State.OWNED, 0, 0, a.getEpoch(), a.getConfigVersion());
+        ctx.slots = ctx.slots.set(r.getSlotsList(), SlotTable.State.OWNED, 0, 0, a.getEpoch(), a.getConfigVersion())
+                .finished(id);
         ctx.removeMigration(id);
         return ok();
     }
@@ -250,6 +276,7 @@ final class MigrationApplier {
     private CommandResult retire(long id, RetireSlots rs, ApplyContext ctx) throws RocksDBException {
         MigrationRecord r = ctx.migration(id);
         if (r == null) {
+            ctx.slots = ctx.slots.finished(id);
             return ok(); // retired before
         }
         if (r.getRole() != MigrationRole.SOURCE || !r.getFrozen()) {
@@ -257,7 +284,7 @@ final class MigrationApplier {
                     + (r.getRole() != MigrationRole.SOURCE ? "it is the target" : "they are not frozen"));
         }
         ctx.slots = ctx.slots.set(r.getSlotsList(), SlotTable.State.NONE, 0, r.getPeerGroupId(), rs.getEpoch(),
-                rs.getConfigVersion());
+                rs.getConfigVersion()).finished(id);
         deleteSlotData(r.getSlotsList(), ctx);
         deleteJournal(id, ctx);
         ctx.removeMigration(id);
@@ -266,8 +293,9 @@ final class MigrationApplier {
 
     private CommandResult abort(long id, ApplyContext ctx) throws RocksDBException {
         MigrationRecord r = ctx.migration(id);
+        ctx.slots = ctx.slots.finished(id);
         if (r == null) {
-            return ok();
+            return ok(); // ended before, or never began here: a late PREPARE or BEGIN is refused from now on
         }
         if (r.getRole() == MigrationRole.SOURCE) {
             ctx.slots = ctx.slots.set(r.getSlotsList(), SlotTable.State.OWNED, 0, 0, 0, 0);
@@ -353,6 +381,10 @@ final class MigrationApplier {
             }
         }
         return Optional.empty();
+    }
+
+    private CommandResult ended(long id) {
+        return invalid("migration " + id + " already ended in group " + groupId + "; a late step cannot restart it");
     }
 
     private static CommandResult ok() {

@@ -153,7 +153,8 @@ final class SessionTable {
      *
      * @return whether the client had no session here before
      */
-    boolean merge(SessionImage image, WriteBatch batch) throws RocksDBException {
+    boolean merge(SessionImage image, WriteBatch batch, java.util.function.BiConsumer<Long, byte[]> inserted)
+            throws RocksDBException {
         long clientId = image.clientId();
         Session s = sessions.get(clientId);
         boolean created = s == null;
@@ -166,6 +167,7 @@ final class SessionTable {
         for (SessionImage.Reply r : image.replies()) {
             if (r.sequence() >= s.floor && !s.replies.contains(r.sequence())) {
                 putReply(clientId, s, r.sequence(), r.reply(), batch);
+                inserted.accept(r.sequence(), r.reply());
             }
         }
         putSession(clientId, s, batch);

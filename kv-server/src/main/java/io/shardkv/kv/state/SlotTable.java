@@ -30,7 +30,7 @@ public final class SlotTable {
     }
 
     public static final SlotTable NONE = new SlotTable(new byte[Slots.COUNT], new long[Slots.COUNT],
-            new long[Slots.COUNT], new long[Slots.COUNT], 0);
+            new long[Slots.COUNT], new long[Slots.COUNT], 0, 0);
 
     /** First bytes of the encoded form; the first format was a bare version and a bit set. */
     private static final int MAGIC = 0x534C5432; // "SLT2"
@@ -40,13 +40,21 @@ public final class SlotTable {
     private final long[] migrations;
     private final long[] peers;
     private final long configVersion;
+    /**
+     * The highest migration id that ended here (activated, retired or aborted). Migration ids only
+     * grow, so a PREPARE or BEGIN of an id at or below it is a late copy of a step of a migration
+     * that is over, and must not bring it back.
+     */
+    private final long finishedMigration;
 
-    private SlotTable(byte[] states, long[] epochs, long[] migrations, long[] peers, long configVersion) {
+    private SlotTable(byte[] states, long[] epochs, long[] migrations, long[] peers, long configVersion,
+                      long finishedMigration) {
         this.states = states;
         this.epochs = epochs;
         this.migrations = migrations;
         this.peers = peers;
         this.configVersion = configVersion;
+        this.finishedMigration = finishedMigration;
     }
 
     public State state(int slot) {
@@ -71,6 +79,18 @@ public final class SlotTable {
     /** MIGRATING/FROZEN: the target; IMPORTING: the source; NONE: the group it was given to (0 if never). */
     public long peer(int slot) {
         return peers[slot];
+    }
+
+    public long finishedMigration() {
+        return finishedMigration;
+    }
+
+    /** This table with migration {@code id} recorded as ended. */
+    SlotTable finished(long id) {
+        if (id <= finishedMigration) {
+            return this;
+        }
+        return new SlotTable(states, epochs, migrations, peers, configVersion, id);
     }
 
     /** The map version of the last ownership change the log recorded. */
@@ -118,11 +138,17 @@ public final class SlotTable {
         return out;
     }
 
-    /** These slots plus {@code added} (OWNED), at the higher of the two versions. */
+    /**
+     * These slots plus {@code added} (OWNED), at the higher of the two versions. A slot taking part
+     * in a migration keeps its state: only a migration's own steps change it.
+     */
     SlotTable with(List<Integer> added, long version) {
         SlotTable t = copy(Math.max(configVersion, version));
         for (int s : added) {
             Slots.check(s);
+            if (t.states[s] != State.NONE.ordinal() && t.states[s] != State.OWNED.ordinal()) {
+                continue;
+            }
             t.states[s] = (byte) State.OWNED.ordinal();
             t.migrations[s] = 0;
             t.peers[s] = 0;
@@ -149,15 +175,17 @@ public final class SlotTable {
     }
 
     private SlotTable copy(long version) {
-        return new SlotTable(states.clone(), epochs.clone(), migrations.clone(), peers.clone(), version);
+        return new SlotTable(states.clone(), epochs.clone(), migrations.clone(), peers.clone(), version,
+                finishedMigration);
     }
 
     byte[] encode() {
-        ByteBuffer b = ByteBuffer.allocate(4 + 8 + Slots.COUNT * (1 + 24));
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 + Slots.COUNT * (1 + 24) + 8);
         b.putInt(MAGIC).putLong(configVersion).put(states);
         for (int s = 0; s < Slots.COUNT; s++) {
             b.putLong(epochs[s]).putLong(migrations[s]).putLong(peers[s]);
         }
+        b.putLong(finishedMigration);
         return b.array();
     }
 
@@ -179,7 +207,8 @@ public final class SlotTable {
                 migrations[s] = b.getLong();
                 peers[s] = b.getLong();
             }
-            return new SlotTable(states, epochs, migrations, peers, version);
+            long finished = b.remaining() >= 8 ? b.getLong() : 0;
+            return new SlotTable(states, epochs, migrations, peers, version, finished);
         }
         // The first format: the map version, then the owned slots as a bit set.
         long version = b.getLong();
@@ -188,7 +217,7 @@ public final class SlotTable {
         java.util.BitSet owned = java.util.BitSet.valueOf(bits);
         byte[] states = new byte[Slots.COUNT];
         owned.stream().filter(s -> s < Slots.COUNT).forEach(s -> states[s] = (byte) State.OWNED.ordinal());
-        return new SlotTable(states, new long[Slots.COUNT], new long[Slots.COUNT], new long[Slots.COUNT], version);
+        return new SlotTable(states, new long[Slots.COUNT], new long[Slots.COUNT], new long[Slots.COUNT], version, 0);
     }
 
     @Override
@@ -199,7 +228,8 @@ public final class SlotTable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SlotTable t && configVersion == t.configVersion && Arrays.equals(states, t.states)
+        return o instanceof SlotTable t && configVersion == t.configVersion && finishedMigration == t.finishedMigration
+                && Arrays.equals(states, t.states)
                 && Arrays.equals(epochs, t.epochs) && Arrays.equals(migrations, t.migrations)
                 && Arrays.equals(peers, t.peers);
     }

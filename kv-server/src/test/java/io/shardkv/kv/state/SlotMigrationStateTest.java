@@ -363,4 +363,72 @@ class SlotMigrationStateTest {
         assertThat(target.ownedSlots().owns(SLOT + 1)).isTrue();
         assertThat(target.migration(MOVE)).as("the record goes with the activation").isEmpty();
     }
+
+    @Test
+    void aLateStepOfAMigrationThatEndedCannotBringItBack() {
+        // The abort applies first (the prepare was still in flight), then the prepare and begin arrive.
+        assertThat(step(target, MigrationCommand.newBuilder().setAbort(AbortMigration.getDefaultInstance()))
+                .isOk()).isTrue();
+        assertThat(step(source, MigrationCommand.newBuilder().setAbort(AbortMigration.getDefaultInstance()))
+                .isOk()).isTrue();
+        assertThat(step(target, MigrationCommand.newBuilder().setPrepareImport(PrepareImport.newBuilder()
+                .addSlots(SLOT).setSourceGroupId(SOURCE))).message()).contains("already ended");
+        assertThat(step(source, MigrationCommand.newBuilder().setBegin(BeginMigration.newBuilder().addSlots(SLOT)
+                .setTargetGroupId(TARGET))).message()).contains("already ended");
+        assertThat(target.ownedSlots().state(SLOT)).isEqualTo(SlotTable.State.NONE);
+        assertThat(source.ownedSlots().state(SLOT)).isEqualTo(SlotTable.State.OWNED);
+        assertThat(source.migrations()).isEmpty();
+        // A later migration (a higher id) goes ahead, and the tombstone survives a reopen.
+        engine.close();
+        engine = KvEngine.open(dir.resolve("kv"));
+        source = KvStateMachine.open(SOURCE, engine, StateMachineSettings.defaults());
+        target = KvStateMachine.open(TARGET, engine, StateMachineSettings.defaults());
+        assertThat(source.ownedSlots().finishedMigration()).isEqualTo(MOVE);
+        assertThat(apply(target, new Command.Migration(5, MigrationCommand.newBuilder().setMigrationId(MOVE + 1)
+                .setPrepareImport(PrepareImport.newBuilder().addSlots(SLOT).setSourceGroupId(SOURCE)).build()))
+                .isOk()).isTrue();
+    }
+
+    @Test
+    void aMalformedJournalRecordIsRefusedAndTheGroupGoesOn() {
+        put(source, 0, 0, keys.get(0), "v");
+        begin();
+        copy(() -> { });
+        CommandResult r = step(target, MigrationCommand.newBuilder().setImportJournal(ImportJournal.newBuilder()
+                .setFromSeq(1).addRecords(ByteString.copyFromUtf8("not a command"))));
+        assertThat(r.code()).isEqualTo(CommandResult.INVALID_ARGUMENT);
+        assertThat(r.message()).contains("malformed journal record");
+        assertThat(put(target, 0, 0, keys.get(0), "x").code()).isEqualTo(CommandResult.SLOT_MIGRATING);
+    }
+
+    @Test
+    void aRetryAnsweredFromAMergedReplyInTheSameApplyBatchFindsIt() {
+        assertThat(put(source, 9, 1, keys.get(0), "first").isOk()).isTrue();
+        begin();
+        copy(() -> { });
+        assertThat(step(source, MigrationCommand.newBuilder().setFreeze(FreezeMigration.getDefaultInstance()))
+                .isOk()).isTrue();
+        catchUp();
+        SessionImage.Page page = source.pullSessions(0, Long.MAX_VALUE);
+        ImportSessions.Builder sessions = ImportSessions.newBuilder().setHorizon(page.horizon()).setDone(true)
+                .setJournalEnd(source.migration(MOVE).orElseThrow().getJournalEnd());
+        page.sessions().forEach(x -> sessions.addSessions(ByteString.copyFrom(x)));
+        // Sessions, activation and the client's retry of write 1 in one batch, as a replay would apply them.
+        List<Entry> batch = List.of(
+                Entry.normal(1, nextIndex[2]++, CommandCodec.encode(new Command.Migration(5, MigrationCommand
+                        .newBuilder().setMigrationId(MOVE).setImportSessions(sessions).build()))),
+                Entry.normal(1, nextIndex[2]++, CommandCodec.encode(new Command.Migration(5, MigrationCommand
+                        .newBuilder().setMigrationId(MOVE).setActivate(ActivateImport.newBuilder().setEpoch(1))
+                        .build()))),
+                Entry.normal(1, nextIndex[2]++, CommandCodec.encode(new Command.Write(new Command.Session(9, 1, 1),
+                        10, List.of(Command.Op.put(b(keys.get(0)), b("first")))))),
+                Entry.normal(1, nextIndex[2]++, CommandCodec.encode(new Command.Write(Command.Session.NONE, 10,
+                        List.of(Command.Op.delete(b(keys.get(0))))))));
+        List<byte[]> results = target.apply(batch);
+        assertThat(CommandResult.decode(results.get(1)).isOk()).isTrue();
+        assertThat(CommandResult.decode(results.get(2)).isOk()).isTrue();
+        // The delete saw the key the import wrote earlier in the same batch.
+        assertThat(CommandResult.decode(results.get(3)).found()).containsExactly(true);
+        assertThat(target.get(b(keys.get(0)))).isEmpty();
+    }
 }
