@@ -14,7 +14,8 @@ import org.rocksdb.Snapshot;
 /**
  * A group's KV state pinned by a RocksDB snapshot between two applies, written out later as SST
  * files: one series per key kind, in key order ({@code a-*.sst} apply state, {@code c-*.sst}
- * client sessions, {@code d-*.sst} data, {@code s-*.sst} owned slots). Keys keep their group
+ * client sessions, {@code d-*.sst} data, {@code j-*.sst} migration journals, {@code m-*.sst}
+ * migration records, {@code s-*.sst} the slot table). Keys keep their group
  * prefix: a snapshot goes to replicas of the same group, which ingest the files as they are.
  */
 final class KvGroupImage implements SnapshotImage {

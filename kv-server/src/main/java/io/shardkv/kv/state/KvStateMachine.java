@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * at a time; request threads call the read methods concurrently (RocksDB reads are safe, and
  * the owned-slot view is an immutable object behind a volatile field).
  *
- * <p>Every apply writes the data, the client sessions, the owned slots and the apply state in
+ * <p>Every apply writes the data, the client sessions, the slot table and the apply state in
  * one {@link WriteBatch}, so a replay after a crash starts exactly after the last applied
  * entry. Batches are written without fsync; every {@code walSyncEveryEntries} entries the WAL
  * is synced and the durable applied index advances, which is what the log may be compacted to.
@@ -338,8 +338,9 @@ public final class KvStateMachine implements StateMachine {
     // ------------------------------------------------------------------ snapshots
 
     /**
-     * Pins the group's sessions, data, owned slots and apply state with one RocksDB snapshot; the
-     * runtime writes them out as SST files on a snapshot thread (see {@link KvGroupImage}).
+     * Pins the group's sessions, data, slot table, migrations and apply state with one RocksDB
+     * snapshot; the runtime writes them out as SST files on a snapshot thread (see
+     * {@link KvGroupImage}).
      */
     @Override
     public synchronized SnapshotImage captureImage() {
