@@ -53,6 +53,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private final SnapshotStore store;
     private final SnapshotBuilder builder;
     private final ApplyBacklog backlog;
+    private final java.util.function.LongSupplier nanoClock;
     /** Bytes of this group's entries handed to it and not applied yet (see {@link ApplyBacklog}). */
     private final java.util.concurrent.atomic.AtomicLong backlogBytes = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
@@ -65,17 +66,18 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     private volatile long visibleAppliedIndex;
     private volatile Snapshot latestSnapshot;
     private volatile boolean stopped;
-    /** When the latest snapshot was last handed out (System.nanoTime). */
+    /** When the latest snapshot was last handed out, on the runtime's clock. */
     private volatile long latestSnapshotUsedNanos;
-    /** When the last build failed (System.nanoTime), or 0; no new build is asked for soon after. */
+    /** When the last build failed, on the runtime's clock, or 0; no new build is asked for soon after. */
     private volatile long buildFailedAtNanos;
     static final long BUILD_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     GroupApplier(long groupId, StateMachine stateMachine, Executor pool, ProposalTracker proposals, ReadTracker reads,
                  long appliedIndex, long appliedTerm, ConfState confState, Consumer<Throwable> onFailure,
                  Runnable onProgress, RuntimeMetrics metrics, SnapshotStore store, SnapshotBuilder builder,
-                 ApplyBacklog backlog) {
+                 ApplyBacklog backlog, java.util.function.LongSupplier nanoClock) {
         this.backlog = backlog;
+        this.nanoClock = nanoClock;
         this.groupId = groupId;
         this.stateMachine = stateMachine;
         this.pool = pool;
@@ -133,11 +135,11 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     public Optional<Snapshot> snapshotAtOrAfter(long requestIndex) {
         Snapshot s = latestSnapshot;
         if (s != null && s.index() >= requestIndex) {
-            latestSnapshotUsedNanos = System.nanoTime();
+            latestSnapshotUsedNanos = nanoClock.getAsLong();
             return Optional.of(s);
         }
         long failedAt = buildFailedAtNanos;
-        if (failedAt != 0 && System.nanoTime() - failedAt < BUILD_RETRY_PAUSE_NANOS) {
+        if (failedAt != 0 && nanoClock.getAsLong() - failedAt < BUILD_RETRY_PAUSE_NANOS) {
             return Optional.empty();
         }
         if (snapshotRequested.compareAndSet(false, true)) {
@@ -299,7 +301,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         Snapshot s;
         synchronized (this) {
             s = latestSnapshot;
-            if (s == null || System.nanoTime() - latestSnapshotUsedNanos < idleNanos) {
+            if (s == null || nanoClock.getAsLong() - latestSnapshotUsedNanos < idleNanos) {
                 return;
             }
             latestSnapshot = null;
@@ -313,7 +315,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         synchronized (this) {
             previous = latestSnapshot;
             latestSnapshot = stopped ? null : snapshot;
-            latestSnapshotUsedNanos = System.nanoTime();
+            latestSnapshotUsedNanos = nanoClock.getAsLong();
         }
         if (previous != null) {
             // A transfer already under way has its files open and finishes; later ones use the new one.
@@ -327,7 +329,7 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
     }
 
     private void buildFailed(Throwable cause) {
-        buildFailedAtNanos = Math.max(1, System.nanoTime());
+        buildFailedAtNanos = Math.max(1, nanoClock.getAsLong());
         snapshotRequested.set(false);
     }
 }

@@ -3,7 +3,7 @@ package io.shardkv.raft.runtime;
 import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;
-import io.shardkv.raft.storage.RocksGroupStorage;
+import io.shardkv.raft.storage.GroupLog;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +27,7 @@ final class GroupPeer {
 
     final long groupId;
     final RawNode node;
-    final RocksGroupStorage storage;
+    final GroupLog storage;
     final GroupApplier applier;
     final ProposalTracker proposals;
     final ReadTracker reads;
@@ -46,7 +46,7 @@ final class GroupPeer {
     /** Bytes of the inputs in {@link #mailbox} (see {@link MailboxBytes}). */
     final java.util.concurrent.atomic.AtomicLong mailboxBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    GroupPeer(long groupId, RawNode node, RocksGroupStorage storage, GroupApplier applier, ProposalTracker proposals,
+    GroupPeer(long groupId, RawNode node, GroupLog storage, GroupApplier applier, ProposalTracker proposals,
               ReadTracker reads, int mailboxCapacity, long tickedUpTo) {
         this.groupId = groupId;
         this.node = node;

@@ -7,7 +7,7 @@ import io.shardkv.raft.core.ReadState;
 import io.shardkv.raft.core.Ready;
 import io.shardkv.raft.storage.LogBatch;
 import io.shardkv.raft.storage.LogEngineException;
-import io.shardkv.raft.storage.RocksLogEngine;
+import io.shardkv.raft.storage.LogEngine;
 import io.shardkv.raft.transport.GroupMessage;
 import io.shardkv.raft.transport.RaftTransport;
 import io.shardkv.raft.snapshot.SnapshotStore;
@@ -26,11 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * grouped by destination server (one transport call per destination per cycle), hand committed
  * entries to the apply workers and advance. One fsync and one network batch serve many groups.
  */
-final class RaftPoller implements Runnable {
+final class RaftPoller implements RuntimeScheduler.PollerCycle {
     private static final System.Logger LOG = System.getLogger(RaftPoller.class.getName());
 
     private final Router router;
-    private final RocksLogEngine engine;
+    private final String name;
+    private final LogEngine engine;
     private final RaftTransport transport;
     private final RuntimeConfig config;
     private final RuntimeMetrics metrics;
@@ -49,7 +50,6 @@ final class RaftPoller implements Runnable {
     private final ApplyBacklog backlog;
     /** Data of the snapshot messages stepped into the group being handled: files to delete unless installed. */
     private final List<byte[]> steppedSnapshots = new ArrayList<>();
-    private volatile boolean running = true;
 
     /** Stops a group that failed, isolating it from the rest of the server. */
     interface GroupFailures {
@@ -66,9 +66,10 @@ final class RaftPoller implements Runnable {
         void onCrash(String thread, Throwable cause);
     }
 
-    RaftPoller(Router router, RocksLogEngine engine, RaftTransport transport, RuntimeConfig config,
+    RaftPoller(String name, Router router, LogEngine engine, RaftTransport transport, RuntimeConfig config,
                RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock,
                SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer, ApplyBacklog backlog) {
+        this.name = name;
         this.backlog = backlog;
         this.destroyer = destroyer;
         this.snapshots = snapshots;
@@ -84,31 +85,26 @@ final class RaftPoller implements Runnable {
         this.maxCatchUpTicks = 4 * config.raft().electionTicks();
     }
 
-    void stop() {
-        running = false;
-    }
-
+    /**
+     * Runs one cycle with the groups that have work, waiting up to {@code waitMillis} for the
+     * first; returns whether there was any.
+     */
     @Override
-    public void run() {
-        while (running) {
-            GroupPeer first;
-            try {
-                first = router.readyQueue().poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (first != null) {
-                List<GroupPeer> groups = new ArrayList<>();
-                groups.add(first);
-                router.readyQueue().drainTo(groups, config.maxGroupsPerCycle() - 1);
-                try {
-                    cycle(groups);
-                } catch (Throwable t) {
-                    releaseAfterCrash(groups, t);
-                }
-            }
+    public boolean runOnce(long waitMillis) throws InterruptedException {
+        GroupPeer first = waitMillis <= 0 ? router.readyQueue().poll()
+                : router.readyQueue().poll(waitMillis, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return false;
         }
+        List<GroupPeer> groups = new ArrayList<>();
+        groups.add(first);
+        router.readyQueue().drainTo(groups, config.maxGroupsPerCycle() - 1);
+        try {
+            cycle(groups);
+        } catch (Throwable t) {
+            releaseAfterCrash(groups, t);
+        }
+        return true;
     }
 
     /**
@@ -120,7 +116,7 @@ final class RaftPoller implements Runnable {
     private void releaseAfterCrash(List<GroupPeer> groups, Throwable t) {
         batch.clear();
         steppedSnapshots.clear();
-        crashes.onCrash(Thread.currentThread().getName(), t);
+        crashes.onCrash(name, t);
         for (GroupPeer g : groups) {
             g.scheduled.set(false);
             if (!g.isFailed()) {

@@ -8,14 +8,14 @@ import io.shardkv.raft.core.SnapshotMetadata;
 import io.shardkv.raft.proto.SnapshotRef;
 import io.shardkv.raft.snapshot.SnapshotStore;
 import io.shardkv.raft.storage.GroupBootstrap;
+import io.shardkv.raft.storage.GroupLog;
+import io.shardkv.raft.storage.LogEngine;
 import io.shardkv.raft.storage.LogBatch;
 import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.RandomSource;
 import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.ReadMode;
 import io.shardkv.raft.core.confchange.ConfChange;
-import io.shardkv.raft.storage.RocksGroupStorage;
-import io.shardkv.raft.storage.RocksLogEngine;
 import io.shardkv.raft.transport.GroupMessage;
 import io.shardkv.raft.transport.RaftTransport;
 import java.util.ArrayList;
@@ -25,12 +25,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * One server's multi-raft runtime: hosts replicas of many groups on one shared log engine, a
@@ -45,27 +41,18 @@ public final class RaftServer implements AutoCloseable {
 
 
     private final RuntimeConfig config;
-    private final RocksLogEngine engine;
+    private final LogEngine engine;
     private final RaftTransport transport;
     private final RuntimeMetrics metrics;
     private final Router router;
-    private final ExecutorService applyPool;
-    private final List<RaftPoller> pollers = new ArrayList<>();
-    private final List<Thread> pollerThreads = new ArrayList<>();
+    private final RuntimeScheduler scheduler;
     private final AtomicLong readRequestIds = new AtomicLong();
     private final AtomicInteger failedGroups = new AtomicInteger();
     private final TickClock tickClock;
     private final SnapshotStore snapshots;
     private final SnapshotBuilder snapshotBuilder;
-    /** Rare background chores (idle snapshots); one daemon thread. */
-    private final java.util.concurrent.ScheduledExecutorService housekeeping =
-            Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "raft-housekeeping");
-                t.setDaemon(true);
-                return t;
-            });
     private final ApplyBacklog applyBacklog;
-    private TickTimer timer;
+    private boolean started;
     private volatile boolean closed;
     /** The first poller or apply cycle that died of something no group caused; null while none has. */
     private volatile String threadCrash;
@@ -74,38 +61,34 @@ public final class RaftServer implements AutoCloseable {
      * @param snapshots where snapshot files are kept; received snapshots the log engine no longer
      *                  refers to are deleted now
      */
-    public RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, SnapshotStore snapshots,
+    public RaftServer(RuntimeConfig config, LogEngine engine, RaftTransport transport, SnapshotStore snapshots,
                       MeterRegistry registry) {
-        this(config, engine, transport, snapshots, registry, System::nanoTime);
+        this(config, engine, transport, snapshots, registry,
+                new ThreadScheduler(config.serverId(), config.applyThreads()));
     }
 
-    /** @param nanoClock the monotonic clock that Raft time is counted on (see {@link TickClock}) */
-    RaftServer(RuntimeConfig config, RocksLogEngine engine, RaftTransport transport, SnapshotStore snapshots,
-               MeterRegistry registry, LongSupplier nanoClock) {
+    /**
+     * @param scheduler what the runtime runs on: real threads on a server, the simulation's one
+     *                  thread in tests. Closed with the server.
+     */
+    public RaftServer(RuntimeConfig config, LogEngine engine, RaftTransport transport, SnapshotStore snapshots,
+                      MeterRegistry registry, RuntimeScheduler scheduler) {
         this.config = config;
         this.engine = engine;
         this.transport = transport;
         this.snapshots = snapshots;
+        this.scheduler = scheduler;
         this.metrics = new RuntimeMetrics(registry, this::groupCount, this::quiescedGroupCount, failedGroups::get);
-        this.router = new Router(metrics, MailboxBytes.forHeap(Runtime.getRuntime().maxMemory(), registry));
-        this.tickClock = new TickClock(config.tickMillis(), nanoClock);
-        AtomicInteger applyThreadIds = new AtomicInteger();
-        this.applyPool = Executors.newFixedThreadPool(config.applyThreads(), r -> {
-            Thread t = new Thread(r, "raft-apply-worker-" + config.serverId() + "-" + applyThreadIds.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.router = new Router(metrics, MailboxBytes.forHeap(Runtime.getRuntime().maxMemory(), registry),
+                scheduler::workQueued);
+        this.tickClock = new TickClock(config.tickMillis(), scheduler::nanoTime);
         this.applyBacklog = new ApplyBacklog(config.maxApplyBacklogBytes(), registry);
-        this.snapshotBuilder = new SnapshotBuilder(config.serverId(), snapshots, metrics, SNAPSHOT_BUILD_THREADS,
-                SNAPSHOT_BUILDS_QUEUED);
+        this.snapshotBuilder = new SnapshotBuilder(snapshots, metrics, scheduler.snapshotExecutor(),
+                scheduler::nanoTime);
         Set<String> kept = new TreeSet<>();
         engine.keptSnapshotData().forEach((groupId, data) -> keptRef(groupId, data).ifPresent(r -> kept.add(r.getDir())));
         snapshots.retainReceived(kept);
     }
-
-    /** One image written at a time: snapshots are rare, and disk bandwidth is what they compete for. */
-    private static final int SNAPSHOT_BUILD_THREADS = 1;
-    private static final int SNAPSHOT_BUILDS_QUEUED = 256;
 
     private static Optional<SnapshotRef> keptRef(long groupId, byte[] data) {
         try {
@@ -119,6 +102,10 @@ public final class RaftServer implements AutoCloseable {
 
     /** Starts pollers, the timer and the transport. Groups may be added before or after. */
     public synchronized void start() {
+        if (started || closed) {
+            throw new IllegalStateException("server " + config.serverId() + " was already started");
+        }
+        started = true;
         transport.start(config.serverId(), new RaftTransport.Inbound() {
             @Override
             public void onMessages(long fromServer, List<GroupMessage> messages) {
@@ -138,17 +125,14 @@ public final class RaftServer implements AutoCloseable {
             }
         }, snapshots);
         for (int i = 0; i < config.pollerThreads(); i++) {
-            RaftPoller poller = new RaftPoller(router, engine, transport, config, metrics, this::failGroup, readRequestIds,
-                    tickClock, snapshots, this::threadCrashed, this::destroyOnPoller, applyBacklog);
-            Thread t = new Thread(poller, "raft-poller-" + config.serverId() + "-" + i);
-            t.setDaemon(true);
-            pollers.add(poller);
-            pollerThreads.add(t);
-            t.start();
+            String name = "raft-poller-" + config.serverId() + "-" + i;
+            scheduler.startPoller(name, new RaftPoller(name, router, engine, transport, config, metrics,
+                    this::failGroup, readRequestIds, tickClock, snapshots, this::threadCrashed, this::destroyOnPoller,
+                    applyBacklog));
         }
-        timer = new TickTimer(router, config.tickMillis(), config.serverId());
-        housekeeping.scheduleWithFixedDelay(() -> dropIdleSnapshots(SNAPSHOT_IDLE_NANOS), 1, 1,
-                java.util.concurrent.TimeUnit.MINUTES);
+        scheduler.every("tick timer", config.tickMillis(), new TickTimer(router));
+        scheduler.every("idle snapshot cleanup", java.util.concurrent.TimeUnit.MINUTES.toMillis(1),
+                () -> dropIdleSnapshots(SNAPSHOT_IDLE_NANOS));
     }
 
     /** Built snapshots no follower asked for in this long are deleted (they are rebuilt on demand). */
@@ -170,7 +154,7 @@ public final class RaftServer implements AutoCloseable {
      * that waits for the leader to add it and catch it up.
      */
     public void createGroup(long groupId, ConfState initialMembers, StateMachine stateMachine) {
-        RocksGroupStorage storage;
+        GroupLog storage;
         if (initialMembers.voters().isEmpty()) {
             storage = engine.createGroup(groupId);
         } else {
@@ -189,7 +173,7 @@ public final class RaftServer implements AutoCloseable {
      * its leader catches up with a snapshot, rather than keeping the server from starting.
      */
     public void openGroup(long groupId, StateMachine stateMachine) {
-        RocksGroupStorage storage = engine.group(groupId).orElseThrow(() ->
+        GroupLog storage = engine.group(groupId).orElseThrow(() ->
                 new IllegalArgumentException("group " + groupId + " has no log on server " + config.serverId()));
         long applied = stateMachine.durableAppliedIndex();
         boolean bootstrapPoint = applied == 0 && storage.firstIndex() - 1 == GroupBootstrap.INDEX;
@@ -214,7 +198,7 @@ public final class RaftServer implements AutoCloseable {
         return ids;
     }
 
-    private void host(long groupId, RocksGroupStorage storage, StateMachine stateMachine) {
+    private void host(long groupId, GroupLog storage, StateMachine stateMachine) {
         long applied = stateMachine.durableAppliedIndex();
         if (applied == 0 && storage.firstIndex() - 1 == GroupBootstrap.INDEX) {
             // An empty state machine is exactly the state at the bootstrap point.
@@ -241,12 +225,13 @@ public final class RaftServer implements AutoCloseable {
                     + " beyond the log's last index " + storage.lastIndex());
         }
         RawNode node = new RawNode(config.raft().withApplied(applied), storage,
-                RandomSource.seeded(ThreadLocalRandom.current().nextLong()));
+                RandomSource.seeded(scheduler.nextSeed()));
         long appliedTerm = applied == 0 ? 0 : storage.term(applied);
         ProposalTracker proposals = new ProposalTracker(groupId);
         ReadTracker reads = new ReadTracker();
         GroupPeer[] self = new GroupPeer[1];
-        GroupApplier applier = new GroupApplier(groupId, stateMachine, applyPool, proposals, reads, applied,
+        GroupApplier applier = new GroupApplier(groupId, stateMachine, scheduler.applyExecutor(), proposals, reads,
+                applied,
                 appliedTerm, node.confState(),
                 cause -> {
                     if (cause instanceof VirtualMachineError) {
@@ -255,7 +240,7 @@ public final class RaftServer implements AutoCloseable {
                     failGroup(self[0], "state machine failed", cause);
                 },
                 () -> afterApply(self[0], stateMachine),
-                metrics, snapshots, snapshotBuilder, applyBacklog);
+                metrics, snapshots, snapshotBuilder, applyBacklog, scheduler::nanoTime);
         storage.setSnapshotSource(applier);
         GroupPeer peer = new GroupPeer(groupId, node, storage, applier, proposals, reads, config.mailboxCapacity(),
                 tickClock.now());
@@ -335,6 +320,23 @@ public final class RaftServer implements AutoCloseable {
      * @throws IllegalStateException    if the deletion failed or did not happen within 30 s
      */
     public void removeGroup(long groupId) {
+        try {
+            removeGroupAsync(groupId).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while removing group " + groupId, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("removing group " + groupId + " from server " + config.serverId()
+                    + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Like {@link #removeGroup} without waiting: completes once the group's poller deleted its log.
+     *
+     * @throws IllegalArgumentException if the group is not hosted here
+     */
+    public CompletableFuture<Void> removeGroupAsync(long groupId) {
         GroupPeer p = router.peer(groupId);
         if (p == null) {
             throw new IllegalArgumentException("group " + groupId + " is not hosted on server " + config.serverId());
@@ -352,15 +354,7 @@ public final class RaftServer implements AutoCloseable {
         } else {
             router.schedule(p);
         }
-        try {
-            done.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while removing group " + groupId, e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("removing group " + groupId + " from server " + config.serverId()
-                    + " failed: " + e, e);
-        }
+        return done;
     }
 
     private void destroyOnPoller(GroupPeer p) {
@@ -471,21 +465,8 @@ public final class RaftServer implements AutoCloseable {
             return;
         }
         closed = true;
-        if (timer != null) {
-            timer.close();
-        }
-        pollers.forEach(RaftPoller::stop);
-        for (Thread t : pollerThreads) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        scheduler.close();
         transport.close();
-        applyPool.shutdownNow();
-        snapshotBuilder.close();
-        housekeeping.shutdownNow();
         RaftRequestException closing = new RaftRequestException(RaftRequestException.Kind.CLOSED, 0, 0, "server closed");
         for (GroupPeer p : router.peers()) {
             p.applier.stop();

@@ -22,9 +22,13 @@ final class Router {
     private final RuntimeMetrics metrics;
     private final MailboxBytes mailboxBytes;
 
-    Router(RuntimeMetrics metrics, MailboxBytes mailboxBytes) {
+    private final Runnable workQueued;
+
+    /** @param workQueued told each time a group is queued for the pollers */
+    Router(RuntimeMetrics metrics, MailboxBytes mailboxBytes, Runnable workQueued) {
         this.metrics = metrics;
         this.mailboxBytes = mailboxBytes;
+        this.workQueued = workQueued;
     }
 
     void register(GroupPeer peer) {
@@ -94,6 +98,7 @@ final class Router {
     void schedule(GroupPeer peer) {
         if (peer.scheduled.compareAndSet(false, true)) {
             readyQueue.add(peer);
+            workQueued.run();
         }
     }
 

@@ -7,36 +7,34 @@ import io.shardkv.raft.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Writes pinned state-machine images to snapshot files on the server's snapshot threads, so the
  * apply threads never wait for a snapshot and a failed build (full disk, OutOfMemoryError) fails
- * only that snapshot. At most {@code threads} images are written at once and {@code queued} wait;
- * beyond that a build is refused at once, and the group asks again later.
+ * only that snapshot. The pool bounds how many are written at once and how many wait; beyond that
+ * a build is refused at once, and the group asks again later.
  */
-public final class SnapshotBuilder implements AutoCloseable {
+public final class SnapshotBuilder {
     private static final System.Logger LOG = System.getLogger(SnapshotBuilder.class.getName());
 
     private final SnapshotStore store;
     private final RuntimeMetrics metrics;
-    private final ThreadPoolExecutor pool;
+    private final Executor pool;
+    private final java.util.function.LongSupplier nanoClock;
 
-    SnapshotBuilder(long serverId, SnapshotStore store, RuntimeMetrics metrics, int threads, int queued) {
+    /**
+     * @param pool runs the builds; it may refuse one ({@link RejectedExecutionException}) when too
+     *             many wait, and the group asks again later
+     */
+    SnapshotBuilder(SnapshotStore store, RuntimeMetrics metrics, Executor pool,
+                    java.util.function.LongSupplier nanoClock) {
         this.store = store;
         this.metrics = metrics;
-        AtomicInteger ids = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queued), r -> {
-                    Thread t = new Thread(r, "raft-snapshot-builder-" + serverId + "-" + ids.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.pool = pool;
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -49,14 +47,14 @@ public final class SnapshotBuilder implements AutoCloseable {
             pool.execute(() -> write(groupId, metadata, image, onBuilt, onFailed));
         } catch (RejectedExecutionException e) {
             image.close();
-            onFailed.accept(new IllegalStateException(pool.isShutdown() ? "the server is closing"
-                    : pool.getQueue().size() + " snapshots already wait to be written", e));
+            onFailed.accept(new IllegalStateException("no snapshot thread takes it now (too many builds wait,"
+                    + " or the server is closing)", e));
         }
     }
 
     private void write(long groupId, SnapshotMetadata metadata, SnapshotImage image, Consumer<Snapshot> onBuilt,
                        Consumer<Throwable> onFailed) {
-        long start = System.nanoTime();
+        long start = nanoClock.getAsLong();
         SnapshotRef ref;
         try {
             ref = writeToStore(store, groupId, metadata, image);
@@ -68,7 +66,7 @@ public final class SnapshotBuilder implements AutoCloseable {
             onFailed.accept(t);
             return;
         }
-        metrics.snapshotBuilt(System.nanoTime() - start, ref.getManifest());
+        metrics.snapshotBuilt(nanoClock.getAsLong() - start, ref.getManifest());
         onBuilt.accept(new Snapshot(metadata, ref.toByteArray()));
     }
 
@@ -88,10 +86,5 @@ public final class SnapshotBuilder implements AutoCloseable {
                 throw t;
             }
         }
-    }
-
-    @Override
-    public void close() {
-        pool.shutdownNow();
     }
 }

@@ -24,7 +24,7 @@ import org.rocksdb.RocksDBException;
  * running its core), which is also the only thread that changes its log; a read that races with
  * a compaction of the same range fails with {@link IllegalArgumentException}, as if it came after.
  */
-public final class RocksGroupStorage implements LogStorage {
+public final class RocksGroupStorage implements GroupLog {
     private final long groupId;
     private final RocksLogDb db;
     private final EntryCache cache;
@@ -46,6 +46,7 @@ public final class RocksGroupStorage implements LogStorage {
     }
 
     /** The Raft group whose log this is. */
+    @Override
     public long groupId() {
         return groupId;
     }
@@ -160,6 +161,7 @@ public final class RocksGroupStorage implements LogStorage {
     }
 
     /** Sets where {@link #snapshot(long)} gets snapshots; {@link SnapshotSource#NONE} until the runtime sets one. */
+    @Override
     public void setSnapshotSource(SnapshotSource source) {
         if (source == null) {
             throw new IllegalArgumentException("group " + groupId + ": snapshot source is null");
@@ -216,6 +218,7 @@ public final class RocksGroupStorage implements LogStorage {
      * The average stored size of the entries appended since open (key, header and data), or 0
      * before the first append: what log retention counts bytes with.
      */
+    @Override
     public long averageEntryBytes() {
         long n = appendedEntries;
         return n == 0 ? 0 : Math.max(1, appendedBytes / n);

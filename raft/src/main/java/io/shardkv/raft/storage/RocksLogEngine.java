@@ -46,7 +46,7 @@ import org.rocksdb.WriteBatch;
  * group's writes come from one thread at a time (its owner), which the engine checks. {@link
  * #close()} must come after every user has stopped.
  */
-public final class RocksLogEngine implements AutoCloseable {
+public final class RocksLogEngine implements LogEngine, AutoCloseable {
     private final RocksLogDb db;
     private final RocksLogEngineConfig config;
     private final EntryCacheBudget cacheBudget;
@@ -138,6 +138,7 @@ public final class RocksLogEngine implements AutoCloseable {
      *
      * @throws IllegalStateException if the group already exists
      */
+    @Override
     public RocksGroupStorage createGroup(long groupId, ConfState initialMembers) {
         LogKeys.checkGroupId(groupId);
         checkOpen();
@@ -159,16 +160,19 @@ public final class RocksLogEngine implements AutoCloseable {
     }
 
     /** Creates an empty group: a replica added later, which starts from its leader's snapshot. */
+    @Override
     public RocksGroupStorage createGroup(long groupId) {
         return createGroup(groupId, ConfState.EMPTY);
     }
 
     /** The group's storage, if the group exists. */
+    @Override
     public Optional<RocksGroupStorage> group(long groupId) {
         return Optional.ofNullable(groups.get(groupId));
     }
 
     /** The ids of all groups, in increasing order. */
+    @Override
     public List<Long> groupIds() {
         return new ArrayList<>(groups.keySet());
     }
@@ -177,6 +181,7 @@ public final class RocksLogEngine implements AutoCloseable {
      * Deletes the group's log and state. Durable when this returns; the group's storage object
      * refuses all use afterwards.
      */
+    @Override
     public void destroyGroup(long groupId) {
         checkOpen();
         synchronized (lifecycleLock) {
@@ -204,6 +209,7 @@ public final class RocksLogEngine implements AutoCloseable {
      * the log no longer holds. Durable when this returns; the group's old storage object refuses
      * all use afterwards.
      */
+    @Override
     public RocksGroupStorage resetGroup(long groupId) {
         checkOpen();
         synchronized (lifecycleLock) {
@@ -237,6 +243,7 @@ public final class RocksLogEngine implements AutoCloseable {
      * right after it. A state machine found behind the log's start on restart (the process died
      * between the install and the state machine's restore) restores it from here.
      */
+    @Override
     public Optional<Snapshot> installedSnapshot(long groupId) {
         checkOpen();
         RocksGroupStorage storage = groupOrThrow(groupId);
@@ -264,6 +271,7 @@ public final class RocksLogEngine implements AutoCloseable {
      * The data of every kept snapshot copy, by group, whether or not the log still starts right
      * after it: what must not be deleted before the groups are opened.
      */
+    @Override
     public Map<Long, byte[]> keptSnapshotData() {
         checkOpen();
         Map<Long, byte[]> data = new java.util.TreeMap<>();
@@ -296,6 +304,7 @@ public final class RocksLogEngine implements AutoCloseable {
      *                               gap or below the truncation point, an old snapshot, a commit
      *                               beyond the last index, an unknown group); nothing was written
      */
+    @Override
     public void write(LogBatch batch) {
         checkOpen();
         if (batch.isEmpty()) {
@@ -401,6 +410,7 @@ public final class RocksLogEngine implements AutoCloseable {
      *                                  index, or beyond the persisted commit index
      * @throws LogEngineException       if RocksDB refused the write
      */
+    @Override
     public void compact(long groupId, long index) {
         checkOpen();
         RocksGroupStorage storage = groupOrThrow(groupId);

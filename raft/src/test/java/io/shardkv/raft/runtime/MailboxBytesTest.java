@@ -31,7 +31,7 @@ class MailboxBytesTest {
     @Test
     void appendsAndProposalsCountTheirPayloadAndAreRefusedBeyondEitherBound() {
         MailboxBytes bytes = new MailboxBytes(10_000, 15_000, registry);
-        Router router = new Router(new RuntimeMetrics(registry, () -> 0, () -> 0, () -> 0), bytes);
+        Router router = new Router(new RuntimeMetrics(registry, () -> 0, () -> 0, () -> 0), bytes, () -> { });
         GroupPeer a = peer(1);
         GroupPeer b = peer(2);
 

@@ -90,7 +90,7 @@ final class RuntimeTestCluster implements AutoCloseable {
         AtomicLong offset = clockOffsetNanos.computeIfAbsent(serverId, id -> new AtomicLong());
         RaftServer server = new RaftServer(config, engine, transport,
                 SnapshotStore.open(dir.resolve("snapshots-" + serverId)), registry,
-                () -> System.nanoTime() + offset.get());
+                new ThreadScheduler(serverId, config.applyThreads(), () -> System.nanoTime() + offset.get()));
         engines.put(serverId, engine);
         servers.put(serverId, server);
         registries.put(serverId, registry);
