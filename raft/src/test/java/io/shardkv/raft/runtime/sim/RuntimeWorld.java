@@ -147,7 +147,15 @@ final class RuntimeWorld {
         long events = 0;
         SimEventQueue.Event e;
         while ((e = queue.poll()) != null && events < MAX_EVENTS) {
-            e.action().run();
+            try {
+                e.action().run();
+            } catch (RuntimeException | AssertionError ex) {
+                // Nothing the runtime does may throw out of a task: on a server it would kill a thread.
+                java.io.StringWriter trace = new java.io.StringWriter();
+                ex.printStackTrace(new java.io.PrintWriter(trace));
+                log.violation("event '" + e.kind() + "' of server " + e.node() + " threw " + trace);
+                break;
+            }
             events++;
             if (finished) {
                 break;
