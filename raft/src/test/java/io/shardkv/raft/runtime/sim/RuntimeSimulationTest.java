@@ -47,8 +47,7 @@ class RuntimeSimulationTest {
         for (long seed = first; seed < first + seeds; seed++) {
             results.add(RuntimeWorld.run(seed, dir));
         }
-        System.out.printf("runtime simulation: %.0f ms of CPU per seed%n",
-                (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / seeds);
+        System.out.printf("%.0f ms of CPU per seed%n", (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / seeds);
         report(results);
     }
 
@@ -79,6 +78,9 @@ class RuntimeSimulationTest {
                 failed.add(r);
             }
         }
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        results.forEach(r -> r.counts().forEach((k, v) -> counts.merge(k, v, Integer::sum)));
+        System.out.println("what happened: " + counts);
         for (RuntimeWorld.Result r : failed) {
             System.out.println("seed " + r.seed() + " failed (" + r.profile() + "): " + r.violations().get(0)
                     + "\n  replay: ./mvnw -B -pl raft -am test -Dtest=RuntimeSimulationTest -Dsim.seed=" + r.seed()
@@ -87,5 +89,16 @@ class RuntimeSimulationTest {
         System.out.printf("runtime simulation: %d seeds, %d violations (%d operations, %d answered, %d faults)%n",
                 results.size(), failed.size(), ops, ok, faults);
         assertThat(failed.stream().map(RuntimeWorld.Result::seed).toList()).as("seeds with violations").isEmpty();
+    }
+
+    @Test
+    void aSeedReplaysExactly(@TempDir Path tempDir) throws java.io.IOException {
+        Path dir = scratchDir(tempDir);
+        RuntimeWorld.Result first = RuntimeWorld.run(7, dir);
+        RuntimeWorld.Result again = RuntimeWorld.run(7, dir);
+        assertThat(first.operations()).isGreaterThan(100);
+        assertThat(again.events()).isEqualTo(first.events());
+        assertThat(again.digest()).isEqualTo(first.digest());
+        assertThat(again.tail()).isEqualTo(first.tail());
     }
 }

@@ -63,8 +63,11 @@ final class RuntimeWorld {
     private int faults;
 
     /** What one seed did and found. */
+    /**
+     * @param digest a hash of everything the clients saw, with times: equal for two runs of one seed
+     */
     record Result(long seed, RuntimeProfile profile, List<String> violations, int operations, int ok, int faults,
-                  long events, String tail) {
+                  long events, String tail, Map<String, Integer> counts, long digest) {
         boolean passed() {
             return violations.isEmpty();
         }
@@ -78,7 +81,7 @@ final class RuntimeWorld {
         this.flushRate = random.nextBoolean() ? 1.0 : 0.05 + random.nextDouble() * 0.3;
         this.clients = new SimClients(this, profile.leaseReads() ? ReadMode.LEASE : ReadMode.SAFE);
         RetentionPolicy retention = profile.retainedEntries() < 1000
-                ? new RetentionPolicy(profile.retainedEntries(), 5, 2_000) : RetentionPolicy.defaults();
+                ? new RetentionPolicy(profile.retainedEntries(), 5, 300) : RetentionPolicy.defaults();
         for (long id = 1; id <= profile.servers(); id++) {
             RuntimeConfig config = new RuntimeConfig(id, 50, profile.pollers(), 2, 1 + random.nextInt(64),
                     profile.mailboxCapacity(), 1 + random.nextInt(256),
@@ -166,8 +169,12 @@ final class RuntimeWorld {
                     : "nothing left to do before the final checks ended");
         }
         int operations = clients.history().size();
+        long digest = events;
+        for (var op : clients.history().history()) {
+            digest = digest * 31 + op.toString().hashCode();
+        }
         return new Result(seed, profile, List.copyOf(log.violations()), operations, clients.okCount(), faults, events,
-                log.tail());
+                log.tail(), Map.copyOf(log.counts()), digest);
     }
 
     // ------------------------------------------------------------------ nemesis
@@ -179,23 +186,32 @@ final class RuntimeWorld {
         faults++;
         long id = 1 + random.nextInt(profile.servers());
         SimServer s = server(id);
-        long duration = 100_000_000L + random.nextLong(3_000_000_000L);
+        long duration = 100_000_000L + random.nextLong(2_500_000_000L);
         switch (random.nextInt(8)) {
             case 0 -> {
+                if (s.isUp()) {
+                    log.count("kills");
+                }
                 s.crash("(kill -9)");
                 queue.after(duration, "restart", id, () -> restart(s));
             }
             case 1 -> {
-                s.crashAtNextWrite = true;
+                s.crashAtNextWrite = s.isUp();
                 log.note("server " + id + " will crash at its next log write");
-                queue.after(duration, "restart", id, () -> restart(s));
             }
             case 2 -> {
+                // Down for a while, it likely comes back behind the log's start: the snapshot
+                // that catches it up is interrupted halfway.
+                if (s.isUp()) {
+                    log.count("kills");
+                }
+                s.crash("(kill -9)");
                 s.crashInNextRestore = true;
                 log.note("server " + id + " will crash halfway through its next snapshot restore");
                 queue.after(duration, "restart", id, () -> restart(s));
             }
             case 3 -> {
+                log.count("pauses");
                 s.pause();
                 queue.after(duration, "resume", id, s::resume);
             }
@@ -207,6 +223,7 @@ final class RuntimeWorld {
                     }
                 }
                 log.note("server " + id + " isolated");
+                log.count("isolations");
                 queue.after(duration, "heal", 0, this::healNetwork);
             }
             case 5 -> {
@@ -225,6 +242,7 @@ final class RuntimeWorld {
                     }
                 }
                 log.note("partition " + half + " | the rest");
+                log.count("partitions");
                 queue.after(duration, "heal", 0, this::healNetwork);
             }
             case 6 -> {
@@ -232,6 +250,7 @@ final class RuntimeWorld {
                 if (to != id) {
                     network.cut(id, to);
                     log.note("link " + id + " -> " + to + " drops everything (one way)");
+                    log.count("one-way cuts");
                     queue.after(duration, "heal", 0, this::healNetwork);
                 }
             }
@@ -244,10 +263,16 @@ final class RuntimeWorld {
                     log.note("group " + g + ": leadership transfer to " + target + " asked of server "
                             + raft.serverId());
                     raft.transferLeader(g, target);
+                    log.count("leadership transfers");
                 }
             }
         }
         queue.after(200_000_000L + random.nextLong(1_500_000_000L), "nemesis", 0, () -> nemesis(end));
+    }
+
+    /** A supervisor restarts a process that died at a crash point, a little later. */
+    void restartLater(SimServer s) {
+        queue.after(100_000_000L + random.nextLong(1_000_000_000L), "restart", s.id, () -> restart(s));
     }
 
     private void restart(SimServer s) {
@@ -289,6 +314,7 @@ final class RuntimeWorld {
             }
         }
         log.note("group 1 poisoned");
+        log.count("poisoned groups");
     }
 
     // ------------------------------------------------------------------ the end

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  */
 final class SimClients {
     /** How long a client waits for one operation before it gives up on knowing its outcome. */
-    static final long OP_DEADLINE_NANOS = 2_000_000_000L;
+    static final long OP_DEADLINE_NANOS = 3_000_000_000L;
 
     private final RuntimeWorld world;
     private final HistoryRecorder<KvInput, KvOutput> history = new HistoryRecorder<>();
@@ -87,7 +87,11 @@ final class SimClients {
         long op = history.invoke(clientId, input, world.queue.now());
         Attempt a = new Attempt(op, groupId, input, world.queue.now() + OP_DEADLINE_NANOS, done);
         world.queue.at(a.deadline, "client deadline", 0, null, 0, () -> a.finish(null));
-        a.tryOn(world.leaderGuess(groupId));
+        List<Long> replicas = world.replicas(groupId);
+        // Half the reads go to any replica: a follower forwards the read index to its leader and
+        // answers once it has applied that far itself.
+        boolean anyReplica = input instanceof KvInput.Get && world.random.nextBoolean();
+        a.tryOn(anyReplica ? replicas.get(world.random.nextInt(replicas.size())) : world.leaderGuess(groupId));
     }
 
     /** One operation and its tries, until an answer, an unknown outcome or its deadline. */
@@ -162,7 +166,9 @@ final class SimClients {
                 return;
             }
             if (err == null) {
-                world.noteLeader(groupId, serverId);
+                if (!(input instanceof KvInput.Get)) {
+                    world.noteLeader(groupId, serverId); // reads may be answered by followers
+                }
                 finish(out);
                 return;
             }

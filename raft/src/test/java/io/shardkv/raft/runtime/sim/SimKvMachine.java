@@ -154,6 +154,7 @@ final class SimKvMachine implements StateMachine {
         data = restored;
         appliedIndex = metadata.index();
         flush();
+        log.count("snapshot restores");
     }
 
     private static byte[] encode(Map<String, String> data, long index) {

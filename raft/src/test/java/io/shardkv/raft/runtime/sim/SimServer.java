@@ -33,7 +33,10 @@ final class SimServer {
     private SimTransport transport;
     private RaftServer raft;
     private final Map<Long, SimKvMachine> machines = new HashMap<>();
-    /** Crash points armed by the nemesis: the next log write, or the next snapshot restore, kills the process. */
+    /**
+     * Crash points armed by the nemesis: the next log write, or the next snapshot restore (in
+     * this life or a later one), kills the process; a supervisor restarts it soon after.
+     */
     boolean crashAtNextWrite;
     boolean crashInNextRestore;
     private int lives;
@@ -76,7 +79,9 @@ final class SimServer {
         engine.setBeforeWrite(what -> {
             if (crashAtNextWrite) {
                 crashAtNextWrite = false;
+                world.log.count("crashes during a log write");
                 crash("during " + what);
+                world.restartLater(this);
                 throw new SimulatedCrash("during " + what);
             }
         });
@@ -107,6 +112,8 @@ final class SimServer {
                 g -> new SimKvMachine.Durable()), world.random, world.flushRate, world.applied, world.log, () -> {
                     if (crashInNextRestore) {
                         crashInNextRestore = false;
+                        world.log.count("crashes halfway through a restore");
+                        world.restartLater(this);
                         crash("halfway through restoring a snapshot of group " + groupId);
                         throw new SimulatedCrash("in a restore");
                     }
@@ -127,7 +134,6 @@ final class SimServer {
         raft = null;
         machines.clear();
         crashAtNextWrite = false;
-        crashInNextRestore = false;
         world.log.note("server " + id + " crashed " + why);
     }
 

@@ -16,6 +16,7 @@ final class SimWorldLog {
     private final SimEventQueue queue;
     private final Deque<String> lines = new ArrayDeque<>();
     private final List<String> violations = new ArrayList<>();
+    private final java.util.TreeMap<String, Integer> counts = new java.util.TreeMap<>();
 
     SimWorldLog(SimEventQueue queue) {
         this.queue = queue;
@@ -34,6 +35,15 @@ final class SimWorldLog {
         if (violations.size() < 20) {
             violations.add(String.format("at %.3f s: %s", queue.now() / 1e9, what));
         }
+    }
+
+    /** Counts one more of {@code what} (a kind of fault that took effect, say). */
+    void count(String what) {
+        counts.merge(what, 1, Integer::sum);
+    }
+
+    java.util.Map<String, Integer> counts() {
+        return counts;
     }
 
     List<String> violations() {
