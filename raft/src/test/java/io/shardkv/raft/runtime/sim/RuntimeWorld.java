@@ -185,6 +185,10 @@ final class RuntimeWorld {
         }
         faults++;
         long id = 1 + random.nextInt(profile.servers());
+        if (random.nextBoolean()) {
+            // Aim at the server that leads some group: its faults are the ones that matter most.
+            id = leaderGuess(1 + random.nextInt(profile.groups()));
+        }
         SimServer s = server(id);
         long duration = 100_000_000L + random.nextLong(2_500_000_000L);
         switch (random.nextInt(8)) {

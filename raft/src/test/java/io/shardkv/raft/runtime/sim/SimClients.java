@@ -75,8 +75,18 @@ final class SimClients {
         int choice = world.random.nextInt(10);
         KvInput input = choice < 5 ? KvInput.get(key)
                 : choice < 9 ? KvInput.put(key, "v" + ++values) : KvInput.delete(key);
-        perform(clientId, groupId, input, done -> world.queue.after(world.random.nextLong(THINK_NANOS), "client", 0,
-                () -> next(clientId)));
+        perform(clientId, groupId, input, ok -> {
+            if (ok && !(input instanceof KvInput.Get) && world.random.nextBoolean()) {
+                // Read your write at once, often from a follower: the read must see it.
+                perform(clientId, groupId, KvInput.get(key), ok2 -> thinkThenNext(clientId));
+            } else {
+                thinkThenNext(clientId);
+            }
+        });
+    }
+
+    private void thinkThenNext(long clientId) {
+        world.queue.after(world.random.nextLong(THINK_NANOS), "client", 0, () -> next(clientId));
     }
 
     /**
