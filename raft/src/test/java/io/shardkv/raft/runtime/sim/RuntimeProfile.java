@@ -36,7 +36,7 @@ record RuntimeProfile(int servers, int groups, int replicas, int clients, int po
     static RuntimeProfile draw(Random r) {
         int servers = 3 + r.nextInt(3);
         Delays delays = new Delays(r.nextInt(3) == 0 ? 2_000_000 : 200_000, 100_000 + r.nextLong(5_000_000),
-                r.nextInt(4) == 0 ? 0.02 : 0, 2_000_000 + r.nextLong(40_000_000), 100_000,
+                r.nextInt(2) == 0 ? 0.05 : 0, 2_000_000 + r.nextLong(40_000_000), 100_000,
                 500_000 + r.nextLong(10_000_000));
         return new RuntimeProfile(servers, 2 + r.nextInt(3), 3, 2 + r.nextInt(4), 1 + r.nextInt(2),
                 r.nextInt(4) == 0 ? 8 + r.nextInt(24) : 4096,

@@ -120,6 +120,14 @@ final class RuntimeWorld {
         return g != null ? g : r.get(random.nextInt(r.size()));
     }
 
+    /** {@code serverId} did not answer for {@code groupId}: the next request goes to another replica. */
+    void forgetLeader(long groupId, long serverId) {
+        if (leaderGuess.getOrDefault(groupId, 0L) == serverId) {
+            List<Long> r = replicas(groupId);
+            leaderGuess.put(groupId, r.get((r.indexOf(serverId) + 1 + random.nextInt(r.size() - 1)) % r.size()));
+        }
+    }
+
     void noteLeader(long groupId, long serverId) {
         leaderGuess.put(groupId, serverId);
     }

@@ -42,6 +42,11 @@ final class SimClients {
     }
 
     static final int KEYS_PER_GROUP = 3;
+    /**
+     * How long one try waits for an answer (a server may be frozen): then a read asks another
+     * replica, and a write ends with an unknown outcome and the next one goes elsewhere.
+     */
+    private static final long ATTEMPT_TIMEOUT_NANOS = 700_000_000L;
     /** Longest pause between one client's operations. */
     private static final long THINK_NANOS = 100_000_000L;
 
@@ -112,6 +117,7 @@ final class SimClients {
         final long deadline;
         final Consumer<Boolean> done;
         boolean finished;
+        int attempts;
 
         Attempt(long op, long groupId, KvInput input, long deadline, Consumer<Boolean> done) {
             this.op = op;
@@ -155,6 +161,19 @@ final class SimClients {
                 return;
             }
             long latency = world.profile.delays().latency(world.random);
+            int attempt = ++attempts;
+            world.queue.after(ATTEMPT_TIMEOUT_NANOS, "client attempt timeout", 0, () -> {
+                if (finished || attempt != attempts) {
+                    return;
+                }
+                world.forgetLeader(groupId, serverId);
+                if (input instanceof KvInput.Get) {
+                    // A read changes nothing: ask another replica (a late answer still counts).
+                    retry(replicas.get(world.random.nextInt(replicas.size())), 0);
+                } else {
+                    finish(null); // it may still apply: never sent twice
+                }
+            });
             if (input instanceof KvInput.Get g) {
                 CompletableFuture<Long> f = raft.readIndex(groupId, readMode);
                 f.whenComplete((index, err) -> {
