@@ -1,5 +1,9 @@
 package io.shardkv.raft.storage;
 
+import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.SnapshotMetadata;
+import java.util.List;
+
 import io.shardkv.raft.core.HardState;
 
 /**
@@ -47,5 +51,49 @@ record GroupLogMeta(GroupState state, long lastIndex, long lastTerm) {
 
     GroupLogMeta withLast(long index, long term) {
         return new GroupLogMeta(state, index, term);
+    }
+
+    /**
+     * The meta after installing snapshot {@code s} in place of the whole log.
+     *
+     * @throws IllegalStateException if the snapshot is not after the truncation point
+     */
+    GroupLogMeta afterInstall(long groupId, SnapshotMetadata s) {
+        if (s.index() <= truncatedIndex()) {
+            throw new IllegalStateException("group " + groupId + ": snapshot at " + s.index()
+                    + " is not after the truncation point " + truncatedIndex());
+        }
+        return emptyLog(state.withTruncation(s.index(), s.term(), s.confState()));
+    }
+
+    /**
+     * The meta after appending contiguous {@code entries} (replacing what followed their first
+     * index); unchanged when there are none.
+     *
+     * @throws IllegalStateException if they start at or below the truncation point or leave a gap
+     */
+    GroupLogMeta afterAppend(long groupId, List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return this;
+        }
+        Entry first = entries.get(0);
+        Entry last = entries.get(entries.size() - 1);
+        if (first.index() <= truncatedIndex()) {
+            throw new IllegalStateException("group " + groupId + ": append at " + first.index()
+                    + " at or below truncation point " + truncatedIndex());
+        }
+        if (first.index() > lastIndex + 1) {
+            throw new IllegalStateException("group " + groupId + ": append at " + first.index()
+                    + " leaves a gap after " + lastIndex);
+        }
+        return withLast(last.index(), last.term());
+    }
+
+    /** @throws IllegalStateException if the commit index is beyond the log */
+    void checkCommitWithinLog(long groupId) {
+        if (hardState().commit() > lastIndex) {
+            throw new IllegalStateException("group " + groupId + ": commit " + hardState().commit()
+                    + " would be beyond last index " + lastIndex);
+        }
     }
 }

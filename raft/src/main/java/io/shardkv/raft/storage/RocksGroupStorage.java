@@ -139,25 +139,10 @@ public final class RocksGroupStorage implements GroupLog {
         return term;
     }
 
-    /**
-     * Asks the {@link SnapshotSource}; until it has a snapshot at or after {@code requestIndex}
-     * the answer is "temporarily unavailable" and the core asks again later. The snapshot must
-     * also reach the log's start: one older than the compacted prefix would leave the follower a
-     * gap the log cannot fill (it would be sent the same old snapshot again and again).
-     */
+    /** Asks the {@link SnapshotSource} (see {@link SnapshotSource#answer}). */
     @Override
     public SnapshotResult snapshot(long requestIndex) {
-        long needed = Math.max(requestIndex, firstIndex() - 1);
-        Optional<Snapshot> ready = snapshotSource.snapshotAtOrAfter(needed);
-        if (ready.isEmpty()) {
-            return new SnapshotResult.TemporarilyUnavailable();
-        }
-        Snapshot s = ready.get();
-        if (s.index() < needed) {
-            throw new IllegalStateException("group " + groupId + ": snapshot source returned a snapshot at "
-                    + s.index() + " for a request at " + needed);
-        }
-        return new SnapshotResult.Available(s);
+        return SnapshotSource.answer(snapshotSource, groupId, requestIndex, firstIndex());
     }
 
     /** Sets where {@link #snapshot(long)} gets snapshots; {@link SnapshotSource#NONE} until the runtime sets one. */

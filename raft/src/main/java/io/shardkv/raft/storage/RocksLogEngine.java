@@ -351,49 +351,34 @@ public final class RocksLogEngine implements LogEngine, AutoCloseable {
         boolean stateChanged = false;
         if (w.snapshot != null) {
             SnapshotMetadata s = w.snapshot;
-            if (s.index() <= m.truncatedIndex()) {
-                throw new IllegalStateException("group " + groupId + ": snapshot at " + s.index()
-                        + " is not after the truncation point " + m.truncatedIndex());
-            }
+            m = m.afterInstall(groupId, s);
             wb.deleteRange(db.logCf(), LogKeys.groupKey(groupId), LogKeys.groupEndKey(groupId));
             if (w.snapshotData != null) {
                 wb.put(db.snapshotCf(), LogKeys.groupKey(groupId), encodeSnapshot(s, w.snapshotData));
             } else {
                 wb.delete(db.snapshotCf(), LogKeys.groupKey(groupId));
             }
-            m = GroupLogMeta.emptyLog(m.state().withTruncation(s.index(), s.term(), s.confState()));
             stateChanged = true;
         }
         if (!w.entries.isEmpty()) {
-            Entry first = w.entries.get(0);
-            Entry last = w.entries.get(w.entries.size() - 1);
-            if (first.index() <= m.truncatedIndex()) {
-                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
-                        + " at or below truncation point " + m.truncatedIndex());
-            }
-            if (first.index() > m.lastIndex() + 1) {
-                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
-                        + " leaves a gap after " + m.lastIndex());
-            }
+            long previousLast = m.lastIndex();
+            m = m.afterAppend(groupId, w.entries);
             for (Entry e : w.entries) {
                 LogKeys.encodeLogKey(keyScratch, groupId, e.index());
                 wb.put(db.logCf(), keyScratch, EntryCodec.encode(e));
             }
-            if (last.index() < m.lastIndex()) {
+            long last = m.lastIndex();
+            if (last < previousLast) {
                 // The new entries overwrite [first, last]; what followed them conflicts and goes.
-                wb.deleteRange(db.logCf(), LogKeys.logKey(groupId, last.index() + 1),
-                        LogKeys.logKey(groupId, m.lastIndex() + 1));
+                wb.deleteRange(db.logCf(), LogKeys.logKey(groupId, last + 1),
+                        LogKeys.logKey(groupId, previousLast + 1));
             }
-            m = m.withLast(last.index(), last.term());
         }
         if (w.hardState != null) {
             m = m.withState(m.state().withHardState(w.hardState));
             stateChanged = true;
         }
-        if (m.hardState().commit() > m.lastIndex()) {
-            throw new IllegalStateException("group " + groupId + ": commit " + m.hardState().commit()
-                    + " would be beyond last index " + m.lastIndex());
-        }
+        m.checkCommitWithinLog(groupId);
         if (stateChanged) {
             wb.put(db.stateCf(), LogKeys.groupKey(groupId), GroupStateCodec.encode(m.state()));
         }

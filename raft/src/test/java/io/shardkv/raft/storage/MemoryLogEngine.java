@@ -188,36 +188,15 @@ public final class MemoryLogEngine implements LogEngine {
         GroupLogMeta m = s.meta;
         boolean install = w.snapshot != null;
         if (install) {
-            SnapshotMetadata snap = w.snapshot;
-            if (snap.index() <= m.truncatedIndex()) {
-                throw new IllegalStateException("group " + groupId + ": snapshot at " + snap.index()
-                        + " is not after the truncation point " + m.truncatedIndex());
-            }
-            m = GroupLogMeta.emptyLog(m.state().withTruncation(snap.index(), snap.term(), snap.confState()));
+            m = m.afterInstall(groupId, w.snapshot);
         }
         List<Entry> entries = List.copyOf(w.entries);
-        long truncateAfter = Long.MAX_VALUE;
-        if (!entries.isEmpty()) {
-            Entry first = entries.get(0);
-            Entry last = entries.get(entries.size() - 1);
-            if (first.index() <= m.truncatedIndex()) {
-                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
-                        + " at or below truncation point " + m.truncatedIndex());
-            }
-            if (first.index() > m.lastIndex() + 1) {
-                throw new IllegalStateException("group " + groupId + ": append at " + first.index()
-                        + " leaves a gap after " + m.lastIndex());
-            }
-            truncateAfter = first.index() - 1;
-            m = m.withLast(last.index(), last.term());
-        }
+        long truncateAfter = entries.isEmpty() ? Long.MAX_VALUE : entries.get(0).index() - 1;
+        m = m.afterAppend(groupId, entries);
         if (w.hardState != null) {
             m = m.withState(m.state().withHardState(w.hardState));
         }
-        if (m.hardState().commit() > m.lastIndex()) {
-            throw new IllegalStateException("group " + groupId + ": commit " + m.hardState().commit()
-                    + " would be beyond last index " + m.lastIndex());
-        }
+        m.checkCommitWithinLog(groupId);
         GroupLogMeta next = m;
         Snapshot kept = install && w.snapshotData != null ? new Snapshot(w.snapshot, w.snapshotData) : null;
         long cut = truncateAfter;
@@ -343,16 +322,7 @@ public final class MemoryLogEngine implements LogEngine {
 
         @Override
         public SnapshotResult snapshot(long requestIndex) {
-            long needed = Math.max(requestIndex, firstIndex() - 1);
-            Optional<Snapshot> ready = snapshotSource.snapshotAtOrAfter(needed);
-            if (ready.isEmpty()) {
-                return new SnapshotResult.TemporarilyUnavailable();
-            }
-            if (ready.get().index() < needed) {
-                throw new IllegalStateException("group " + groupId + ": snapshot source returned a snapshot at "
-                        + ready.get().index() + " for a request at " + needed);
-            }
-            return new SnapshotResult.Available(ready.get());
+            return SnapshotSource.answer(snapshotSource, groupId, requestIndex, firstIndex());
         }
 
         @Override
