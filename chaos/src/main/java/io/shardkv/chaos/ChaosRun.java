@@ -84,6 +84,8 @@ final class ChaosRun {
                 .collect(Collectors.joining(", ")) + "; clients at " + network.driverAddress());
         cluster.start(STARTUP_TIMEOUT, settings.groups());
         log.event("cluster ready");
+        LeaderWatch leaderWatch = new LeaderWatch(cluster, log);
+        leaderWatch.start();
 
         List<String> keys = chooseKeys(cluster.admin().getClusterMap());
         Workload workload = new Workload(keys, log);
@@ -96,11 +98,13 @@ final class ChaosRun {
             throw new ChaosException("the keys could not be written before any fault: " + workload.notWrittenSince(clientsStart));
         }
 
+        nemesis.awaitRecovered(clientsStart, "the clients started", RECOVERY_MICROS);
         long nemesisStart = log.nowMicros();
         nemesis.run(nemesisStart + settings.nemesisTime().toSeconds() * SECOND);
         long healed = nemesis.healAll();
         log.event("nemesis over; waiting for recovery");
         nemesis.awaitWrites(healed, "the end of the nemesis", RECOVERY_MICROS);
+        nemesis.awaitRecovered(healed, "the end of the nemesis", RECOVERY_MICROS);
         Reconfigurer changes = nemesis.reconfigurer();
         while (changes.hasPending() && log.nowMicros() - healed < RECOVERY_MICROS) {
             changes.poll();
@@ -122,6 +126,7 @@ final class ChaosRun {
         if (!unread.isEmpty()) {
             log.event("final reads failed for " + unread);
         }
+        leaderWatch.close();
         log.event("read back " + (once.acknowledged() - once.unreadable().size()) + " of " + once.acknowledged()
                 + " acknowledged write-once keys; stopping the cluster");
         cleanup();

@@ -3,14 +3,24 @@ package io.shardkv.chaos;
 import io.shardkv.client.MetaAdmin;
 import io.shardkv.kvctl.ClusterReadiness;
 import io.shardkv.meta.proto.ClusterStatusResponse;
-import io.shardkv.meta.proto.GroupLeader;
+import io.shardkv.meta.proto.GroupReport;
+import io.shardkv.meta.proto.Replica;
+import io.shardkv.meta.proto.ShardGroupInfo;
+import io.shardkv.meta.proto.ServerStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,6 +38,7 @@ final class Cluster implements AutoCloseable {
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(3);
 
     private final Map<String, ServerProcess> servers = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final String metaEndpoints;
     private MetaAdmin admin;
 
@@ -152,25 +163,105 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** The kv-server leading {@code groupId} as the meta-server last heard, if any. */
+    /**
+     * Each group's leader as the kv-servers last reported it (each server reports its own role in
+     * every heartbeat, once a second): the server reporting LEADER with the highest term. Unlike
+     * the map's leader hints, which keep the last leader until another reports a higher term, a
+     * group whose leader died has none here once its server stops reporting.
+     */
+    static Map<Long, String> reportedLeaders(ClusterStatusResponse status) {
+        Map<Long, String> leaders = new TreeMap<>();
+        Map<Long, Long> terms = new HashMap<>();
+        for (ServerStatus s : status.getServersList()) {
+            for (GroupReport r : s.getGroupsList()) {
+                if (r.getRole().equals("LEADER") && r.getTerm() >= terms.getOrDefault(r.getGroupId(), -1L)) {
+                    terms.put(r.getGroupId(), r.getTerm());
+                    leaders.put(r.getGroupId(), "kv-" + s.getServerId() + " (term " + r.getTerm() + ")");
+                }
+            }
+        }
+        return leaders;
+    }
+
+    /** The kv-server leading {@code groupId} as last reported, if any. */
     static Optional<String> leaderOf(ClusterStatusResponse status, long groupId) {
-        for (GroupLeader l : status.getLeadersList()) {
-            if (l.getGroupId() == groupId && l.getLeaderServerId() != 0) {
-                return Optional.of("kv-" + l.getLeaderServerId());
+        return Optional.ofNullable(reportedLeaders(status).get(groupId)).map(l -> l.substring(0, l.indexOf(' ')));
+    }
+
+    /** Groups that kv-server {@code name} leads, as last reported. */
+    static List<Long> groupsLedBy(ClusterStatusResponse status, String name) {
+        List<Long> led = new ArrayList<>();
+        reportedLeaders(status).forEach((g, l) -> {
+            if (l.startsWith(name + " ")) {
+                led.add(g);
+            }
+        });
+        return led;
+    }
+
+    /**
+     * Why the cluster is not back to normal yet, or empty when it is: every server runs and is not
+     * paused; every server's {@code /health} says ready; the meta group has a leader; every
+     * kv-server heartbeats; and every replica of every group of the map reports the group's
+     * current term with a leader, so a restarted or cut-off replica has rejoined its groups.
+     * A fault caused before this holds would meet a cluster still short of a replica: two faults.
+     */
+    Optional<String> notRecovered() {
+        for (ServerProcess s : servers.values()) {
+            if (!s.isAlive() || s.isPaused()) {
+                return Optional.of(s.name() + " is " + (s.isAlive() ? "paused" : "not running"));
+            }
+            int port = s.node().isMeta() ? META_HTTP_PORT : KV_HTTP_PORT;
+            if (!healthy(s.node().address() + ":" + port)) {
+                return Optional.of(s.name() + " is not ready (/health)");
+            }
+        }
+        Optional<ClusterStatusResponse> status = status();
+        if (status.isEmpty() || status.get().getMetaLeaderId() == 0) {
+            return Optional.of("no meta leader answers");
+        }
+        Map<Long, ServerStatus> byServer = new HashMap<>();
+        for (ServerStatus s : status.get().getServersList()) {
+            byServer.put(s.getServerId(), s);
+            if (s.getLastHeartbeatAgeMillis() > 3_000) {
+                return Optional.of("kv-" + s.getServerId() + " last heartbeat " + s.getLastHeartbeatAgeMillis() + " ms ago");
+            }
+        }
+        for (ShardGroupInfo g : status.get().getMap().getGroupsList()) {
+            long term = -1;
+            List<GroupReport> reports = new ArrayList<>();
+            for (Replica r : g.getReplicasList()) {
+                ServerStatus s = byServer.get(r.getServerId());
+                GroupReport report = s == null ? null : s.getGroupsList().stream()
+                        .filter(x -> x.getGroupId() == g.getId()).findFirst().orElse(null);
+                if (report == null) {
+                    return Optional.of("kv-" + r.getServerId() + " reports no replica of group " + g.getId());
+                }
+                reports.add(report);
+                term = Math.max(term, report.getTerm());
+            }
+            for (int i = 0; i < reports.size(); i++) {
+                GroupReport report = reports.get(i);
+                if (report.getTerm() != term || report.getLeaderId() == 0) {
+                    return Optional.of("kv-" + g.getReplicas(i).getServerId() + " is at term " + report.getTerm()
+                            + " (leader " + report.getLeaderId() + ") in group " + g.getId() + ", whose term is " + term);
+                }
             }
         }
         return Optional.empty();
     }
 
-    /** Groups that kv-server {@code name} leads, as the meta-server last heard. */
-    static List<Long> groupsLedBy(ClusterStatusResponse status, String name) {
-        List<Long> led = new ArrayList<>();
-        for (GroupLeader l : status.getLeadersList()) {
-            if (("kv-" + l.getLeaderServerId()).equals(name)) {
-                led.add(l.getGroupId());
-            }
+    private boolean healthy(String hostPort) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/health"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return led;
     }
 
     /** Kills every server (SIGKILL; a paused one too). */

@@ -114,6 +114,7 @@ final class Nemesis {
                 faults.add(new FaultRecord(description, single, start, healed));
             }
             awaitWrites(healed, "the heal", RECOVERY_WAIT_MICROS);
+            awaitRecovered(healed, "the heal", RECOVERY_WAIT_MICROS);
             long quiet = SECOND + (long) (random.nextDouble() * 2 * SECOND);
             long quietStart = log.nowMicros();
             while (log.nowMicros() - quietStart < quiet && log.nowMicros() < untilMicros) {
@@ -284,6 +285,34 @@ final class Nemesis {
         }
         log.event("keys " + workload.notWrittenSince(sinceMicros) + " not written in the "
                 + EventLog.seconds(maxMicros) + " s after " + since);
+        return false;
+    }
+
+    /**
+     * Waits until {@link Cluster#notRecovered} finds nothing (a restarted server back in all its
+     * groups), at most {@code maxMicros} from {@code sinceMicros}; otherwise the next fault would
+     * hit a cluster still missing a replica and measure two faults as one. A restarted server
+     * takes most of it: its JVM and RocksDB start slowly on a small machine that runs the whole
+     * cluster.
+     */
+    boolean awaitRecovered(long sinceMicros, String since, long maxMicros) {
+        Optional<String> missing = cluster.notRecovered();
+        // What it waited for, in order, for the log: a few distinct reasons, numbers left out.
+        Set<String> waitedFor = new LinkedHashSet<>();
+        while (missing.isPresent() && log.nowMicros() - sinceMicros < maxMicros) {
+            if (waitedFor.size() < 4) {
+                waitedFor.add(missing.get().replaceAll("[0-9]+ ms ago", "long ago"));
+            }
+            reconfigurer.poll();
+            sleep(POLL_MICROS);
+            missing = cluster.notRecovered();
+        }
+        String waited = waitedFor.isEmpty() ? "" : " (waited for: " + String.join("; ", waitedFor) + ")";
+        if (missing.isEmpty()) {
+            log.event("cluster recovered " + EventLog.seconds(log.nowMicros() - sinceMicros) + " s after " + since + waited);
+            return true;
+        }
+        log.event("cluster not recovered " + EventLog.seconds(maxMicros) + " s after " + since + ": " + missing.get() + waited);
         return false;
     }
 
