@@ -108,15 +108,25 @@ public final class ChaosMain implements Callable<Integer> {
             return 2;
         }
         ChaosRun run = new ChaosRun(settings, System.out);
-        Thread hook = new Thread(run::cleanup, "kv-chaos-cleanup");
+        Thread hook = new Thread(() -> {
+            if (run.cleanup()) {
+                System.err.println("kv-chaos: stopped before the end; killed the servers and removed the network");
+            }
+        }, "kv-chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             ChaosRun.Outcome outcome = run.run();
             System.out.println(outcome.summaryLine());
             return outcome.exitCode();
-        } catch (ChaosException | IllegalStateException e) {
+        } catch (ChaosException e) {
             System.out.flush();
             System.err.println("kv-chaos: " + e.getMessage());
+            return 3;
+        } catch (RuntimeException e) {
+            // A bug or an answer the driver did not expect: the run cannot be judged.
+            System.out.flush();
+            System.err.println("kv-chaos: the run failed: " + e);
+            e.printStackTrace();
             return 3;
         } finally {
             run.cleanup();

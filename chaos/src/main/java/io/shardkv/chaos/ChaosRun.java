@@ -127,6 +127,7 @@ final class ChaosRun {
             log.event("final reads failed for " + unread);
         }
         leaderWatch.close();
+        List<String> syncs = cluster.logSyncStats();
         log.event("read back " + (once.acknowledged() - once.unreadable().size()) + " of " + once.acknowledged()
                 + " acknowledged write-once keys; stopping the cluster");
         cleanup();
@@ -139,6 +140,7 @@ final class ChaosRun {
         log.event("checking " + history.size() + " operations on " + keys.size() + " keys for linearizability");
         HistoryCheck.Result check = HistoryCheck.check(history);
         report(nemesis, changes, workload, history, clientsStart, clientsEnd, check, once, unread);
+        log.line("raft log syncs (a long one stalls that server's groups): " + String.join("; ", syncs));
 
         long ops = history.size() + onceHistory.size();
         long ok = Stream.concat(history.stream(), onceHistory.stream()).filter(o -> !o.isUnknown()).count();
@@ -249,17 +251,21 @@ final class ChaosRun {
         }
     }
 
-    /** Kills every server and removes the network; safe to call twice and from the shutdown hook. */
-    void cleanup() {
+    /**
+     * Kills every server and removes the network; safe to call twice and from the shutdown hook.
+     * Returns false when it had already been done.
+     */
+    boolean cleanup() {
         synchronized (cleanupLock) {
             if (cleanedUp) {
-                return;
+                return false;
             }
             cleanedUp = true;
             if (cluster != null) {
                 cluster.close();
             }
             network.removeAll();
+            return true;
         }
     }
 

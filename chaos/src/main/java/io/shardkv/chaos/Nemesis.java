@@ -54,8 +54,9 @@ final class Nemesis {
         this.faultKinds = settings.nemeses().stream().filter(NemesisKind::isFault).sorted().toList();
         this.moves = settings.nemeses().contains(NemesisKind.MOVE);
         this.memberChanges = settings.nemeses().contains(NemesisKind.MEMBER);
-        this.reconfigurer = new Reconfigurer(cluster.admin(), workload, log, random, settings.replicas(),
-                settings.kvServers());
+        // Its own stream: what it draws depends on the map it reads, which must not shift the faults' draws.
+        this.reconfigurer = new Reconfigurer(cluster.admin(), workload, log, new Random(settings.seed() * 31 + 17),
+                settings.replicas(), settings.kvServers());
     }
 
     List<FaultRecord> faults() {

@@ -194,12 +194,22 @@ final class Workload {
         return missing;
     }
 
-    /** Slots of acknowledged write-once keys, at most {@code max} of them. */
-    List<Integer> someOnceSlots(Random random, int max) {
+    /**
+     * Up to {@code count} slots of acknowledged write-once keys, drawn with exactly {@code count}
+     * calls to {@code random} whatever their number, so that how many keys were written by then
+     * does not change the draws that follow.
+     */
+    List<Integer> someOnceSlots(Random random, int count) {
         List<Integer> all = new ArrayList<>(onceSlots);
         Collections.sort(all);
-        Collections.shuffle(all, random);
-        return all.subList(0, Math.min(max, all.size()));
+        List<Integer> picked = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int r = random.nextInt(Integer.MAX_VALUE);
+            if (!all.isEmpty()) {
+                picked.add(all.get(r % all.size()));
+            }
+        }
+        return picked;
     }
 
     /** Stops the clients, waiting for their last operations (each ends within its request deadline). */
