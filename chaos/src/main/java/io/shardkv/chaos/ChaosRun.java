@@ -56,6 +56,9 @@ final class ChaosRun {
     private final Object cleanupLock = new Object();
     private EventLog log;
     private Cluster cluster;
+    private volatile Workload workload;
+    private volatile LeaderWatch leaderWatch;
+    private volatile KvClient reader;
     private boolean cleanedUp;
 
     ChaosRun(ChaosSettings settings, PrintStream out) {
@@ -84,11 +87,12 @@ final class ChaosRun {
                 .collect(Collectors.joining(", ")) + "; clients at " + network.driverAddress());
         cluster.start(STARTUP_TIMEOUT, settings.groups());
         log.event("cluster ready");
-        LeaderWatch leaderWatch = new LeaderWatch(cluster, log);
+        leaderWatch = new LeaderWatch(cluster, log);
         leaderWatch.start();
 
         List<String> keys = chooseKeys(cluster.admin().getClusterMap());
         Workload workload = new Workload(keys, log);
+        this.workload = workload;
         long clientsStart = log.nowMicros();
         workload.start(this::newClient, settings.clients(), settings.opsPerSecond(), settings.seed(),
                 clientsStart + settings.nemesisTime().toSeconds() * SECOND + CLIENT_SLACK_MICROS);
@@ -119,9 +123,10 @@ final class ChaosRun {
 
         List<String> unread;
         Workload.OnceCheck once;
-        try (KvClient reader = newClient()) {
-            unread = workload.finalReads(reader, log.nowMicros() + RECOVERY_MICROS);
-            once = workload.checkOnceWrites(reader, log.nowMicros() + 2 * RECOVERY_MICROS);
+        try (KvClient finalReader = newClient()) {
+            reader = finalReader;
+            unread = workload.finalReads(finalReader, log.nowMicros() + RECOVERY_MICROS);
+            once = workload.checkOnceWrites(finalReader, log.nowMicros() + 2 * RECOVERY_MICROS);
         }
         if (!unread.isEmpty()) {
             log.event("final reads failed for " + unread);
@@ -261,6 +266,22 @@ final class ChaosRun {
                 return false;
             }
             cleanedUp = true;
+            // Nothing may dial a server once the root link is gone: the subnet's route goes with
+            // it, and a packet for 10.77.N.x would take the default route off the machine. So
+            // the clients and the watcher stop first (at once, when a signal cut the run short),
+            // then the admin connection with the cluster, then the network.
+            Workload w = workload;
+            if (w != null) {
+                w.abort();
+            }
+            KvClient r = reader;
+            if (r != null) {
+                r.close();
+            }
+            LeaderWatch watch = leaderWatch;
+            if (watch != null) {
+                watch.close();
+            }
             if (cluster != null) {
                 cluster.close();
             }

@@ -87,6 +87,7 @@ final class LeaderWatch implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Stops the watcher; safe to call twice. */
     @Override
     public void close() {
         stop.set(true);

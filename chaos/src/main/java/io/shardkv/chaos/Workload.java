@@ -81,7 +81,9 @@ final class Workload {
         long intervalMicros = 1_000_000L / opsPerSecond;
         for (int c = 0; c < count; c++) {
             KvClient client = newClient.get();
-            clients.add(client);
+            synchronized (clients) {
+                clients.add(client);
+            }
             String key = keys.get(c % keys.size());
             Random random = new Random(seed * 1_000_003L + c);
             long clientId = c;
@@ -90,7 +92,9 @@ final class Workload {
         }
         for (int w = 0; w < ONCE_WRITERS; w++) {
             KvClient client = newClient.get();
-            clients.add(client);
+            synchronized (clients) {
+                clients.add(client);
+            }
             long writer = w;
             threads.add(new Thread(() -> runOnceWriter(client, writer, intervalMicros, deadlineMicros),
                     "chaos-once-writer-" + w));
@@ -212,6 +216,18 @@ final class Workload {
         return picked;
     }
 
+    /**
+     * Stops the clients at once: closing a client fails its requests in flight, and a closed one
+     * sends nothing more. For a run cut short; {@link #stop} lets the last operations end.
+     */
+    void abort() {
+        stop.set(true);
+        synchronized (clients) {
+            clients.forEach(KvClient::close);
+            clients.clear();
+        }
+    }
+
     /** Stops the clients, waiting for their last operations (each ends within its request deadline). */
     void stop() {
         stop.set(true);
@@ -223,8 +239,10 @@ final class Workload {
                 break;
             }
         }
-        clients.forEach(KvClient::close);
-        clients.clear();
+        synchronized (clients) {
+            clients.forEach(KvClient::close);
+            clients.clear();
+        }
     }
 
     /**
