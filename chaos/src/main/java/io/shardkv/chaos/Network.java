@@ -8,22 +8,27 @@ import java.util.Map;
 /**
  * The test network, all of it made and removed here: a hub namespace ({@code skvcN-hub}) holding a
  * bridge; one namespace per server ({@code skvcN-m1}, {@code skvcN-k3}, ...) joined to the bridge by
- * a veth pair, with one address in {@code 10.77.N.0/24}; and one veth pair from the root namespace
- * to the bridge ({@code skvcN-root}, address {@code 10.77.N.1}), through which the driver's clients
- * reach every server.
+ * a veth pair, with one address in {@code 10.77.N.0/24}; and one veth pair from the driver's own
+ * namespace to the bridge ({@code skvcN-link}, address {@code 10.77.N.1}), through which the
+ * driver's clients reach every server.
  *
- * <p>The bridge lives in its own namespace so that the root namespace's firewall (whose FORWARD
- * policy may be DROP, as Docker leaves it, with bridged traffic passed through iptables) never
- * sees server-to-server traffic, and so that nothing but one veth is added to the root namespace.
- * Cuts are {@code iptables} rules inside the servers' namespaces: they vanish with them.
+ * <p>{@code bin/kv-chaos} runs the driver in a namespace of its own ({@code skvcN-drv}, named by
+ * {@code SHARDKV_CHAOS_DRIVER_NS}) with no other route, so nothing it sends can leave these
+ * namespaces, not even after the link is gone, and the root namespace is not touched. (Run
+ * without the script, the driver's link is in the root namespace.) The bridge lives in its own
+ * namespace too, so that no host firewall (a FORWARD policy of DROP, as Docker leaves it, with
+ * bridged traffic passed through iptables) sees server-to-server traffic. Cuts are
+ * {@code iptables} rules inside the servers' namespaces: they vanish with them.
  *
  * <p>Every name starts with the prefix {@code skvcN-}: {@link #removeAll} removes whatever an
- * earlier run with the same N left (killing the processes still in its namespaces), and is what
- * both the start and the end of a run call.
+ * earlier run with the same N left (killing the processes still in its namespaces), except the
+ * driver's own namespace, and is what both the start and the end of a run call.
  */
 final class Network {
     private final int net;
     private final String prefix;
+    /** The namespace the driver runs in, which it must neither empty nor delete; empty when it is the root one. */
+    private final String driverNamespace;
     private final List<Node> nodes = new ArrayList<>();
     /** The rules each namespace holds now, so a change rewrites only the tables that change. */
     private final Map<Node, String> installed = new HashMap<>();
@@ -35,9 +40,10 @@ final class Network {
         }
         this.net = net;
         this.prefix = "skvc" + net + "-";
+        this.driverNamespace = System.getenv().getOrDefault("SHARDKV_CHAOS_DRIVER_NS", "");
     }
 
-    /** The address of the root namespace's end, where the driver and its clients are. */
+    /** The address of the driver's end, where its clients are. */
     String driverAddress() {
         return "10.77." + net + ".1";
     }
@@ -52,18 +58,18 @@ final class Network {
         return new Node(name, prefix + (meta ? "m" : "k") + id, "10.77." + net + "." + ((meta ? 10 : 100) + id));
     }
 
-    /** Creates the hub, the root link and one namespace per node. Call {@link #removeAll} first. */
+    /** Creates the hub, the driver's link and one namespace per node. Call {@link #removeAll} first. */
     void create(List<Node> servers) {
         String hub = prefix + "hub";
         Shell.run("ip", "netns", "add", hub);
         Shell.run("ip", "netns", "exec", hub, "ip", "link", "set", "lo", "up");
         Shell.run("ip", "netns", "exec", hub, "ip", "link", "add", "br0", "type", "bridge");
         Shell.run("ip", "netns", "exec", hub, "ip", "link", "set", "br0", "up");
-        String rootLink = prefix + "root";
-        Shell.run("ip", "link", "add", rootLink, "type", "veth", "peer", "name", "root", "netns", hub);
-        Shell.run("ip", "addr", "add", driverAddress() + "/24", "dev", rootLink);
-        Shell.run("ip", "link", "set", rootLink, "up");
-        Shell.run("ip", "netns", "exec", hub, "ip", "link", "set", "root", "master", "br0", "up");
+        String driverLink = prefix + "link";
+        Shell.run("ip", "link", "add", driverLink, "type", "veth", "peer", "name", "driver", "netns", hub);
+        Shell.run("ip", "addr", "add", driverAddress() + "/24", "dev", driverLink);
+        Shell.run("ip", "link", "set", driverLink, "up");
+        Shell.run("ip", "netns", "exec", hub, "ip", "link", "set", "driver", "master", "br0", "up");
         for (Node node : servers) {
             String port = node.namespace().substring(prefix.length());
             Shell.run("ip", "netns", "add", node.namespace());
@@ -95,7 +101,7 @@ final class Network {
     }
 
     /**
-     * Kills every process in a namespace of this prefix and deletes the namespaces and the root
+     * Kills every process in a namespace of this prefix and deletes the namespaces and the driver's
      * link; quiet when there is nothing to remove. Returns what it removed, for the log.
      */
     List<String> removeAll() {
@@ -117,10 +123,10 @@ final class Network {
             }
             removed.add("namespace " + ns);
         }
-        String rootLink = prefix + "root";
-        if (Shell.tryRun(null, "ip", "link", "show", rootLink).ok()) {
-            Shell.tryRun(null, "ip", "link", "del", rootLink);
-            removed.add("link " + rootLink);
+        String driverLink = prefix + "link";
+        if (Shell.tryRun(null, "ip", "link", "show", driverLink).ok()) {
+            Shell.tryRun(null, "ip", "link", "del", driverLink);
+            removed.add("link " + driverLink);
         }
         nodes.clear();
         installed.clear();
@@ -131,7 +137,7 @@ final class Network {
         List<String> found = new ArrayList<>();
         for (String line : Shell.run("ip", "netns", "list").split("\n")) {
             String name = line.strip().split("\\s+")[0];
-            if (name.startsWith(prefix)) {
+            if (name.startsWith(prefix) && !name.equals(driverNamespace)) {
                 found.add(name);
             }
         }
