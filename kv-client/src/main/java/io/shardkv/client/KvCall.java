@@ -21,6 +21,14 @@ interface KvCall<R> {
     /** For messages: "put key 'k'" and the like. */
     String describe();
 
+    /**
+     * True when only a group's leader serves this call (writes, LINEARIZABLE and LEASE reads), so
+     * that a server answering it is the leader; false for STALE reads, which any replica serves.
+     */
+    default boolean needsLeader() {
+        return true;
+    }
+
     /** The slots the request touches, whose epochs in the map go with it; none for a scan page. */
     default int[] slots() {
         return new int[0];

@@ -6,6 +6,7 @@ import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
 import io.shardkv.kv.proto.KvServiceGrpc.KvServiceFutureStub;
+import io.shardkv.kv.proto.ReadConsistency;
 import io.shardkv.kv.proto.RequestHeader;
 import io.shardkv.kv.proto.ScanResponse;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,47 @@ import java.util.function.Function;
 /** The {@link KvCall}s of {@link KvClient}: by key, by group (scan pages), by a batch's group. */
 final class KvCalls {
     private KvCalls() {
+    }
+
+    /**
+     * {@code call} as a read of {@code consistency} is served: a STALE read by any replica, so its
+     * answer says nothing of who leads; anything else as it is.
+     */
+    static <R> KvCall<R> forConsistency(KvCall<R> call, ReadConsistency consistency) {
+        if (consistency != ReadConsistency.STALE) {
+            return call;
+        }
+        return new KvCall<>() {
+            @Override
+            public long group(RoutingTable table) {
+                return call.group(table);
+            }
+
+            @Override
+            public ListenableFuture<R> send(KvServiceFutureStub stub, RequestHeader header) {
+                return call.send(stub, header);
+            }
+
+            @Override
+            public KvError error(R response) {
+                return call.error(response);
+            }
+
+            @Override
+            public String describe() {
+                return call.describe();
+            }
+
+            @Override
+            public int[] slots() {
+                return call.slots();
+            }
+
+            @Override
+            public boolean needsLeader() {
+                return false;
+            }
+        };
     }
 
     /** A request routed by its key's slot. */

@@ -213,7 +213,7 @@ public final class KvClient implements AutoCloseable {
         KvCall<GetResponse> call = new KvCalls.KeyCall<>(key, "get", GetResponse::getError,
                 (stub, header) -> stub.get(GetRequest.newBuilder()
                         .setHeader(header).setKey(k).setConsistency(consistency).build()));
-        return new KvRequest<>(call, context).start()
+        return new KvRequest<>(KvCalls.forConsistency(call, consistency), context).start()
                 .thenApply(r -> r.getFound() ? Optional.of(r.getValue().toByteArray()) : Optional.empty());
     }
 
@@ -273,7 +273,8 @@ public final class KvClient implements AutoCloseable {
                     return stub.processRwOperation(request.build());
                 });
         CompletableFuture<ClientOperationResponse> response =
-                reads ? new KvRequest<>(callFor.apply(null), context).start() : write(callFor);
+                reads ? new KvRequest<>(KvCalls.forConsistency(callFor.apply(null), consistency), context).start()
+                        : write(callFor);
         return response.thenApply(r -> {
             List<BatchResult> results = new ArrayList<>(r.getResultsCount());
             for (OpResult result : r.getResultsList()) {
@@ -353,7 +354,7 @@ public final class KvClient implements AutoCloseable {
         KvCall<ScanResponse> call = new KvCalls.GroupScanCall(group, slots, (stub, header) -> stub.scan(
                 ScanRequest.newBuilder().setHeader(header).setStart(start).setEnd(end).setLimit(limit).setCursor(from)
                         .setConsistency(options.consistency()).setSlots(bitmap).build()));
-        return new KvRequest<>(call, context).start().thenApply(r -> {
+        return new KvRequest<>(KvCalls.forConsistency(call, options.consistency()), context).start().thenApply(r -> {
             List<KvPair> pairs = new ArrayList<>(r.getPairsCount());
             for (io.shardkv.kv.proto.KvPair p : r.getPairsList()) {
                 pairs.add(new KvPair(p.getKey().toByteArray(), p.getValue().toByteArray()));

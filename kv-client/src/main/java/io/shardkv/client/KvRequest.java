@@ -221,13 +221,19 @@ final class KvRequest<R> {
         KvError error = call.error(response);
         ErrorCode code = error.getCode();
         if (code == ErrorCode.OK) {
+            if (target.hint() == null && call.needsLeader()) {
+                // Only the leader serves this call, so the voter that answered leads: the next
+                // requests go straight to it instead of trying the voters in order again, which
+                // costs an attempt timeout each time the first one is frozen or cut off.
+                context.hints().put(group, new LeaderHints.Hint(target.serverId(), target.address()));
+            }
             result.complete(response);
             return;
         }
         lastFailure = new KvException(code, call.describe() + " on server " + target.serverId() + " ("
                 + target.address() + "): " + code + (error.getMessage().isEmpty() ? "" : ": " + error.getMessage()));
         switch (code) {
-            case NOT_LEADER -> handleNotLeader(group, target, error);
+            case NOT_LEADER -> handleNotLeader(table, group, target, error);
             case WRONG_GROUP -> {
                 if (error.getOwnerGroupId() != 0 && error.getOwnerGroupId() != group) {
                     // The group gave the slot away and says to whom: go there now, the map follows.
@@ -238,7 +244,7 @@ final class KvRequest<R> {
                     }
                 }
                 // The map may have moved the slot, or this server may no longer host the group.
-                moveOn(group, target);
+                moveOn(table, group, target);
                 retryLater(true, table);
             }
             case SLOT_MIGRATING, SERVER_BUSY -> retryLater(false, null);
@@ -248,7 +254,7 @@ final class KvRequest<R> {
             }
             case UNAVAILABLE -> {
                 outcomeUnknown = true;
-                moveOn(group, target);
+                moveOn(table, group, target);
                 retryLater(false, null);
             }
             case SESSION_EXPIRED -> result.completeExceptionally(new SessionExpiredException(call.describe()
@@ -260,7 +266,7 @@ final class KvRequest<R> {
         }
     }
 
-    private void handleNotLeader(long group, Target target, KvError error) {
+    private void handleNotLeader(RoutingTable table, long group, Target target, KvError error) {
         LeaderHints hints = context.hints();
         boolean hinted = false;
         if (!error.getLeaderAddress().isEmpty() && !error.getLeaderAddress().equals(target.address())) {
@@ -270,7 +276,7 @@ final class KvRequest<R> {
             hints.put(group, new LeaderHints.Hint(error.getLeaderId(), null));
             hinted = true;
         } else {
-            moveOn(group, target);
+            moveOn(table, group, target);
         }
         if (hinted && redirects++ < MAX_IMMEDIATE_REDIRECTS) {
             attempt();
@@ -291,7 +297,7 @@ final class KvRequest<R> {
             lastFailure = new KvException(ErrorCode.UNAVAILABLE,
                     call.describe() + ": server " + target.serverId() + " (" + target.address() + "): " + description, t);
             context.channels().resetConnectBackoff(target.address());
-            moveOn(group, target);
+            moveOn(table, group, target);
             unreachable++;
             // After a round of unreachable voters the map may be out of date (a new address).
             boolean refresh = unreachable % Math.max(1, table.voters(group).size()) == 0;
@@ -303,10 +309,17 @@ final class KvRequest<R> {
                         + description, t));
     }
 
-    /** Stop preferring {@code target}: drop its hint, if it was one, and rotate voters. */
-    private void moveOn(long group, Target target) {
+    /**
+     * Stop preferring {@code target}: drop its hint, if it was one, and rotate the voters past
+     * it, so that the next attempt does not go straight back to the server that just failed.
+     */
+    private void moveOn(RoutingTable table, long group, Target target) {
         if (target.hint() != null) {
             context.hints().forget(group, target.hint());
+            List<Long> voters = table.voters(group);
+            if (!voters.isEmpty() && voters.get(Math.floorMod(rotation, voters.size())) == target.serverId()) {
+                rotation++;
+            }
         } else {
             rotation++;
         }

@@ -258,6 +258,29 @@ class KvClientTest {
     }
 
     @Test
+    void aFrozenLeaderCostsOneAttemptNotOneOnEveryRequest() throws Exception {
+        cluster = TestCluster.start(3, 1, 3, 1);
+        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(10))
+                .attemptTimeout(Duration.ofMillis(300)).build();
+        client.put("k", "v0");
+        // The leader is the group's first voter; it freezes and the second one takes over, while
+        // the map's hints (published no more) still name the frozen one.
+        long frozen = cluster.group(1).leaderId();
+        assertThat(frozen).isEqualTo(cluster.group(1).members().get(0));
+        cluster.publishLeaders(false);
+        cluster.server(frozen).frozen = true;
+        cluster.group(1).setLeader(cluster.group(1).members().get(1));
+        int before = cluster.server(frozen).requests.get();
+        for (int i = 1; i <= 5; i++) {
+            client.put("k", "v" + i);
+        }
+        assertThat(client.get("k")).contains("v5");
+        // The first put tries the hinted (frozen) leader once, then the next voter, not the first
+        // voter again; the server that answered is remembered, so the other requests skip it.
+        assertThat(cluster.server(frozen).requests.get() - before).isEqualTo(1);
+    }
+
+    @Test
     void aLeaderRestartedOnItsAddressServesAgain() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 1);
         connect(Duration.ofSeconds(10));

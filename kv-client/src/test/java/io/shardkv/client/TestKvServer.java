@@ -70,9 +70,18 @@ final class TestKvServer implements AutoCloseable {
         server.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** The error to answer instead of serving, or null to serve. */
     /** The header of the last request this server checked. */
     volatile RequestHeader lastHeader;
+    /** Frozen: takes requests and never answers, as a server stopped with SIGSTOP. */
+    volatile boolean frozen;
+    /** Requests this server was sent, answered or not. */
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Whether to leave this request unanswered (a frozen server); counts it either way. */
+    private boolean ignore() {
+        requests.incrementAndGet();
+        return frozen;
+    }
 
     private KvError check(RequestHeader header, ByteString key) {
         lastHeader = header;
@@ -112,6 +121,9 @@ final class TestKvServer implements AutoCloseable {
     private final class Service extends KvServiceGrpc.KvServiceImplBase {
         @Override
         public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+            if (ignore()) {
+                return;
+            }
             KvError error = check(request.getHeader(), request.getKey());
             if (error == null) {
                 TestGroup group = cluster.group(request.getHeader().getGroupId());
@@ -135,6 +147,9 @@ final class TestKvServer implements AutoCloseable {
 
         @Override
         public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+            if (ignore()) {
+                return;
+            }
             KvError error = check(request.getHeader(), request.getKey());
             GetResponse.Builder response = GetResponse.newBuilder().setError(orOk(error));
             if (error == null) {
@@ -149,6 +164,9 @@ final class TestKvServer implements AutoCloseable {
 
         @Override
         public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+            if (ignore()) {
+                return;
+            }
             KvError error = check(request.getHeader(), request.getKey());
             DeleteResponse.Builder response = DeleteResponse.newBuilder().setError(orOk(error));
             if (error == null) {
@@ -164,6 +182,9 @@ final class TestKvServer implements AutoCloseable {
         @Override
         public void processRwOperation(ClientOperationRequest request,
                 StreamObserver<ClientOperationResponse> observer) {
+            if (ignore()) {
+                return;
+            }
             KvError error = null;
             for (KvOp op : request.getOpsList()) {
                 error = error == null ? check(request.getHeader(), op.getKey()) : error;
@@ -208,6 +229,9 @@ final class TestKvServer implements AutoCloseable {
 
         @Override
         public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
+            if (ignore()) {
+                return;
+            }
             KvError error = check(request.getHeader(), null);
             ScanResponse.Builder response = ScanResponse.newBuilder().setError(orOk(error));
             if (error == null) {
