@@ -59,11 +59,17 @@ final class GroupPeer {
         publishSummary();
     }
 
-    /** Called by the poller that holds the group. */
-    void publishSummary() {
+    /** Whether this replica has known no leader since {@link #leaderlessSinceNanos}; poller-confined. */
+    boolean leaderless;
+    long leaderlessSinceNanos;
+
+    /** Called by the poller that holds the group; returns the summary it replaced. */
+    Summary publishSummary() {
+        Summary before = summary;
         RaftStatus s = node.status();
         summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced(),
                 node.retainFloor());
+        return before;
     }
 
     boolean isQuiesced() {

@@ -48,6 +48,7 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
     private final ThreadCrashes crashes;
     private final GroupDestroyer destroyer;
     private final ApplyBacklog backlog;
+    private final ElectionWatch elections;
     /** Data of the snapshot messages stepped into the group being handled: files to delete unless installed. */
     private final List<byte[]> steppedSnapshots = new ArrayList<>();
 
@@ -68,8 +69,10 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
 
     RaftPoller(String name, Router router, LogEngine engine, RaftTransport transport, RuntimeConfig config,
                RuntimeMetrics metrics, GroupFailures failures, AtomicLong readRequestIds, TickClock tickClock,
-               SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer, ApplyBacklog backlog) {
+               SnapshotStore snapshots, ThreadCrashes crashes, GroupDestroyer destroyer, ApplyBacklog backlog,
+               ElectionWatch elections) {
         this.name = name;
+        this.elections = elections;
         this.backlog = backlog;
         this.destroyer = destroyer;
         this.snapshots = snapshots;
@@ -265,14 +268,14 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             g.reads.onReadIndex(rs.requestId(), rs.index(), g.applier.appliedIndex());
         }
         g.node.advance(rd);
-        g.publishSummary();
+        publish(g);
     }
 
     private void handleInputs(GroupPeer g) {
         // Time first: a read or proposal handled after a pause must see the ticks it missed, and
         // whoever its answer reaches must find the summary as those ticks left it.
         if (catchUpTicks(g)) {
-            g.publishSummary();
+            publish(g);
         }
         boolean publish = false;
         for (int i = 0; i < config.maxInputsPerCycle(); i++) {
@@ -283,7 +286,7 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             publish |= handle(g, input);
         }
         if (publish) {
-            g.publishSummary();
+            publish(g);
         }
     }
 
@@ -378,6 +381,12 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             return;
         }
         engine.compact(g.groupId, index);
+    }
+
+    /** Publishes the group's summary, and what changed in its leadership. */
+    private void publish(GroupPeer g) {
+        GroupPeer.Summary before = g.publishSummary();
+        elections.observe(g, before, g.summary);
     }
 
     static RaftRequestException toException(GroupPeer g, ProposeResult.Dropped d) {

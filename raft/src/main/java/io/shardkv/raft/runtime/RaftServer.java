@@ -52,6 +52,7 @@ public final class RaftServer implements AutoCloseable {
     private final SnapshotStore snapshots;
     private final SnapshotBuilder snapshotBuilder;
     private final ApplyBacklog applyBacklog;
+    private final ElectionWatch elections;
     private boolean started;
     private volatile boolean closed;
     /** The first poller or apply cycle that died of something no group caused; null while none has. */
@@ -83,6 +84,7 @@ public final class RaftServer implements AutoCloseable {
                 scheduler::workQueued);
         this.tickClock = new TickClock(config.tickMillis(), scheduler::nanoTime);
         this.applyBacklog = new ApplyBacklog(config.maxApplyBacklogBytes(), registry);
+        this.elections = new ElectionWatch(config.serverId(), metrics, scheduler::nanoTime);
         this.snapshotBuilder = new SnapshotBuilder(snapshots, metrics, scheduler.snapshotExecutor(),
                 scheduler::nanoTime);
         Set<String> kept = new TreeSet<>();
@@ -128,7 +130,7 @@ public final class RaftServer implements AutoCloseable {
             String name = "raft-poller-" + config.serverId() + "-" + i;
             scheduler.startPoller(name, new RaftPoller(name, router, engine, transport, config, metrics,
                     this::failGroup, readRequestIds, tickClock, snapshots, this::threadCrashed, this::destroyOnPoller,
-                    applyBacklog));
+                    applyBacklog, elections));
         }
         scheduler.every("tick timer", config.tickMillis(), new TickTimer(router));
         scheduler.every("idle snapshot cleanup", java.util.concurrent.TimeUnit.MINUTES.toMillis(1),

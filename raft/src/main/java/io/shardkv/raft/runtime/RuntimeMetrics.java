@@ -31,6 +31,10 @@ final class RuntimeMetrics {
     private final Counter replicaResets;
     private final Counter leaderDown;
     private final Counter impossibleMessages;
+    private final Counter preVoteCampaigns;
+    private final Counter voteCampaigns;
+    private final Counter leadershipsWon;
+    private final Timer leaderless;
 
     RuntimeMetrics(MeterRegistry registry, Supplier<Number> groups, Supplier<Number> quiescedGroups,
                    Supplier<Number> failedGroups) {
@@ -55,6 +59,15 @@ final class RuntimeMetrics {
                 .description("size of the snapshots built here").register(registry);
         snapshotsSent = Counter.builder("raft.snapshots.sent").register(registry);
         snapshotsReceived = Counter.builder("raft.snapshots.received").register(registry);
+        preVoteCampaigns = Counter.builder("raft.campaigns").tag("stage", "pre-vote")
+                .description("times a replica here asked for pre-votes").register(registry);
+        voteCampaigns = Counter.builder("raft.campaigns").tag("stage", "vote")
+                .description("times a replica here campaigned in a new term").register(registry);
+        leadershipsWon = Counter.builder("raft.leaderships.won").description("times a replica here became leader")
+                .register(registry);
+        leaderless = Timer.builder("raft.leaderless")
+                .description("how long a replica here knew no leader, from losing one to hearing of the next")
+                .publishPercentiles(0.5, 0.99).register(registry);
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
         replicaResets = Counter.builder("raft.replicas.reset")
                 .description("replicas opened with a state machine the log cannot replay to, reset to empty")
@@ -140,5 +153,17 @@ final class RuntimeMetrics {
 
     void groupFailed() {
         groupsFailed.increment();
+    }
+
+    void campaign(boolean preVote) {
+        (preVote ? preVoteCampaigns : voteCampaigns).increment();
+    }
+
+    void leadershipWon() {
+        leadershipsWon.increment();
+    }
+
+    void leaderless(long nanos) {
+        leaderless.record(nanos, TimeUnit.NANOSECONDS);
     }
 }
