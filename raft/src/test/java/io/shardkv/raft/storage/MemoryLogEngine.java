@@ -42,12 +42,6 @@ public final class MemoryLogEngine implements LogEngine {
     /** What a server's log holds across crashes. */
     public static final class Disk {
         private final TreeMap<Long, Stored> groups = new TreeMap<>();
-        private long writes;
-
-        /** Durable writes so far, all groups together. */
-        public long writes() {
-            return writes;
-        }
     }
 
     private final Disk disk;
@@ -93,7 +87,6 @@ public final class MemoryLogEngine implements LogEngine {
         checkAlive();
         beforeWrite.accept(what);
         change.run();
-        disk.writes++;
     }
 
     @Override
@@ -266,11 +259,6 @@ public final class MemoryLogEngine implements LogEngine {
         public InitialState initialState() {
             GroupLogMeta m = s().meta;
             return new InitialState(m.hardState(), m.state().confState());
-        }
-
-        /** The persisted hard state. */
-        public HardState hardState() {
-            return s().meta.hardState();
         }
 
         @Override

@@ -228,15 +228,9 @@ final class RuntimeWorld {
                 queue.after(duration, "resume", id, s::resume);
             }
             case 4 -> {
-                for (SimServer other : servers) {
-                    if (other != s) {
-                        network.cut(id, other.id);
-                        network.cut(other.id, id);
-                    }
-                }
+                partition(List.of(id), duration);
                 log.note("server " + id + " isolated");
                 log.count("isolations");
-                queue.after(duration, "heal", 0, this::healNetwork);
             }
             case 5 -> {
                 List<Long> half = new ArrayList<>();
@@ -245,17 +239,9 @@ final class RuntimeWorld {
                         half.add(other.id);
                     }
                 }
-                for (long a : half) {
-                    for (SimServer b : servers) {
-                        if (!half.contains(b.id)) {
-                            network.cut(a, b.id);
-                            network.cut(b.id, a);
-                        }
-                    }
-                }
+                partition(half, duration);
                 log.note("partition " + half + " | the rest");
                 log.count("partitions");
-                queue.after(duration, "heal", 0, this::healNetwork);
             }
             case 6 -> {
                 long to = 1 + random.nextInt(profile.servers());
@@ -280,6 +266,19 @@ final class RuntimeWorld {
             }
         }
         queue.after(200_000_000L + random.nextLong(1_500_000_000L), "nemesis", 0, () -> nemesis(end));
+    }
+
+    /** Cuts every link between {@code side} and the other servers, both ways, for {@code duration}. */
+    private void partition(List<Long> side, long duration) {
+        for (long a : side) {
+            for (SimServer b : servers) {
+                if (!side.contains(b.id)) {
+                    network.cut(a, b.id);
+                    network.cut(b.id, a);
+                }
+            }
+        }
+        queue.after(duration, "heal", 0, this::healNetwork);
     }
 
     /** A supervisor restarts a process that died at a crash point, a little later. */

@@ -84,10 +84,6 @@ final class SimKvMachine implements StateMachine {
         return Optional.ofNullable(data.get(key));
     }
 
-    long appliedIndex() {
-        return appliedIndex;
-    }
-
     @Override
     public List<byte[]> apply(List<Entry> committed) {
         List<byte[]> results = new ArrayList<>(committed.size());

@@ -66,10 +66,6 @@ final class SimServer {
         return machines.get(groupId);
     }
 
-    SimProcess process() {
-        return process;
-    }
-
     /** Starts a new life on what the disks hold, hosting every group stored there. */
     void start() {
         lives++;
