@@ -17,7 +17,7 @@ shardkv_stale() {
   local jar="$shardkv_root/$module/target/shardkv-$module-$shardkv_version.jar"
   [[ ! -f "$jar" || ! -d "$shardkv_root/$module/target/lib" ]] && return 0
   [[ -n "$(find "$shardkv_root/$module/src/main" "$shardkv_root/raft/src/main" "$shardkv_root/proto/src/main" \
-      "$shardkv_root/common/src/main" "$shardkv_root/server-ops/src/main" "$shardkv_root/kv-client/src/main" \
+      "$shardkv_root/common/src/main" "$shardkv_root/security/src/main" "$shardkv_root/server-ops/src/main" "$shardkv_root/kv-client/src/main" \
       "$shardkv_root/$module/pom.xml" "$shardkv_root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]]
 }
 

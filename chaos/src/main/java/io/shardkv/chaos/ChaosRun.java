@@ -233,7 +233,7 @@ final class ChaosRun {
     }
 
     private KvClient newClient() {
-        return KvClient.builder().metaEndpoints(cluster.metaEndpoints())
+        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.security())
                 .requestDeadline(ChaosSettings.REQUEST_DEADLINE).build();
     }
 

@@ -1,5 +1,13 @@
 package io.shardkv.chaos;
 
+import io.shardkv.security.CertsDir;
+import io.shardkv.security.ClientSecurity;
+import io.shardkv.security.Identity;
+import io.shardkv.security.Role;
+import io.shardkv.security.certs.CertFiles;
+import io.shardkv.security.certs.CertificateAuthority;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import io.shardkv.client.MetaAdmin;
 import io.shardkv.kvctl.ClusterReadiness;
 import io.shardkv.meta.proto.ClusterStatusResponse;
@@ -40,6 +48,8 @@ final class Cluster implements AutoCloseable {
     private final Map<String, ServerProcess> servers = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final String metaEndpoints;
+    private final Path certsDir;
+    private ClientSecurity security;
     private MetaAdmin admin;
 
     Cluster(ChaosSettings settings, Network network) {
@@ -54,6 +64,13 @@ final class Cluster implements AutoCloseable {
             endpoints.add(m.address() + ":" + META_CLIENT_PORT);
         }
         this.metaEndpoints = String.join(",", endpoints);
+        // The servers speak TLS as in production, so the faults also hit handshakes and reconnects.
+        certsDir = settings.dir().resolve("certs");
+        List<Node> kvs = new ArrayList<>();
+        for (int i = 1; i <= settings.kvServers(); i++) {
+            kvs.add(network.node("kv-" + i));
+        }
+        makeCertificates(metas, kvs);
         Path serversDir = settings.dir().resolve("servers");
         for (Node m : metas) {
             Path dir = serversDir.resolve(m.name());
@@ -65,11 +82,10 @@ final class Cluster implements AutoCloseable {
                     "--raft-listen", m.address() + ":" + META_RAFT_PORT,
                     "--http-listen", m.address() + ":" + META_HTTP_PORT,
                     "--initial-groups", Integer.toString(settings.groups()),
-                    "--replicas", Integer.toString(settings.replicas())));
+                    "--replicas", Integer.toString(settings.replicas()), "--certs-dir", certsDir.toString()));
             servers.put(m.name(), new ServerProcess(m, cmd, dir));
         }
-        for (int i = 1; i <= settings.kvServers(); i++) {
-            Node k = network.node("kv-" + i);
+        for (Node k : kvs) {
             Path dir = serversDir.resolve(k.name());
             List<String> cmd = java(settings, settings.kvJavaOpts(), settings.kvClasspath(), k,
                     "io.shardkv.kv.KvServerMain");
@@ -77,9 +93,42 @@ final class Cluster implements AutoCloseable {
                     "--meta", metaEndpoints,
                     "--listen", k.address() + ":" + KV_CLIENT_PORT,
                     "--raft-listen", k.address() + ":" + KV_RAFT_PORT,
-                    "--http-listen", k.address() + ":" + KV_HTTP_PORT));
+                    "--http-listen", k.address() + ":" + KV_HTTP_PORT, "--certs-dir", certsDir.toString()));
             servers.put(k.name(), new ServerProcess(k, cmd, dir));
         }
+    }
+
+    private void makeCertificates(List<Node> metas, List<Node> kvs) {
+        try {
+            CertsDir dir = new CertsDir(certsDir);
+            CertificateAuthority ca = CertificateAuthority.create(Duration.ofDays(30));
+            CertFiles.write(ca.certificate(), dir.caCert(), ca.key(), dir.defaultCaKey(), true);
+            Identity root = Identity.user("root", Role.ADMIN);
+            CertificateAuthority.Issued admin = ca.issue(root, List.of(), Duration.ofDays(7));
+            CertFiles.write(admin.certificate(), dir.cert(root), admin.key(), dir.key(root), true);
+            for (Node n : metas) {
+                issue(ca, dir, Identity.server(Role.META_SERVER, n.id()), n);
+            }
+            for (Node n : kvs) {
+                issue(ca, dir, Identity.server(Role.KV_SERVER, n.id()), n);
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ChaosException("cannot make the cluster's certificates in " + certsDir + ": " + e.getMessage());
+        }
+    }
+
+    private static void issue(CertificateAuthority ca, CertsDir dir, Identity who, Node node)
+            throws IOException, GeneralSecurityException {
+        CertificateAuthority.Issued issued = ca.issue(who, List.of(node.address()), Duration.ofDays(7));
+        CertFiles.write(issued.certificate(), dir.cert(who), issued.key(), dir.key(who), true);
+    }
+
+    /** How the driver's clients reach the servers: TLS as the admin user root. */
+    ClientSecurity security() {
+        if (security == null) {
+            security = ClientSecurity.certsDir(certsDir, "root");
+        }
+        return security;
     }
 
     private static List<String> java(ChaosSettings settings, List<String> opts, String classpath, Node node,
@@ -124,7 +173,7 @@ final class Cluster implements AutoCloseable {
     /** Starts every server and waits (up to {@code timeout}) until every group has a leader and every slot an owner. */
     void start(Duration timeout, int groups) {
         servers.values().forEach(ServerProcess::start);
-        admin = MetaAdmin.connect(metaEndpoints, ADMIN_TIMEOUT);
+        admin = MetaAdmin.connect(metaEndpoints, ADMIN_TIMEOUT, security());
         long deadline = System.nanoTime() + timeout.toNanos();
         String missing = "no answer from the meta-servers";
         while (System.nanoTime() < deadline) {

@@ -47,7 +47,7 @@ class ClusterEndToEndIT {
     @BeforeAll
     static void startCluster() {
         cluster = LocalCluster.up(dir.resolve("cluster"), 3, 4, 3, 3);
-        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(20)).build();
+        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity()).requestDeadline(Duration.ofSeconds(20)).build();
         admin = client.admin();
     }
 
@@ -213,7 +213,8 @@ class ClusterEndToEndIT {
         try (ServerSocket s = new ServerSocket(0)) {
             silentPort = s.getLocalPort();
         }
-        CommandResult unreachable = Commands.run(Duration.ofSeconds(60), java.util.Map.of(), "kvctl",
+        CommandResult unreachable = Commands.run(Duration.ofSeconds(60),
+                java.util.Map.of("SHARDKV_CERTS_DIR", cluster.certsDir().toString()), "kvctl",
                 "--meta", "127.0.0.1:" + silentPort, "--timeout", "3s", "get", "k");
         assertThat(unreachable.exitCode()).as("%s", unreachable).isEqualTo(3);
         assertThat(unreachable.stderr()).startsWith("kvctl: ").contains("127.0.0.1:" + silentPort);

@@ -64,7 +64,7 @@ class FailoverIT {
     }
 
     private static KvClient newClient() {
-        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(20)).build();
+        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity()).requestDeadline(Duration.ofSeconds(20)).build();
     }
 
     @Test

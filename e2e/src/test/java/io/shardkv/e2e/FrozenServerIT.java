@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.shardkv.client.KvClient;
 import io.shardkv.client.MetaAdmin;
@@ -71,7 +70,7 @@ class FrozenServerIT {
     @BeforeAll
     static void startCluster() {
         cluster = LocalCluster.up(dir.resolve("cluster"), 3, 3, 3, 3);
-        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(30))
+        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity()).requestDeadline(Duration.ofSeconds(30))
                 .build();
         admin = client.admin();
     }
@@ -195,8 +194,7 @@ class FrozenServerIT {
             cluster.resume(name);
         }
         // Straight after the resume, the old leader is asked for the keys of the groups it led.
-        ManagedChannel channel = Grpc.newChannelBuilder(cluster.kvClientAddress(victim),
-                InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = Grpc.newChannelBuilder(cluster.kvClientAddress(victim), cluster.clientSecurity().forKvServers()).build();
         try {
             KvServiceGrpc.KvServiceBlockingStub stub = KvServiceGrpc.newBlockingStub(channel);
             for (long g : led) {

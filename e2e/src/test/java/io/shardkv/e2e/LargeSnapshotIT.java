@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.shardkv.client.KvClient;
 import io.shardkv.client.MetaAdmin;
@@ -73,7 +72,7 @@ class LargeSnapshotIT {
     @Test
     void aOneGibGroupGainsAReplicaWhileEveryServerHasA256MibHeap() throws Exception {
         cluster = LocalCluster.up(dir.resolve("cluster"), 3, 4, 1, 3, Map.of("SHARDKV_JAVA_OPTS", "-Xmx256m"));
-        try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints())
+        try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity())
                 .requestDeadline(Duration.ofSeconds(60)).build()) {
             BulkLoad.put(client, KEYS, 64, LargeSnapshotIT::key, LargeSnapshotIT::value);
             MetaAdmin admin = client.admin();
@@ -126,8 +125,7 @@ class LargeSnapshotIT {
 
     /** Sampled keys, read STALE from the new voter itself, hold exactly what was written. */
     private void assertStaleReadsOnTheNewVoter(long serverId) {
-        ManagedChannel channel = Grpc.newChannelBuilder(cluster.kvClientAddress(serverId),
-                InsecureChannelCredentials.create()).maxInboundMessageSize(64 << 20).build();
+        ManagedChannel channel = Grpc.newChannelBuilder(cluster.kvClientAddress(serverId), cluster.clientSecurity().forKvServers()).maxInboundMessageSize(64 << 20).build();
         try {
             KvServiceGrpc.KvServiceBlockingStub stub = KvServiceGrpc.newBlockingStub(channel);
             Random random = new Random(5);

@@ -56,7 +56,7 @@ class LargeValuesIT {
     @Test
     void aScanOverAThousandOneMibValuesAndLargeBatchReadsWorkAtA256MibHeap() throws Exception {
         cluster = LocalCluster.up(dir.resolve("cluster"), 1, 1, 1, 1, Map.of("SHARDKV_JAVA_OPTS", "-Xmx256m"));
-        try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints())
+        try (KvClient client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity())
                 .requestDeadline(Duration.ofSeconds(60)).build()) {
             BulkLoad.put(client, VALUES, 8, LargeValuesIT::key, LargeValuesIT::value);
 

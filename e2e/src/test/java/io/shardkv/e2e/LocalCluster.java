@@ -1,5 +1,6 @@
 package io.shardkv.e2e;
 
+import io.shardkv.security.ClientSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -71,7 +72,18 @@ final class LocalCluster implements AutoCloseable {
     CommandResult kvctl(String... args) {
         List<String> all = new ArrayList<>(List.of("--meta", metaEndpoints()));
         all.addAll(List.of(args));
-        return Commands.run(Duration.ofSeconds(90), Map.of(), "kvctl", all.toArray(String[]::new));
+        return Commands.run(Duration.ofSeconds(90), Map.of("SHARDKV_CERTS_DIR", certsDir().toString()), "kvctl",
+                all.toArray(String[]::new));
+    }
+
+    /** The certificates kv-cluster made: the CA, every server's, and the admin user root's. */
+    Path certsDir() {
+        return dir.resolve("certs");
+    }
+
+    /** TLS as the admin user root, as kvctl connects by default. */
+    ClientSecurity clientSecurity() {
+        return ClientSecurity.certsDir(certsDir(), "root");
     }
 
     String metaEndpoints() {

@@ -89,7 +89,7 @@ class SlotMigrationIT {
     }
 
     private static KvClient newClient() {
-        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(30))
+        return KvClient.builder().metaEndpoints(cluster.metaEndpoints()).security(cluster.clientSecurity()).requestDeadline(Duration.ofSeconds(30))
                 .build();
     }
 

@@ -1,7 +1,8 @@
 package io.shardkv.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.shardkv.common.Limits;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -9,13 +10,19 @@ import java.util.concurrent.TimeUnit;
 /** One gRPC channel per server address, opened on first use and shut down on close. */
 final class ChannelPool implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ChannelCredentials credentials;
     private volatile boolean closed;
+
+    /** @param credentials TLS that checks the servers' certificates, or plaintext */
+    ChannelPool(ChannelCredentials credentials) {
+        this.credentials = credentials;
+    }
 
     ManagedChannel get(String address) {
         if (closed) {
             throw new IllegalStateException("the client is closed");
         }
-        return channels.computeIfAbsent(address, ChannelPool::open);
+        return channels.computeIfAbsent(address, a -> open(a, credentials));
     }
 
     /**
@@ -29,9 +36,8 @@ final class ChannelPool implements AutoCloseable {
         }
     }
 
-    static ManagedChannel open(String address) {
-        return ManagedChannelBuilder.forTarget(address)
-                .usePlaintext()
+    static ManagedChannel open(String address, ChannelCredentials credentials) {
+        return Grpc.newChannelBuilder(address, credentials)
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .build();
     }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.shardkv.security.ClientSecurity;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +53,7 @@ public final class KvClient implements AutoCloseable {
     private final List<String> metaEndpoints;
     private final MetaCaller meta;
     private final MetaAdmin admin;
-    private final ChannelPool channels = new ChannelPool();
+    private final ChannelPool channels;
     private final ScheduledExecutorService timer;
     private final ExecutorService metaExecutor;
     private final RequestContext context;
@@ -61,7 +62,8 @@ public final class KvClient implements AutoCloseable {
 
     private KvClient(Builder builder) {
         this.metaEndpoints = builder.metaEndpoints;
-        this.meta = new MetaCaller(builder.metaEndpoints);
+        this.meta = new MetaCaller(builder.metaEndpoints, builder.security);
+        this.channels = new ChannelPool(builder.security.forKvServers());
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("shardkv-client-timer"));
         this.metaExecutor = Executors.newSingleThreadExecutor(daemon("shardkv-client-meta"));
         LeaderHints hints = new LeaderHints();
@@ -424,8 +426,19 @@ public final class KvClient implements AutoCloseable {
         private List<String> metaEndpoints;
         private Duration requestDeadline = Duration.ofSeconds(10);
         private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
+        private ClientSecurity security;
 
         private Builder() {
+        }
+
+        /**
+         * How to reach the servers: {@link ClientSecurity#certsDir} (TLS with a user's
+         * certificate) for a secure cluster, {@link ClientSecurity#insecure()} for one started
+         * with {@code --insecure}. Required: a client never falls back to plaintext by itself.
+         */
+        public Builder security(ClientSecurity security) {
+            this.security = java.util.Objects.requireNonNull(security, "security");
+            return this;
         }
 
         /** The meta-servers' {@code host:port} endpoints (any order; the leader is found). */
@@ -467,6 +480,10 @@ public final class KvClient implements AutoCloseable {
         public KvClient build() {
             if (metaEndpoints == null) {
                 throw new IllegalStateException("metaEndpoints must be set");
+            }
+            if (security == null) {
+                throw new IllegalStateException("security must be set: ClientSecurity.certsDir(DIR, USER) for a cluster"
+                        + " with TLS, or ClientSecurity.insecure() for one started with --insecure");
             }
             return new KvClient(this);
         }

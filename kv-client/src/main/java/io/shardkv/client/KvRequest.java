@@ -304,6 +304,11 @@ final class KvRequest<R> {
             retryLater(refresh, refresh ? table : null);
             return;
         }
+        if (code == Status.Code.PERMISSION_DENIED) {
+            result.completeExceptionally(new KvException(ErrorCode.PERMISSION_DENIED,
+                    call.describe() + " refused by server " + target.serverId() + ": " + status.getDescription(), t));
+            return;
+        }
         result.completeExceptionally(new KvException(ErrorCode.UNAVAILABLE,
                 call.describe() + " failed on server " + target.serverId() + " (" + target.address() + "): "
                         + description, t));

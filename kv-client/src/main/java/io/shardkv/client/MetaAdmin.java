@@ -26,6 +26,7 @@ import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
 import java.time.Duration;
 import java.util.List;
+import io.shardkv.security.ClientSecurity;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -53,16 +54,16 @@ public final class MetaAdmin implements AutoCloseable {
     }
 
     /** @param requestTimeout the time one call may take, finding the leader included */
-    public static MetaAdmin connect(List<String> metaEndpoints, Duration requestTimeout) {
+    public static MetaAdmin connect(List<String> metaEndpoints, Duration requestTimeout, ClientSecurity security) {
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
         }
-        return new MetaAdmin(new MetaCaller(metaEndpoints), requestTimeout, true);
+        return new MetaAdmin(new MetaCaller(metaEndpoints, security), requestTimeout, true);
     }
 
     /** @param metaEndpoints {@code "host:port,host:port,..."} */
-    public static MetaAdmin connect(String metaEndpoints, Duration requestTimeout) {
-        return connect(Endpoints.parse(metaEndpoints), requestTimeout);
+    public static MetaAdmin connect(String metaEndpoints, Duration requestTimeout, ClientSecurity security) {
+        return connect(Endpoints.parse(metaEndpoints), requestTimeout, security);
     }
 
     public List<String> endpoints() {

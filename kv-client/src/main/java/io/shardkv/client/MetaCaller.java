@@ -3,6 +3,8 @@ package io.shardkv.client;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.ChannelCredentials;
+import io.shardkv.security.ClientSecurity;
 import io.shardkv.common.Backoff;
 import io.shardkv.meta.proto.MetaError;
 import io.shardkv.meta.proto.MetaErrorCode;
@@ -43,11 +45,15 @@ public final class MetaCaller implements AutoCloseable {
     // The endpoint that answered as leader last; read and written by any caller thread.
     private volatile int preferred;
 
-    /** @param endpoints the meta-servers' {@code host:port}, in any order */
-    public MetaCaller(List<String> endpoints) {
+    /**
+     * @param endpoints the meta-servers' {@code host:port}, in any order
+     * @param security  TLS with this process's certificate, or plaintext for an insecure cluster
+     */
+    public MetaCaller(List<String> endpoints, ClientSecurity security) {
         this.endpoints = Endpoints.check(endpoints);
+        ChannelCredentials credentials = security.forMetaServers();
         for (String endpoint : this.endpoints) {
-            channels.add(ChannelPool.open(endpoint));
+            channels.add(ChannelPool.open(endpoint, credentials));
         }
     }
 
@@ -92,6 +98,10 @@ public final class MetaCaller implements AutoCloseable {
                         channels.get(index).resetConnectBackoff();
                         last = endpoint + ": " + describe(e.getStatus());
                         continue;
+                    }
+                    if (code == Status.Code.PERMISSION_DENIED) {
+                        throw new MetaException(MetaErrorCode.PERMISSION_DENIED, what + " refused by meta-server "
+                                + endpoint + ": " + e.getStatus().getDescription(), e);
                     }
                     if (code == Status.Code.DEADLINE_EXCEEDED) {
                         throw new MetaException(MetaErrorCode.TIMEOUT,

@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.security.ClientSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +40,7 @@ class KvClientTest {
     }
 
     private KvClient connect(Duration deadline) {
-        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(deadline).build();
+        client = KvClient.builder().security(ClientSecurity.insecure()).metaEndpoints(cluster.metaEndpoints()).requestDeadline(deadline).build();
         return client;
     }
 
@@ -260,7 +261,7 @@ class KvClientTest {
     @Test
     void aFrozenLeaderCostsOneAttemptNotOneOnEveryRequest() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 1);
-        client = KvClient.builder().metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(10))
+        client = KvClient.builder().security(ClientSecurity.insecure()).metaEndpoints(cluster.metaEndpoints()).requestDeadline(Duration.ofSeconds(10))
                 .attemptTimeout(Duration.ofMillis(300)).build();
         client.put("k", "v0");
         // The leader is the group's first voter; it freezes and the second one takes over, while
@@ -323,7 +324,7 @@ class KvClientTest {
 
     @Test
     void unreachableMetaServersEndInATimeoutThatSaysSo() {
-        client = KvClient.builder().metaEndpoints("127.0.0.1:1,127.0.0.1:2").requestDeadline(Duration.ofMillis(300))
+        client = KvClient.builder().security(ClientSecurity.insecure()).metaEndpoints("127.0.0.1:1,127.0.0.1:2").requestDeadline(Duration.ofMillis(300))
                 .build();
         assertThatThrownBy(() -> client.get("k"))
                 .isInstanceOf(KvTimeoutException.class)

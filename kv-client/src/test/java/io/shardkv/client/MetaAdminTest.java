@@ -1,5 +1,6 @@
 package io.shardkv.client;
 
+import io.shardkv.security.ClientSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +41,7 @@ class MetaAdminTest {
         cluster = TestCluster.start(3, 1, 3, 3);
         cluster.metas().get(0).setLeader(false);
         cluster.metas().get(1).setLeader(true);
-        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofSeconds(5));
+        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofSeconds(5), ClientSecurity.insecure());
 
         assertThat(admin.getClusterMap().getGroupsCount()).isEqualTo(1);
         assertThat(admin.clusterStatus().getMetaLeaderId()).isEqualTo(1);
@@ -59,7 +60,7 @@ class MetaAdminTest {
     @Test
     void failuresCarryTheServersCodeAndMessage() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 1);
-        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofSeconds(5));
+        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofSeconds(5), ClientSecurity.insecure());
 
         assertThatThrownBy(() -> admin.removeGroup(1))
                 .isInstanceOf(MetaException.class)
@@ -92,7 +93,7 @@ class MetaAdminTest {
     void noMetaLeaderIsUnavailable() throws Exception {
         cluster = TestCluster.start(3, 1, 3, 2);
         cluster.metas().get(0).setLeader(false);
-        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofMillis(300));
+        admin = MetaAdmin.connect(cluster.metaEndpoints(), Duration.ofMillis(300), ClientSecurity.insecure());
         assertThatThrownBy(() -> admin.getClusterMap())
                 .isInstanceOf(MetaException.class)
                 .hasMessageStartingWith("no meta-server leader answered at ")
@@ -103,7 +104,7 @@ class MetaAdminTest {
     void moveSlotsCreatesATaskPerSourceGroupAndReportsItsProgress() throws Exception {
         moves = TestMigrationMeta.start(2);
         moves.setLeader(1);
-        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5));
+        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5), ClientSecurity.insecure());
 
         List<Long> ids = admin.moveSlots(List.of(10, 11, 12, 600), 3);
         assertThat(ids).containsExactly(1L, 2L);
@@ -142,7 +143,7 @@ class MetaAdminTest {
     @Test
     void aMoveIsCancelledOnlyBeforeItCommits() throws Exception {
         moves = TestMigrationMeta.start(1);
-        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5));
+        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5), ClientSecurity.insecure());
 
         long cancelled = admin.moveSlots(List.of(0, 1), 3).get(0);
         admin.migrationStatus(cancelled);
@@ -179,7 +180,7 @@ class MetaAdminTest {
     @Test
     void badMovesFailWithTheirCode() throws Exception {
         moves = TestMigrationMeta.start(1);
-        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5));
+        admin = MetaAdmin.connect(moves.endpoints(), Duration.ofSeconds(5), ClientSecurity.insecure());
 
         // Checked before any call.
         assertThatThrownBy(() -> admin.moveSlots(List.of(), 3))

@@ -1,5 +1,11 @@
 package io.shardkv.kv;
 
+import io.shardkv.ops.SecuritySettings;
+import io.shardkv.security.Identity;
+import io.shardkv.security.Role;
+import io.shardkv.security.SecurityMetrics;
+import io.shardkv.security.ServerSecurity;
+import java.util.List;
 import com.google.common.net.HostAndPort;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,22 +45,25 @@ public final class KvServerMain {
         Settings settings;
         KvServerConfig config;
         HostAndPort http;
+        ServerSecurity security;
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
             settings = Settings.load(KvSettings.KEYS, args, System.getenv());
             config = KvSettings.toConfig(settings);
             http = KvSettings.hostPort(settings, "http-listen");
+            security = SecuritySettings.load(settings, Identity.server(Role.KV_SERVER, config.serverId()),
+                    List.of(config.listenHost(), config.raftHost()), new SecurityMetrics(registry));
         } catch (SettingsException e) {
             System.err.println("kv-server: " + e.getMessage());
             System.exit(2);
             return;
         }
         settings.describe().forEach(line -> LOG.info("setting {}", line));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         KvServer server;
         HttpEndpoint endpoint;
         try {
             Files.createDirectories(config.dataDir());
-            server = KvServer.start(config, registry);
+            server = KvServer.start(config, registry, security);
             endpoint = HttpEndpoint.start(http.getHost(), http.getPort(), registry, server::health);
             writeFiles(config.dataDir(), server, http.getHost() + ":" + endpoint.port());
         } catch (IOException | RuntimeException e) {

@@ -5,6 +5,7 @@ import io.shardkv.common.HostPorts;
 import io.shardkv.kv.server.KvServerConfig;
 import io.shardkv.kv.state.StateMachineSettings;
 import io.shardkv.ops.RaftTuning;
+import io.shardkv.ops.SecuritySettings;
 import io.shardkv.ops.SettingKey;
 import io.shardkv.ops.Settings;
 import io.shardkv.ops.SettingsException;
@@ -34,7 +35,7 @@ public final class KvSettings {
             SettingKey.optional("max-sessions-per-group", Integer.toString(StateMachineSettings.DEFAULT_MAX_SESSIONS),
                     "client sessions a group keeps; beyond it the least recently seen is dropped, and that"
                     + " client's next write gets SESSION_EXPIRED (about 250 bytes of heap each)")),
-            RaftTuning.KEYS.stream()).toList();
+            Stream.concat(SecuritySettings.KEYS.stream(), RaftTuning.KEYS.stream())).toList();
 
     private KvSettings() {
     }

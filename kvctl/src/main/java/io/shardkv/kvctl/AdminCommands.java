@@ -94,7 +94,7 @@ final class AdminCommands {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 Duration perRequest = timeout.compareTo(MAX_REQUEST) < 0 ? timeout : MAX_REQUEST;
                 String last = "no answer yet";
-                try (MetaAdmin admin = MetaAdmin.connect(root.metaEndpoints(), perRequest)) {
+                try (MetaAdmin admin = MetaAdmin.connect(root.metaEndpoints(), perRequest, root.security())) {
                     while (true) {
                         try {
                             String missing = ClusterReadiness.missing(admin.clusterStatus(), groups);

@@ -8,9 +8,9 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Durations on the command line: {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, a bare number of seconds, or ISO-8601. */
+/** Durations on the command line: {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 365d}, a bare number of seconds, or ISO-8601. */
 public final class DurationConverter implements ITypeConverter<Duration> {
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)?");
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
 
     @Override
     public Duration convert(String value) {
@@ -30,6 +30,8 @@ public final class DurationConverter implements ITypeConverter<Duration> {
                     return Duration.ofMinutes(amount);
                 case "h":
                     return Duration.ofHours(amount);
+                case "d":
+                    return Duration.ofDays(amount);
                 default:
                     return Duration.ofSeconds(amount);
             }

@@ -9,7 +9,8 @@ import io.shardkv.client.TaskFailedException;
 /**
  * kvctl's exit codes and the one place that maps failures to them:
  * 0 success, 1 key not found ({@code get}), 2 bad usage or invalid argument, 3 cluster
- * unavailable or timed out, 4 any other server error.
+ * unavailable or timed out, 4 any other server error, 5 permission denied (the certificate's
+ * role may not do this).
  */
 public final class ExitCodes {
     public static final int OK = 0;
@@ -17,6 +18,7 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     public static final int UNAVAILABLE = 3;
     public static final int SERVER_ERROR = 4;
+    public static final int PERMISSION_DENIED = 5;
 
     private ExitCodes() {
     }
@@ -29,6 +31,8 @@ public final class ExitCodes {
             switch (kv.code()) {
                 case INVALID_ARGUMENT:
                     return USAGE;
+                case PERMISSION_DENIED:
+                    return PERMISSION_DENIED;
                 case NOT_LEADER:
                 case WRONG_GROUP:
                 case SLOT_MIGRATING:
@@ -44,6 +48,8 @@ public final class ExitCodes {
             switch (meta.code()) {
                 case INVALID_ARGUMENT:
                     return USAGE;
+                case PERMISSION_DENIED:
+                    return PERMISSION_DENIED;
                 case NOT_LEADER:
                 case UNAVAILABLE:
                 case TIMEOUT:

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** kvctl run in-process with captured output: parsing, exit codes, and the commands against test servers. */
 class KvctlTest {
     private TestCluster cluster;
-    private final Map<String, String> env = new HashMap<>();
+    // The test clusters run without TLS.
+    private final Map<String, String> env = new HashMap<>(Map.of("SHARDKV_INSECURE", "true"));
 
     record Result(int code, String out, String err) {
     }

@@ -33,7 +33,9 @@ class SlotCommandsTest {
     private static Result kvctl(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Kvctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true), new HashMap<>());
+        // The test meta-server runs without TLS.
+        int code = Kvctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true),
+                new HashMap<>(java.util.Map.of("SHARDKV_INSECURE", "true")));
         return new Result(code, out.toString(), err.toString());
     }
 

@@ -1,5 +1,10 @@
 package io.shardkv.meta;
 
+import io.shardkv.ops.SecuritySettings;
+import io.shardkv.security.Identity;
+import io.shardkv.security.Role;
+import io.shardkv.security.SecurityMetrics;
+import io.shardkv.security.ServerSecurity;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardkv.meta.server.MetaServer;
@@ -13,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +45,13 @@ public final class MetaServerMain {
         }
         MetaServerConfig config;
         Settings settings;
+        ServerSecurity security;
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
             settings = Settings.load(MetaSettings.KEYS, args, System.getenv());
             config = MetaSettings.toConfig(settings);
+            security = SecuritySettings.load(settings, Identity.server(Role.META_SERVER, config.serverId()),
+                    List.of(config.listen().host(), config.raftListen().host()), new SecurityMetrics(registry));
         } catch (SettingsException e) {
             System.err.println("meta-server: " + e.getMessage());
             System.exit(2);
@@ -51,7 +61,7 @@ public final class MetaServerMain {
         MetaServer server;
         try {
             Files.createDirectories(config.dataDir());
-            server = MetaServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            server = MetaServer.start(config, registry, security);
             writeRuntimeFiles(config.dataDir(), config, server);
         } catch (IOException | RuntimeException e) {
             LOG.error("meta-server {} failed to start", config.serverId(), e);

@@ -23,6 +23,11 @@ public record SettingKey(String name, String defaultValue, String doc) {
         return new SettingKey(name, null, doc);
     }
 
+    /** Whether the setting is true or false, so that {@code --name} alone turns it on. */
+    public boolean isSwitch() {
+        return "true".equals(defaultValue) || "false".equals(defaultValue);
+    }
+
     /** The environment variable that sets this key. */
     public String envName() {
         return "SHARDKV_" + name.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');

@@ -40,7 +40,7 @@ public final class Settings {
                 throw new IllegalArgumentException("setting declared twice: " + k.name());
             }
         }
-        Map<String, String> flags = parseFlags(args);
+        Map<String, String> flags = parseFlags(args, keys);
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
         for (SettingKey k : declared) {
@@ -79,7 +79,8 @@ public final class Settings {
         return new Settings(keys, values, sources);
     }
 
-    private static Map<String, String> parseFlags(String[] args) {
+    /** A switch (a setting whose default is true or false) given without a value means true: {@code --insecure}. */
+    private static Map<String, String> parseFlags(String[] args, Map<String, SettingKey> keys) {
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -92,6 +93,8 @@ public final class Settings {
                 flags.put(body.substring(0, eq), body.substring(eq + 1));
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
                 flags.put(body, args[++i]);
+            } else if (keys.containsKey(body) && keys.get(body).isSwitch()) {
+                flags.put(body, "true");
             } else {
                 throw new SettingsException("flag --" + body + " needs a value");
             }

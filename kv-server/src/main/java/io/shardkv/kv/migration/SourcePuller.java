@@ -3,7 +3,9 @@ package io.shardkv.kv.migration;
 import com.google.common.net.HostAndPort;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.shardkv.security.ClientSecurity;
 import io.shardkv.common.HostPorts;
 import io.shardkv.common.Limits;
 import io.shardkv.kv.metalink.ClusterView;
@@ -32,8 +34,11 @@ public final class SourcePuller implements PullSource, AutoCloseable {
     private final ClusterView view;
     private final long selfId;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    // Pulls go to kv-servers only: a source must show a kv-server's certificate.
+    private final ChannelCredentials credentials;
 
-    public SourcePuller(ClusterView view, long selfId) {
+    public SourcePuller(ClusterView view, long selfId, ClientSecurity security) {
+        this.credentials = security.forKvServers();
         this.view = view;
         this.selfId = selfId;
     }
@@ -102,7 +107,7 @@ public final class SourcePuller implements PullSource, AutoCloseable {
     private ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> {
             HostAndPort hp = HostPorts.parse(a, false);
-            return ManagedChannelBuilder.forAddress(hp.getHost(), hp.getPort()).usePlaintext()
+            return Grpc.newChannelBuilderForAddress(hp.getHost(), hp.getPort(), credentials)
                     .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES).build();
         });
     }

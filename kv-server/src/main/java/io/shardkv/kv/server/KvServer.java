@@ -3,6 +3,9 @@ package io.shardkv.kv.server;
 import io.shardkv.raft.snapshot.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardkv.ops.RaftPeerSecurity;
+import io.shardkv.security.SecurityMetrics;
+import io.shardkv.security.ServerSecurity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.client.MetaCaller;
@@ -54,6 +57,7 @@ public final class KvServer implements AutoCloseable {
     private static final int RAFT_FRAME_BYTES = 48 << 20;
 
     private final KvServerConfig config;
+    private final ServerSecurity security;
     private KvEngine kv;
     private RocksLogEngine log;
     private RaftServer raft;
@@ -70,13 +74,23 @@ public final class KvServer implements AutoCloseable {
     private HeartbeatSender heartbeats;
     private volatile boolean closed;
 
-    private KvServer(KvServerConfig config) {
+    private KvServer(KvServerConfig config, ServerSecurity security) {
         this.config = config;
+        this.security = security;
     }
 
-    /** Opens the data directory, reopens the stored groups and starts serving. */
+    /** Starts without TLS or authentication, for tests on 127.0.0.1. */
     public static KvServer start(KvServerConfig config, MeterRegistry registry) {
-        KvServer s = new KvServer(config);
+        return start(config, registry, ServerSecurity.insecure(new SecurityMetrics(registry)));
+    }
+
+    /**
+     * Opens the data directory, reopens the stored groups and starts serving.
+     *
+     * @param security TLS and the role checks on every port, or plaintext
+     */
+    public static KvServer start(KvServerConfig config, MeterRegistry registry, ServerSecurity security) {
+        KvServer s = new KvServer(config, security);
         try {
             s.startParts(registry);
         } catch (RuntimeException | IOException e) {
@@ -97,7 +111,7 @@ public final class KvServer implements AutoCloseable {
         transport = new GrpcRaftTransport(config.raft().transport(
                         GrpcTransportConfig.builder()
                 .host(config.raftHost()).port(config.raftPort()).maxFrameBytes(RAFT_FRAME_BYTES)).build(), peers,
-                registry);
+                registry, RaftPeerSecurity.of(security, io.shardkv.security.Role.KV_SERVER));
         raft = new RaftServer(config.raft().runtime(id), log, transport,
                 SnapshotStore.open(config.dataDir().resolve("snapshots")), registry);
         raft.start();
@@ -113,9 +127,10 @@ public final class KvServer implements AutoCloseable {
         });
         KvErrors errors = new KvErrors(view);
         GroupRouter router = new GroupRouter(replicas, raft, errors);
-        importers = new Importers(id, new RaftProposer(raft), new SourcePuller(view, id),
+        importers = new Importers(id, new RaftProposer(raft), new SourcePuller(view, id, security.outgoing()),
                 config.migrationBytesPerSecond(), registry);
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+        grpc = security.enforce(NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
+                        config.listenPort()), security.serverCredentials()), KvAccessPolicy.POLICY)
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .addService(new KvServiceImpl(raft, router, errors, registry, executor, config.requestTimeoutMillis()))
                 .addService(new KvAdminImpl(raft, replicas, router, errors, executor,
@@ -131,7 +146,7 @@ public final class KvServer implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> runSafely("replica check", collector::check),
                 config.heartbeatMillis(), config.heartbeatMillis(), TimeUnit.MILLISECONDS);
         if (!config.metaEndpoints().isEmpty()) {
-            metaClient = new MetaCaller(config.metaEndpoints());
+            metaClient = new MetaCaller(config.metaEndpoints(), security.outgoing());
             heartbeats = new HeartbeatSender(metaClient, raft, address(), raftAddress(), config.advertise(), replicas::ids,
                     Math.max(1_000, config.heartbeatMillis() * 2));
             scheduler.scheduleWithFixedDelay(() -> runSafely("heartbeat", heartbeats::beat), 0,
@@ -142,8 +157,8 @@ public final class KvServer implements AutoCloseable {
         Gauge.builder("shardkv.kv.groups", () -> replicas.ids().size()).description("group replicas hosted")
                 .register(registry);
         Gauge.builder("shardkv.kv.leader.groups", this::leaderCount).description("groups led here").register(registry);
-        LOG.info("kv-server {} serving on {} (raft {}), {} groups, meta {}", id, address(), raftAddress(),
-                replicas.ids().size(), config.metaEndpoints().isEmpty() ? "none" : config.metaEndpoints());
+        LOG.info("kv-server {} serving on {} (raft {}), {} groups, meta {}; {}", id, address(), raftAddress(),
+                replicas.ids().size(), config.metaEndpoints().isEmpty() ? "none" : config.metaEndpoints(), security);
     }
 
     private static void runSafely(String what, Runnable task) {
@@ -283,6 +298,7 @@ public final class KvServer implements AutoCloseable {
         if (kv != null) {
             kv.close();
         }
+        security.close();
         LOG.info("kv-server {} stopped", config.serverId());
     }
 }

@@ -3,6 +3,10 @@ package io.shardkv.meta.scheduler;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardkv.security.ClientSecurity;
+import io.shardkv.security.Identity;
+import io.shardkv.security.PeerRule;
+import io.shardkv.security.Role;
 import io.shardkv.common.Limits;
 import io.shardkv.kv.proto.AdminResponse;
 import io.shardkv.kv.proto.AssignSlotsRequest;
@@ -34,8 +38,17 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
     private final long deadlineMillis;
     private final ConcurrentHashMap<Long, Cached> channels = new ConcurrentHashMap<>();
 
+    private final ClientSecurity security;
+
+    /** Calls without TLS, for tests against plaintext kv-servers. */
     public GrpcKvAdminCaller(long deadlineMillis) {
+        this(deadlineMillis, ClientSecurity.insecure());
+    }
+
+    /** @param security this meta-server's certificate; each callee must show the certificate of the server called */
+    public GrpcKvAdminCaller(long deadlineMillis, ClientSecurity security) {
         this.deadlineMillis = deadlineMillis;
+        this.security = security;
     }
 
     private ManagedChannel channel(ServerInfo server) {
@@ -49,7 +62,8 @@ public final class GrpcKvAdminCaller implements KvAdminCaller, AutoCloseable {
             if (old != null) {
                 old.channel().shutdown();
             }
-            return new Cached(server.getAddress(), NettyChannelBuilder.forTarget(server.getAddress()).usePlaintext()
+            return new Cached(server.getAddress(), NettyChannelBuilder.forTarget(server.getAddress(),
+                            security.channelCredentials(PeerRule.exactly(Identity.server(Role.KV_SERVER, id))))
                     .maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
         });
         return c.channel();

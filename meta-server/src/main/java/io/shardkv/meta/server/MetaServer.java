@@ -3,6 +3,10 @@ package io.shardkv.meta.server;
 import io.shardkv.raft.snapshot.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardkv.ops.RaftPeerSecurity;
+import io.shardkv.security.Role;
+import io.shardkv.security.SecurityMetrics;
+import io.shardkv.security.ServerSecurity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
@@ -68,6 +72,7 @@ public final class MetaServer implements AutoCloseable {
     private static final int MAX_WATCHERS = 10_000;
 
     private final MetaServerConfig config;
+    private final ServerSecurity security;
     private final List<AutoCloseable> closeOrder = new ArrayList<>();
     private MetaStateMachine stateMachine;
     private RocksLogEngine engine;
@@ -80,13 +85,23 @@ public final class MetaServer implements AutoCloseable {
     private HttpEndpoint http;
     private volatile boolean closed;
 
-    private MetaServer(MetaServerConfig config) {
+    private MetaServer(MetaServerConfig config, ServerSecurity security) {
         this.config = config;
+        this.security = security;
     }
 
-    /** Starts a replica; on failure everything already started is closed again. */
+    /** Starts a replica without TLS or authentication, for tests on 127.0.0.1. */
     public static MetaServer start(MetaServerConfig config, PrometheusMeterRegistry registry) {
-        MetaServer s = new MetaServer(config);
+        return start(config, registry, ServerSecurity.insecure(new SecurityMetrics(registry)));
+    }
+
+    /**
+     * Starts a replica; on failure everything already started is closed again.
+     *
+     * @param security TLS and the role checks on both ports, or plaintext
+     */
+    public static MetaServer start(MetaServerConfig config, PrometheusMeterRegistry registry, ServerSecurity security) {
+        MetaServer s = new MetaServer(config, security);
         try {
             s.startAll(registry);
         } catch (RuntimeException e) {
@@ -98,6 +113,7 @@ public final class MetaServer implements AutoCloseable {
 
     private void startAll(PrometheusMeterRegistry registry) {
         var dir = config.dataDir();
+        closeOrder.add(security);
         stateMachine = MetaStateMachine.open(dir.resolve("meta"), SYNC_EVERY_ENTRIES);
         closeOrder.add(0, stateMachine);
         engine = RocksLogEngine.open(dir.resolve("raft-log"), config.raft().logEngine());
@@ -106,7 +122,8 @@ public final class MetaServer implements AutoCloseable {
         PeerDirectory directory = new PeerDirectory();
         config.peers().forEach(directory::put);
         transport = new GrpcRaftTransport(config.raft().transport(GrpcTransportConfig.builder()
-                .host(config.raftListen().host()).port(config.raftListen().port())).build(), directory, registry);
+                .host(config.raftListen().host()).port(config.raftListen().port())).build(), directory, registry,
+                RaftPeerSecurity.of(security, Role.META_SERVER));
         raft = new RaftServer(config.raft().runtime(config.serverId()), engine, transport,
                 SnapshotStore.open(dir.resolve("snapshots")), registry);
         raft.start();
@@ -136,8 +153,9 @@ public final class MetaServer implements AutoCloseable {
         heartbeats = new HeartbeatTracker(() -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         migrations = MigrationBoard.systemClock(registry);
         MetaServiceImpl service = new MetaServiceImpl(group, heartbeats, watchers, new MetaMetrics(registry),
-                config.replicas(), config.adminTimeoutMillis(), migrations);
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(), config.listen().port()))
+                config.replicas(), config.adminTimeoutMillis(), migrations, security.metrics());
+        grpc = security.enforce(NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(),
+                        config.listen().port()), security.serverCredentials()), MetaAccessPolicy.POLICY)
                 .addService(service).maxInboundMessageSize(GrpcKvAdminCaller.MAX_MESSAGE_BYTES).build();
         try {
             grpc.start();
@@ -146,7 +164,7 @@ public final class MetaServer implements AutoCloseable {
         }
         closeOrder.add(0, () -> grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
 
-        GrpcKvAdminCaller admin = new GrpcKvAdminCaller(config.adminCallDeadlineMillis());
+        GrpcKvAdminCaller admin = new GrpcKvAdminCaller(config.adminCallDeadlineMillis(), security.outgoing());
         closeOrder.add(0, admin);
         MetaScheduler scheduler = schedulerWith(admin, registry);
         scheduler.start();
@@ -155,8 +173,8 @@ public final class MetaServer implements AutoCloseable {
         registerGauges(registry);
         http = HttpEndpoint.start(config.httpListen().host(), config.httpListen().port(), registry, this::health);
         closeOrder.add(0, http);
-        LOG.info("meta-server {} serving MetaService on {}, raft on {}, http on {}", config.serverId(), grpcPort(),
-                raftPort(), httpPort());
+        LOG.info("meta-server {} serving MetaService on {}, raft on {}, http on {}; {}", config.serverId(), grpcPort(),
+                raftPort(), httpPort(), security);
     }
 
     private MetaScheduler schedulerWith(KvAdminCaller admin, PrometheusMeterRegistry registry) {

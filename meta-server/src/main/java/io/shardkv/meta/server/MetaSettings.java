@@ -2,6 +2,7 @@ package io.shardkv.meta.server;
 
 import io.shardkv.meta.scheduler.SlotBalance;
 import io.shardkv.ops.RaftTuning;
+import io.shardkv.ops.SecuritySettings;
 import io.shardkv.ops.SettingKey;
 import io.shardkv.ops.Settings;
 import io.shardkv.ops.SettingsException;
@@ -37,7 +38,7 @@ public final class MetaSettings {
                             + " one owning the fewest; 0 turns slot balancing off"),
             SettingKey.optional("slot-balance-tolerance", Integer.toString(SlotBalance.DEFAULT
                     .tolerance()), "slots two groups may differ by before balancing moves any")),
-            RaftTuning.KEYS.stream()).toList();
+            Stream.concat(SecuritySettings.KEYS.stream(), RaftTuning.KEYS.stream())).toList();
 
     private MetaSettings() {
     }

@@ -1,5 +1,8 @@
 package io.shardkv.meta.service;
 
+import io.shardkv.security.Caller;
+import io.shardkv.security.Identity;
+import io.shardkv.security.SecurityMetrics;
 import io.grpc.stub.StreamObserver;
 import io.shardkv.common.HostPorts;
 import io.shardkv.meta.group.MetaGroup;
@@ -61,6 +64,7 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
     private final int defaultReplicas;
     private final long adminTimeoutMillis;
     private final MigrationBoard board;
+    private final SecurityMetrics security;
 
     public MetaServiceImpl(MetaGroup group, HeartbeatTracker heartbeats, MapWatchers watchers, MetaMetrics metrics,
                            int defaultReplicas, long adminTimeoutMillis) {
@@ -70,6 +74,15 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
     /** @param board the live progress of slot moves, as this replica's scheduler sees it */
     public MetaServiceImpl(MetaGroup group, HeartbeatTracker heartbeats, MapWatchers watchers, MetaMetrics metrics,
                            int defaultReplicas, long adminTimeoutMillis, MigrationBoard board) {
+        this(group, heartbeats, watchers, metrics, defaultReplicas, adminTimeoutMillis, board,
+                SecurityMetrics.unexported());
+    }
+
+    /** @param security counts the heartbeats refused for speaking for another server or moving a running one */
+    public MetaServiceImpl(MetaGroup group, HeartbeatTracker heartbeats, MapWatchers watchers, MetaMetrics metrics,
+                           int defaultReplicas, long adminTimeoutMillis, MigrationBoard board,
+                           SecurityMetrics security) {
+        this.security = security;
         this.group = group;
         this.heartbeats = heartbeats;
         this.watchers = watchers;
@@ -77,6 +90,11 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
         this.defaultReplicas = defaultReplicas;
         this.adminTimeoutMillis = adminTimeoutMillis;
         this.board = board;
+    }
+
+    private static boolean movesAddress(ServerInfo known, HeartbeatRequest request) {
+        return !known.getAddress().equals(request.getAddress()) || !known.getRaftAddress().equals(request.getRaftAddress())
+                || !known.getClientAddress().equals(request.getClientAddress());
     }
 
     private static MetaError error(MetaErrorCode code, String message) {
@@ -147,14 +165,37 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                 return;
             }
         }
+        Optional<Identity> caller = Caller.current();
+        if (caller.isPresent() && caller.get().serverId() != request.getServerId()) {
+            security.denied(SecurityMetrics.Denial.IDENTITY);
+            MetaError e = error(MetaErrorCode.PERMISSION_DENIED, "a heartbeat speaks only for the server its"
+                    + " certificate names: the caller is " + caller.get() + ", the heartbeat claims server "
+                    + request.getServerId());
+            answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
+            return;
+        }
         if (!group.isLeader()) {
             MetaError e = group.notLeader();
             answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
             return;
         }
-        heartbeats.record(request);
         ClusterMap map = group.currentMap();
         Optional<ServerInfo> known = ClusterMaps.server(map, request.getServerId());
+        if (known.isPresent() && known.get().getState() == ServerState.SERVER_RUNNING && movesAddress(known.get(), request)) {
+            // Clients and peers follow a server's address in the map: moving a running server
+            // would let a forged or confused heartbeat redirect them. A server that really moved
+            // is marked down when its old self stops heartbeating, and then registers anew. The
+            // heartbeat is not recorded, so it does not keep the old entry alive.
+            security.denied(SecurityMetrics.Denial.ADDRESS);
+            MetaError e = error(MetaErrorCode.PERMISSION_DENIED, "server " + request.getServerId() + " is running at "
+                    + known.get().getAddress() + " (raft " + known.get().getRaftAddress() + "); a heartbeat from "
+                    + request.getAddress() + " (raft " + request.getRaftAddress() + ") cannot move it. A server that"
+                    + " moved is accepted at its new address once it has been marked down, after the server-down"
+                    + " time without heartbeats from its old address");
+            answer(out, "heartbeat", start, e, HeartbeatResponse.newBuilder().setError(e).build());
+            return;
+        }
+        heartbeats.record(request);
         MetaCommand change = null;
         if (known.isEmpty() || !known.get().getAddress().equals(request.getAddress())
                 || !known.get().getRaftAddress().equals(request.getRaftAddress())

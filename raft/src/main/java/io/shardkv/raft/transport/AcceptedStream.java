@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shardkv.raft.proto.RaftMessageBatch;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The server side of a Stream call that a lower-id peer dialed. Its first frame must be a
@@ -20,6 +21,9 @@ final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
         /** The connection for a peer that greeted this server, or empty if the transport is closing. */
         Optional<PeerConnection> accept(long peerServer);
 
+        /** Whether the cluster map (the peer directory) names the server. */
+        boolean knows(long peerServer);
+
         /** The stream of an accepted peer ended. */
         void lost(PeerConnection connection, FrameStream stream, Throwable cause);
     }
@@ -29,14 +33,18 @@ final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
     private final Acceptor acceptor;
     private final BatchCodec codec;
     private final FrameReceiver receiver;
+    private final OptionalLong proven;
+    private final TransportMetrics metrics;
     private volatile PeerConnection connection;
     private volatile FrameStream stream;
     private boolean refused;
 
     /** Must run inside the service's {@code stream} method: gRPC takes the handlers only then. */
     AcceptedStream(long localServer, ServerCallStreamObserver<RaftMessageBatch> out, Acceptor acceptor,
-                   BatchCodec codec, FrameReceiver receiver) {
+                   BatchCodec codec, FrameReceiver receiver, OptionalLong proven, TransportMetrics metrics) {
         this.localServer = localServer;
+        this.proven = proven;
+        this.metrics = metrics;
         this.out = out;
         this.acceptor = acceptor;
         this.codec = codec;
@@ -65,9 +73,20 @@ final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
         }
         long peer = frame.getFromServer();
         String problem = null;
+        Status refusal = Status.FAILED_PRECONDITION;
         if (!BatchCodec.isHello(frame) || frame.getToServer() != localServer) {
             problem = "expected a hello to server " + localServer + ", got a frame " + peer + " -> "
                     + frame.getToServer();
+        } else if (proven.isPresent() && proven.getAsLong() != peer) {
+            // A server's certificate is good for its own id only: it may not speak for another.
+            problem = "the caller's certificate names server " + proven.getAsLong() + ", but its hello claims server "
+                    + peer;
+            refusal = Status.PERMISSION_DENIED;
+            metrics.peerRefused("identity");
+        } else if (proven.isPresent() && !acceptor.knows(peer)) {
+            problem = "server " + peer + " is not in server " + localServer + "'s cluster map (yet)";
+            refusal = Status.UNAVAILABLE;
+            metrics.peerRefused("unknown");
         } else if (peer <= 0 || peer >= localServer) {
             problem = "server " + peer + " dialed server " + localServer + ", but the lower id of a pair dials";
         }
@@ -78,7 +97,7 @@ final class AcceptedStream implements StreamObserver<RaftMessageBatch> {
         if (problem != null) {
             refused = true;
             LOG.log(System.Logger.Level.WARNING, "refused a stream: " + problem);
-            out.onError(Status.FAILED_PRECONDITION.withDescription(problem).asRuntimeException());
+            out.onError(refusal.withDescription(problem).asRuntimeException());
             return;
         }
         PeerConnection conn = accepted.get();

@@ -26,11 +26,13 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
     private final int maxConcurrentSnapshots;
     private final RaftTransport.Inbound inbound;
     private final TransportMetrics metrics;
+    private final TransportSecurity security;
     private final AtomicInteger activeSnapshots = new AtomicInteger();
 
     GrpcRaftService(long localServer, AcceptedStream.Acceptor acceptor, BatchCodec codec, FrameReceiver receiver,
                     GrpcTransportConfig config, RaftTransport.Inbound inbound, SnapshotStore snapshotStore,
-                    TransportMetrics metrics) {
+                    TransportMetrics metrics, TransportSecurity security) {
+        this.security = security;
         this.localServer = localServer;
         this.acceptor = acceptor;
         this.codec = codec;
@@ -45,7 +47,7 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
     @Override
     public StreamObserver<RaftMessageBatch> stream(StreamObserver<RaftMessageBatch> responseObserver) {
         return new AcceptedStream(localServer, (ServerCallStreamObserver<RaftMessageBatch>) responseObserver,
-                acceptor, codec, receiver);
+                acceptor, codec, receiver, security.provenPeer(), metrics);
     }
 
     @Override
@@ -59,7 +61,7 @@ final class GrpcRaftService extends RaftTransportGrpc.RaftTransportImplBase {
             return new Ignored();
         }
         return new SnapshotReceiver(localServer, snapshotStore, maxSnapshotBytes, responseObserver, inbound, metrics,
-                activeSnapshots::decrementAndGet);
+                activeSnapshots::decrementAndGet, security.provenPeer());
     }
 
     /** Swallows the chunks of a refused call that are already on their way; the call has ended. */

@@ -59,6 +59,7 @@ public final class GrpcRaftTransport implements RaftTransport {
     private static final long TERMINATION_WAIT_MILLIS = 5_000;
 
     private final GrpcTransportConfig config;
+    private final TransportSecurity security;
     private final PeerDirectory directory;
     private final TransportMetrics metrics;
     private final PeerDirectory.Listener directoryListener = this::onPeerChanged;
@@ -87,6 +88,16 @@ public final class GrpcRaftTransport implements RaftTransport {
      * @param registry  receives the transport's meters ({@code raft.transport.*})
      */
     public GrpcRaftTransport(GrpcTransportConfig config, PeerDirectory directory, MeterRegistry registry) {
+        this(config, directory, registry, TransportSecurity.INSECURE);
+    }
+
+    /**
+     * @param security how peers prove who they are (TLS certificates naming server ids), or
+     *     {@link TransportSecurity#INSECURE}
+     */
+    public GrpcRaftTransport(GrpcTransportConfig config, PeerDirectory directory, MeterRegistry registry,
+                             TransportSecurity security) {
+        this.security = security;
         this.config = config;
         this.directory = directory;
         this.metrics = new TransportMetrics(registry, this::unreachablePeerCount);
@@ -113,13 +124,13 @@ public final class GrpcRaftTransport implements RaftTransport {
                 daemonThreads("raft-grpc-" + localServer));
         timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-transport-timer-" + localServer));
         sender = new BatchSender(localServer, config.senderThreads(), codec, config.maxBatchBytes(), metrics);
-        channels = new PeerChannels(directory, config, serviceExecutor);
+        channels = new PeerChannels(directory, config, security, serviceExecutor);
         snapshots = new SnapshotSender(localServer, config, channels, snapshotStore, metrics, inbound::onSnapshotStatus);
         GrpcRaftService service = new GrpcRaftService(localServer, new Acceptor(), codec, receiver, config, inbound,
-                snapshotStore, metrics);
+                snapshotStore, metrics, security);
         try {
-            server = NettyServerBuilder
-                    .forAddress(new InetSocketAddress(config.host(), config.port()), InsecureServerCredentials.create())
+            server = security.enforce(NettyServerBuilder
+                    .forAddress(new InetSocketAddress(config.host(), config.port()), security.serverCredentials()))
                     .executor(serviceExecutor)
                     .addService(service)
                     .maxInboundMessageSize(config.maxFrameBytes())
@@ -334,6 +345,11 @@ public final class GrpcRaftTransport implements RaftTransport {
         @Override
         public Optional<PeerConnection> accept(long peerServer) {
             return closed ? Optional.empty() : Optional.of(connection(peerServer));
+        }
+
+        @Override
+        public boolean knows(long peerServer) {
+            return directory.lookup(peerServer).isPresent();
         }
 
         @Override

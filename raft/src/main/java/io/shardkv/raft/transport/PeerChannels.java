@@ -1,7 +1,6 @@
 package io.shardkv.raft.transport;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,14 +21,16 @@ final class PeerChannels implements AutoCloseable {
 
     private final PeerDirectory directory;
     private final GrpcTransportConfig config;
+    private final TransportSecurity security;
     private final Executor executor;
     // Guarded by this.
     private final Map<Long, Open> channels = new HashMap<>();
     private boolean closed;
 
-    PeerChannels(PeerDirectory directory, GrpcTransportConfig config, Executor executor) {
+    PeerChannels(PeerDirectory directory, GrpcTransportConfig config, TransportSecurity security, Executor executor) {
         this.directory = directory;
         this.config = config;
+        this.security = security;
         this.executor = executor;
     }
 
@@ -51,7 +52,7 @@ final class PeerChannels implements AutoCloseable {
             return Optional.empty();
         }
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(address.get().host(), address.get().port(),
-                        InsecureChannelCredentials.create())
+                        security.channelCredentials(serverId))
                 .executor(executor)
                 .maxInboundMessageSize(config.maxFrameBytes())
                 .keepAliveTime(config.keepAliveMillis(), TimeUnit.MILLISECONDS)

@@ -14,6 +14,7 @@ import io.shardkv.raft.snapshot.SnapshotStore;
 import io.shardkv.raft.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
@@ -37,6 +38,7 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
     private final RaftTransport.Inbound inbound;
     private final TransportMetrics metrics;
     private final Runnable onFinish;
+    private final OptionalLong proven;
 
     /** The first chunk: every later one must name the same snapshot. Null until it arrives. */
     private SnapshotChunk first;
@@ -49,7 +51,8 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
      * @param onFinish runs once when the call ends in any way, to release its receive slot
      */
     SnapshotReceiver(long localServer, SnapshotStore store, long maxSnapshotBytes, StreamObserver<SnapshotChunkResp> responses,
-                     RaftTransport.Inbound inbound, TransportMetrics metrics, Runnable onFinish) {
+                     RaftTransport.Inbound inbound, TransportMetrics metrics, Runnable onFinish, OptionalLong proven) {
+        this.proven = proven;
         this.localServer = localServer;
         this.store = store;
         this.maxSnapshotBytes = maxSnapshotBytes;
@@ -99,6 +102,12 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
                 throw new Refused(Status.INVALID_ARGUMENT.withDescription("snapshot chunk lacks group, leader, term"
                         + " or metadata: group " + chunk.getGroupId() + " leader " + chunk.getLeaderId() + " term "
                         + chunk.getTerm() + " index " + chunk.getMetadata().getIndex()));
+            }
+            if (proven.isPresent() && proven.getAsLong() != chunk.getLeaderId()) {
+                metrics.peerRefused("identity");
+                throw new Refused(Status.PERMISSION_DENIED.withDescription("the caller's certificate names server "
+                        + proven.getAsLong() + ", but the snapshot of group " + chunk.getGroupId() + " claims to come"
+                        + " from leader " + chunk.getLeaderId()));
             }
             checkManifest(chunk);
             first = chunk;

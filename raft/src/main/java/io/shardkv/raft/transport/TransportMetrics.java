@@ -50,6 +50,13 @@ final class TransportMetrics {
     private final Counter peersSilent;
     private final MeterRegistry registry;
 
+    /** A caller refused: its certificate names another server than its frames ({@code identity}), or one the map lacks. */
+    void peerRefused(String reason) {
+        Counter.builder("raft.transport.peers.refused").tag("reason", reason)
+                .description("streams and snapshots refused because of who the caller proved to be")
+                .register(registry).increment();
+    }
+
     TransportMetrics(MeterRegistry registry, Supplier<Number> unreachablePeers) {
         this.registry = registry;
         batchesSent = Counter.builder("raft.transport.batches.sent").description("frames written to peers")

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -50,7 +51,7 @@ class SnapshotReceiverTest {
 
     private SnapshotReceiver receiver(long maxBytes) {
         return new SnapshotReceiver(2, store, maxBytes, answers, inbound, new TransportMetrics(registry, () -> 0),
-                finished::incrementAndGet);
+                finished::incrementAndGet, OptionalLong.empty());
     }
 
     /** The chunks a leader sends for the given files: the manifest in the first, CRC32C on each. */
@@ -126,6 +127,21 @@ class SnapshotReceiverTest {
     }
 
     @Test
+    void aSnapshotFromAnotherServerThanTheCallerProvedIsRefused() throws IOException {
+        List<SnapshotChunk> chunks = chunks(10_000, 3_000);
+        // The chunks claim leader 1; the caller's certificate names server 3.
+        SnapshotReceiver r = new SnapshotReceiver(2, store, 1 << 20, answers, inbound,
+                new TransportMetrics(registry, () -> 0), finished::incrementAndGet, OptionalLong.of(3));
+        r.onNext(chunks.get(0));
+        assertThat(answers.error.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(answers.error.getDescription()).contains("names server 3").contains("leader 1");
+        assertThat(registry.get("raft.transport.peers.refused").tag("reason", "identity").counter().count())
+                .isEqualTo(1);
+        assertThat(inbound.deliveries()).isEmpty();
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
     void anEmptySnapshotIsOneEmptyLastChunk() throws IOException {
         SnapshotReceiver r = receiver(1 << 20);
         chunks(Map.of(), 1000).forEach(r::onNext);
@@ -143,7 +159,7 @@ class SnapshotReceiverTest {
 
         Answers second = new Answers();
         SnapshotReceiver r2 = new SnapshotReceiver(2, store, 1 << 20, second, inbound,
-                new TransportMetrics(registry, () -> 0), finished::incrementAndGet);
+                new TransportMetrics(registry, () -> 0), finished::incrementAndGet, OptionalLong.empty());
         SnapshotManifest escaping = chunks.get(0).getManifest().toBuilder()
                 .setFiles(0, chunks.get(0).getManifest().getFiles(0).toBuilder().setName("../../etc/passwd")).build();
         r2.onNext(chunks.get(0).toBuilder().setManifest(escaping).build());
@@ -152,7 +168,7 @@ class SnapshotReceiverTest {
 
         Answers third = new Answers();
         SnapshotReceiver r3 = new SnapshotReceiver(2, store, 1 << 20, third, inbound,
-                new TransportMetrics(registry, () -> 0), finished::incrementAndGet);
+                new TransportMetrics(registry, () -> 0), finished::incrementAndGet, OptionalLong.empty());
         r3.onNext(chunks.get(0).toBuilder().setManifest(chunks.get(0).getManifest().toBuilder().setGroupId(10)).build());
         assertThat(third.error.getDescription()).contains("the manifest describes group 10");
         assertThat(inbound.deliveries()).isEmpty();
