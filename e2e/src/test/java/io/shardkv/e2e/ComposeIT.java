@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardkv.client.KvClient;
 import io.shardkv.raft.testing.Await;
+import io.shardkv.security.ClientSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The docker-compose deployment as deploy/README runs it, with the host override: 3 meta-servers
@@ -47,8 +49,12 @@ class ComposeIT {
     private static final String META = "127.0.0.1:19001,127.0.0.1:19002,127.0.0.1:19003";
     private static boolean up;
 
+    /** Where the certs service writes the cluster's certificates (a bind mount, as an operator's deploy/certs). */
+    @TempDir
+    static Path certs;
+
     private static CommandResult run(String... command) {
-        return Commands.exec(STEP, Map.of("SHARDKV_IMAGE", IMAGE), command);
+        return Commands.exec(STEP, Map.of("SHARDKV_IMAGE", IMAGE, "SHARDKV_CERTS_HOST_DIR", certs.toString()), command);
     }
 
     private static boolean available(String... command) {
@@ -101,7 +107,9 @@ class ComposeIT {
     void theClusterComesUpHealthyServesTheHostAndRestartsACrashedServer() {
         Await.until(DEADLINE, () -> "every service healthy, have " + healthy() + "\n" + compose("ps").stdout(),
                 () -> healthy().size() == 6);
-        try (KvClient client = KvClient.builder().metaEndpoints(META).requestDeadline(Duration.ofSeconds(30)).build()) {
+        // TLS from the host with the admin certificate the certs service made.
+        try (KvClient client = KvClient.builder().metaEndpoints(META).security(ClientSecurity.certsDir(certs, "root"))
+                .requestDeadline(Duration.ofSeconds(30)).build()) {
             for (int i = 0; i < 50; i++) {
                 client.put(utf8("compose/" + i), utf8("v" + i));
             }

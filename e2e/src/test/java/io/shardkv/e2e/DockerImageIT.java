@@ -8,7 +8,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import io.shardkv.security.CertsDir;
+import io.shardkv.security.Identity;
+import io.shardkv.security.Role;
+import io.shardkv.security.certs.CertFiles;
+import io.shardkv.security.certs.CertificateAuthority;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.utility.MountableFile;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -51,9 +61,13 @@ class DockerImageIT {
             String jar = module + "/target/shardkv-" + module + "-0.1.0-SNAPSHOT.jar";
             image.withFileFromPath(jar, repo(jar)).withFileFromPath(module + "/target/lib", repo(module + "/target/lib"));
         }
+        // The containers run with TLS: certificates made here, copied in as an operator would mount them.
+        Path certsDir = makeCertificates();
         network = Network.newNetwork();
         meta = new GenericContainer<>(image).withNetwork(network).withNetworkAliases("meta1")
                 .withCommand("meta-server")
+                .withCopyFileToContainer(MountableFile.forHostPath(certsDir), "/certs")
+                .withEnv("SHARDKV_CERTS_DIR", "/certs")
                 .withEnv("SHARDKV_ID", "1").withEnv("SHARDKV_PEERS", "1=meta1:9010")
                 .withEnv("SHARDKV_LISTEN", "meta1:9000").withEnv("SHARDKV_RAFT_LISTEN", "meta1:9010")
                 .withEnv("SHARDKV_HTTP_LISTEN", "0.0.0.0:9020")
@@ -63,6 +77,8 @@ class DockerImageIT {
         meta.start();
         kv = new GenericContainer<>(image).withNetwork(network).withNetworkAliases("kv1")
                 .withCommand("kv-server")
+                .withCopyFileToContainer(MountableFile.forHostPath(certsDir), "/certs")
+                .withEnv("SHARDKV_CERTS_DIR", "/certs")
                 .withEnv("SHARDKV_ID", "1").withEnv("SHARDKV_META", "meta1:9000")
                 .withEnv("SHARDKV_LISTEN", "kv1:9100").withEnv("SHARDKV_RAFT_LISTEN", "kv1:9200")
                 .withEnv("SHARDKV_HTTP_LISTEN", "0.0.0.0:9300")
@@ -81,6 +97,33 @@ class DockerImageIT {
         }
         if (network != null) {
             network.close();
+        }
+    }
+
+    @TempDir
+    static Path temp;
+
+    private static Path makeCertificates() {
+        Path dir = temp.resolve("certs");
+        try {
+            CertsDir certs = new CertsDir(dir);
+            CertificateAuthority ca = CertificateAuthority.create(Duration.ofDays(2));
+            CertFiles.write(ca.certificate(), certs.caCert(), ca.key(), certs.defaultCaKey(), false);
+            for (Identity who : List.of(Identity.server(Role.META_SERVER, 1), Identity.server(Role.KV_SERVER, 1),
+                    Identity.user("root", Role.ADMIN))) {
+                CertificateAuthority.Issued issued = ca.issue(who, who.role().isServer()
+                        ? List.of(who.role() == Role.KV_SERVER ? "kv1" : "meta1") : List.of(), Duration.ofDays(1));
+                CertFiles.write(issued.certificate(), certs.cert(who), issued.key(), certs.key(who), false);
+            }
+            // The image's user reads the keys inside the container.
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+            return dir;
+        } catch (Exception e) {
+            throw new AssertionError("cannot make the certificates", e);
         }
     }
 
@@ -127,6 +170,10 @@ class DockerImageIT {
                 .isEqualTo("docker/a\t1\ndocker/b\t2\n");
         ExecResult status = kvctl("cluster", "status");
         assertThat(status.getStdout()).contains("kv1:9100", "RUNNING");
+
+        // Plaintext is refused: every port speaks TLS only.
+        ExecResult plain = kvctl("--insecure", "--timeout", "3s", "get", "docker/a");
+        assertThat(plain.getExitCode()).as("%s %s", plain.getStdout(), plain.getStderr()).isEqualTo(3);
 
         assertThat(get(meta, 9020, "/metrics")).contains("shardkv_meta_config_version");
         assertThat(get(kv, 9300, "/health")).startsWith("ok").contains("server_id: 1");
