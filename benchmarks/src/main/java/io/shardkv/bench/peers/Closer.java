@@ -29,9 +29,14 @@ final class Closer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops this JVM's child processes first (etcd members, a {@code kv-cluster up} still running),
+     * so that nothing starts while the rest is cleaned up, then closes the resources.
+     */
     @Override
     public synchronized void close() {
         closed = true;
+        ProcessHandle.current().children().forEach(ProcessHandle::destroy);
         while (!resources.isEmpty()) {
             closeQuietly(resources.pop());
         }

@@ -19,6 +19,12 @@ sealed interface ContenderKind {
     /** Starts a fresh instance with its data under {@code dir}; returns once it serves requests. */
     Contender start(Environment env, Path dir, int basePort) throws InterruptedException;
 
+    /**
+     * What stops whatever a {@link #start} interrupted half-way left behind (registered before the
+     * start, because an interrupted start returns no contender to close). Safe when nothing is left.
+     */
+    AutoCloseable leftovers(Environment env, Path dir, int basePort);
+
     static ContenderKind parse(String name) {
         if (name.equals("etcd")) {
             return new Etcd();
@@ -49,6 +55,12 @@ sealed interface ContenderKind {
         public Contender start(Environment env, Path dir, int basePort) throws InterruptedException {
             return EtcdContender.start(env, dir, basePort);
         }
+
+        @Override
+        public AutoCloseable leftovers(Environment env, Path dir, int basePort) {
+            // The members are this JVM's children, which Closer stops first; only their data remains.
+            return () -> Dirs.deleteRecursively(dir);
+        }
     }
 
     record ShardKv(int groups) implements ContenderKind {
@@ -65,6 +77,12 @@ sealed interface ContenderKind {
         @Override
         public Contender start(Environment env, Path dir, int basePort) throws InterruptedException {
             return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups));
+        }
+
+        @Override
+        public AutoCloseable leftovers(Environment env, Path dir, int basePort) {
+            // kv-cluster starts its servers detached, so only its own down stops them.
+            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups));
         }
     }
 }

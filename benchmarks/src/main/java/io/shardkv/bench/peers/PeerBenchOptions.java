@@ -53,7 +53,7 @@ final class PeerBenchOptions {
     @Option(names = "--keys", paramLabel = "N", defaultValue = "10000",
             description = "Keys written before the warm-up; reads and writes pick among them (default: ${DEFAULT-VALUE}).")
     long keys;
-    @Option(names = "--base-port", paramLabel = "P", defaultValue = "21000",
+    @Option(names = "--base-port", paramLabel = "P", defaultValue = "24000",
             description = "Ports from P to P+2999 are used (default: ${DEFAULT-VALUE}).")
     int basePort;
     @Option(names = "--dir", paramLabel = "DIR", description = "Where the clusters' data goes (default: a new"

@@ -82,7 +82,10 @@ public final class PeerBenchmark {
         for (int i = 0; i < config.contenders().size(); i++) {
             ContenderKind kind = config.contenders().get(i);
             long t0 = System.nanoTime();
-            warm.add(closer.register(kind.start(env, dir.resolve(kind.name()), PortPlan.warm(config.basePort(), i))));
+            Path home = dir.resolve(kind.name());
+            int port = PortPlan.warm(config.basePort(), i);
+            closer.register(kind.leftovers(env, home, port));
+            warm.add(closer.register(kind.start(env, home, port)));
             progress("%s started in %.1f s", kind.name(), (System.nanoTime() - t0) / 1e9);
         }
         byte[] value = Requests.value(config.valueBytes(), 1);
@@ -131,13 +134,16 @@ public final class PeerBenchmark {
     /** A fresh instance, measured from the moment it reports itself ready, then stopped and deleted. */
     private RunResult coldRun(Workload w, int index, int round) throws InterruptedException {
         ContenderKind kind = config.contenders().get(index);
-        Contender fresh = closer.register(kind.start(env, dir.resolve(kind.name() + "-cold-" + round),
-                PortPlan.cold(config.basePort(), index)));
+        Path home = dir.resolve(kind.name() + "-cold-" + round);
+        int port = PortPlan.cold(config.basePort(), index);
+        AutoCloseable leftovers = closer.register(kind.leftovers(env, home, port));
+        Contender fresh = closer.register(kind.start(env, home, port));
         try {
             Requests requests = Requests.mix(config.keys(), 0, Requests.value(w.valueBytes(), 3));
             return ClosedLoopDriver.run(fresh, requests, w.inflight(), config.cold());
         } finally {
             closer.closeNow(fresh);
+            closer.closeNow(leftovers);
         }
     }
 

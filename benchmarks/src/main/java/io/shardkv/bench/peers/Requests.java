@@ -1,7 +1,6 @@
 package io.shardkv.bench.peers;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 interface Requests {
     /** Keys are 16 bytes: "bench-" and ten digits. */
     int KEY_BYTES = 16;
+    byte[] PREFIX = "bench-".getBytes(StandardCharsets.US_ASCII);
 
     /** Sends the next request, or returns null when there are no more. */
     CompletableFuture<?> next(StoreClient client);
@@ -22,7 +22,16 @@ interface Requests {
         if (index < 0 || index >= 10_000_000_000L) {
             throw new IllegalArgumentException("key index " + index + " does not fit ten digits");
         }
-        return String.format(Locale.ROOT, "bench-%010d", index).getBytes(StandardCharsets.US_ASCII);
+        // By hand, not String.format: the driver formats a key per request, and a profile showed
+        // Formatter at 7 % of the driver's samples, CPU that would be charged to the store's client.
+        byte[] key = new byte[KEY_BYTES];
+        System.arraycopy(PREFIX, 0, key, 0, PREFIX.length);
+        long rest = index;
+        for (int i = KEY_BYTES - 1; i >= PREFIX.length; i--) {
+            key[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        return key;
     }
 
     /** A random value; its content does not matter, and random bytes do not compress. */

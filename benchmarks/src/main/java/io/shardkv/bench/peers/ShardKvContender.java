@@ -69,18 +69,23 @@ final class ShardKvContender implements Contender {
                 client.close();
             }
         } finally {
-            Path log = command.dir().resolveSibling(command.dir().getFileName() + "-kv-cluster.log");
-            try {
-                int exit = run(command.down(), log);
-                if (exit != 0) {
-                    System.err.println("bench-peers: bin/kv-cluster down exited with " + exit + ":\n" + tail(log));
-                }
-            } catch (IOException e) {
-                System.err.println("bench-peers: bin/kv-cluster down failed: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                System.err.println("bench-peers: interrupted while stopping " + command.dir());
+            stop(command);
+        }
+    }
+
+    /** Runs {@code kv-cluster down --purge}, which does nothing where no cluster was started. */
+    static void stop(KvClusterCommand command) {
+        Path log = command.dir().resolveSibling(command.dir().getFileName() + "-kv-cluster.log");
+        try {
+            int exit = run(command.down(), log);
+            if (exit != 0) {
+                System.err.println("bench-peers: bin/kv-cluster down exited with " + exit + ":\n" + tail(log));
             }
+        } catch (IOException e) {
+            System.err.println("bench-peers: bin/kv-cluster down failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("bench-peers: interrupted while stopping " + command.dir());
         }
     }
 
