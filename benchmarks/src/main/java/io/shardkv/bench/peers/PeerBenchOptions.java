@@ -24,7 +24,7 @@ final class PeerBenchOptions {
             List.of("write-1", "write-16", "write-64", "write-256", "read-50", "read-95", "value-1k", "cold");
     static final List<String> QUICK_WORKLOADS = List.of("write-1", "write-64", "read-50");
 
-    @Option(names = "--quick", description = "A smoke run of about two minutes: 1 round of 3 s, 6 s of warm-up,"
+    @Option(names = "--quick", description = "A smoke run of about two minutes: 1 round of 3 s, 6 s of warm-up, 2000 keys,"
             + " workloads write-1,write-64,read-50; cold, which starts more clusters, only if named"
             + " (explicit options win).")
     boolean quick;
@@ -50,9 +50,9 @@ final class PeerBenchOptions {
     @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "100",
             description = "Value size except for value-SIZE: 100, 1k, 1KiB (default: ${DEFAULT-VALUE}).")
     String valueSize;
-    @Option(names = "--keys", paramLabel = "N", defaultValue = "10000",
-            description = "Keys written before the warm-up; reads and writes pick among them (default: ${DEFAULT-VALUE}).")
-    long keys;
+    @Option(names = "--keys", paramLabel = "N", description = "Keys written before the warm-up; reads and writes"
+            + " pick among them (default 10000; 2000 with --quick).")
+    Long keys;
     @Option(names = "--base-port", paramLabel = "P", defaultValue = "24000",
             description = "Ports from P to P+2999 are used (default: ${DEFAULT-VALUE}).")
     int basePort;
@@ -83,8 +83,9 @@ final class PeerBenchOptions {
         if (inflight < 1 || inflight > Workload.MAX_INFLIGHT) {
             throw new IllegalArgumentException("--inflight must be 1 to " + Workload.MAX_INFLIGHT + ", got " + inflight);
         }
-        if (keys < 1 || keys > 10_000_000) {
-            throw new IllegalArgumentException("--keys must be 1 to 10000000, got " + keys);
+        long k = keys != null ? keys : quick ? 2_000 : 10_000;
+        if (k < 1 || k > 10_000_000) {
+            throw new IllegalArgumentException("--keys must be 1 to 10000000, got " + k);
         }
         int valueBytes = Sizes.parse(valueSize);
         List<String> names = workloads != null ? workloads : quick ? QUICK_WORKLOADS : FULL_WORKLOADS;
@@ -103,7 +104,7 @@ final class PeerBenchOptions {
         if (cs.size() > PortPlan.MAX_CONTENDERS) {
             throw new IllegalArgumentException("at most " + PortPlan.MAX_CONTENDERS + " contenders, got " + cs.size());
         }
-        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), keys, valueBytes, basePort, dir, etcd);
+        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd);
     }
 
     private static List<String> distinct(String option, List<String> names) {

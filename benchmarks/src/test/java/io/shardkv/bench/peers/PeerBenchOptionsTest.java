@@ -31,6 +31,7 @@ class PeerBenchOptionsTest {
         assertThat(c.rounds()).isEqualTo(1);
         assertThat(c.run()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.warmup()).isEqualTo(Duration.ofSeconds(6));
+        assertThat(c.keys()).isEqualTo(2_000);
         assertThat(c.workloads()).extracting(Workload::name).containsExactly("write-1", "write-64", "read-50");
     }
 
