@@ -43,7 +43,7 @@ case "$role" in
     # Run as root to write into a host directory; the servers run as the image's user (shardkv),
     # so the files become its, the keys readable by it alone.
     if [ "$(id -u)" = 0 ]; then chown -R "${SHARDKV_CERTS_OWNER:-shardkv}" "$dir"; fi
-    exec kvctl cert list ;;
+    kvctl cert list ;;
   probe)
     # Exit 0 when this container's server answers GET PATH on PORT with 200. The server binds the
     # container's host name (SHARDKV_*_LISTEN=kv1:...) unless SHARDKV_PROBE_HOST says otherwise.

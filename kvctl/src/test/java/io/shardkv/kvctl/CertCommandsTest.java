@@ -50,6 +50,7 @@ class CertCommandsTest {
                 .contains("localhost", "127.0.0.1", "kv-1.example", "10.0.0.7");
         assertThat(Files.getPosixFilePermissions(dir.resolve("client.app.key")))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("client.app.crt"))).contains(PosixFilePermission.OTHERS_READ);
         try (ClientSecurity app = ClientSecurity.certsDir(dir, "app")) {
             assertThat(app.identity()).contains(Identity.user("app", Role.CLIENT));
         }

@@ -37,7 +37,7 @@ sealed interface ContenderKind {
     }
 
     /** What starting a contender needs from outside: binaries, the repository, the etcd client loader. */
-    record Environment(Path repoRoot, Path etcdBinary, EtcdClientLoader etcdClients) {
+    record Environment(Path repoRoot, Path etcdBinary, EtcdClientLoader etcdClients, boolean shardkvTls) {
     }
 
     record Etcd() implements ContenderKind {
@@ -76,13 +76,13 @@ sealed interface ContenderKind {
 
         @Override
         public Contender start(Environment env, Path dir, int basePort) throws InterruptedException {
-            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups));
+            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, env.shardkvTls()));
         }
 
         @Override
         public AutoCloseable leftovers(Environment env, Path dir, int basePort) {
             // kv-cluster starts its servers detached, so only its own down stops them.
-            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups));
+            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, env.shardkvTls()));
         }
     }
 }

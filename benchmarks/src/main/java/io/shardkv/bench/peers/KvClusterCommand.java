@@ -1,6 +1,7 @@
 package io.shardkv.bench.peers;
 
 import io.shardkv.client.KvClient;
+import io.shardkv.security.ClientSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,15 +10,16 @@ import java.util.stream.IntStream;
 /**
  * The one place that knows how the benchmark starts ShardKV and connects to it: the
  * {@code bin/kv-cluster} command lines (3 meta-servers, 3 kv-servers, G groups of 3 replicas) and
- * the client's settings. When {@code kv-cluster up} becomes TLS-secure by default, this class is
- * where the benchmark adds {@code --insecure} or hands the cluster's certificates to the client.
+ * the client's settings: plaintext ({@code --insecure}) unless {@code tls}, then the certificates
+ * kv-cluster made, with the admin user root.
  *
  * @param repoRoot the repository, holding {@code bin/kv-cluster}
  * @param dir      the cluster's directory (data, logs, pids)
  * @param basePort kv-cluster's base port; meta-i serves clients on basePort + i - 1
  * @param groups   shard groups
+ * @param tls      whether the servers run with TLS (kv-cluster's default)
  */
-record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups) {
+record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups, boolean tls) {
     static final int META_SERVERS = 3;
     static final int KV_SERVERS = 3;
     /** kv-cluster uses basePort .. basePort + 399. */
@@ -31,9 +33,13 @@ record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups) {
     }
 
     List<String> up() {
-        return List.of(script(), "up", "--dir", dir.toString(), "--base-port", Integer.toString(basePort),
-                "--meta", Integer.toString(META_SERVERS), "--kv", Integer.toString(KV_SERVERS),
-                "--groups", Integer.toString(groups));
+        List<String> command = new java.util.ArrayList<>(List.of(script(), "up", "--dir", dir.toString(),
+                "--base-port", Integer.toString(basePort), "--meta", Integer.toString(META_SERVERS),
+                "--kv", Integer.toString(KV_SERVERS), "--groups", Integer.toString(groups)));
+        if (!tls) {
+            command.add("--insecure");
+        }
+        return List.copyOf(command);
     }
 
     List<String> down() {
@@ -54,7 +60,9 @@ record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups) {
 
     /** The client an application would build, with a deadline long enough to ride out an election. */
     KvClient client() {
-        return KvClient.builder().metaEndpoints(metaEndpoints()).requestDeadline(Duration.ofSeconds(10)).build();
+        ClientSecurity security = tls ? ClientSecurity.certsDir(dir.resolve("certs"), "root") : ClientSecurity.insecure();
+        return KvClient.builder().metaEndpoints(metaEndpoints()).security(security).requestDeadline(Duration.ofSeconds(10))
+                .build();
     }
 
     private String script() {

@@ -61,6 +61,9 @@ final class PeerBenchOptions {
     Path dir;
     @Option(names = "--etcd", paramLabel = "PATH", description = "The etcd binary (default: etcd on the PATH).")
     Path etcd;
+    @Option(names = "--shardkv-tls", description = "Run ShardKV with TLS, as kv-cluster does by default. Without it"
+            + " both stores run in plaintext (etcd's default), so the comparison is like for like.")
+    boolean shardkvTls;
 
     /**
      * The validated settings.
@@ -68,7 +71,8 @@ final class PeerBenchOptions {
      * @param coldSeconds measured seconds of the cold workload
      */
     record Config(int rounds, Duration run, Duration warmup, Duration cold, List<Workload> workloads,
-                  List<ContenderKind> contenders, long keys, int valueBytes, int basePort, Path dir, Path etcd) {
+                  List<ContenderKind> contenders, long keys, int valueBytes, int basePort, Path dir, Path etcd,
+                  boolean shardkvTls) {
     }
 
     /** Checks every option and fills in the defaults; throws IllegalArgumentException saying what is wrong. */
@@ -104,7 +108,8 @@ final class PeerBenchOptions {
         if (cs.size() > PortPlan.MAX_CONTENDERS) {
             throw new IllegalArgumentException("at most " + PortPlan.MAX_CONTENDERS + " contenders, got " + cs.size());
         }
-        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd);
+        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd,
+                shardkvTls);
     }
 
     private static List<String> distinct(String option, List<String> names) {

@@ -62,7 +62,8 @@ public final class PeerBenchmark {
             }
             EtcdClientLoader loader = withEtcd ? closer.register(EtcdClientLoader.over(EtcdClientLoader.defaultLibDir()))
                     : null;
-            ContenderKind.Environment env = new ContenderKind.Environment(repoRoot, etcd.orElse(null), loader);
+            ContenderKind.Environment env = new ContenderKind.Environment(repoRoot, etcd.orElse(null), loader,
+                    config.shardkvTls());
             new PeerBenchmark(config, env, dir, closer).run();
             exit = 0;
         } catch (RuntimeException e) {

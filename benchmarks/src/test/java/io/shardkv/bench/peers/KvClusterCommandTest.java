@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class KvClusterCommandTest {
-    private final KvClusterCommand command = new KvClusterCommand(Path.of("/repo"), Path.of("/tmp/c"), 21000, 3);
+    private final KvClusterCommand command = new KvClusterCommand(Path.of("/repo"), Path.of("/tmp/c"), 21000, 3, false);
 
     @Test
     void startsThreeMetaAndThreeKvServersWithTheGroupsAsked() {
         assertThat(command.up()).containsExactly("/repo/bin/kv-cluster", "up", "--dir", "/tmp/c", "--base-port", "21000",
-                "--meta", "3", "--kv", "3", "--groups", "3");
+                "--meta", "3", "--kv", "3", "--groups", "3", "--insecure");
+        assertThat(new KvClusterCommand(Path.of("/repo"), Path.of("/tmp/c"), 21000, 1, true).up())
+                .doesNotContain("--insecure").containsSequence("--groups", "1");
         assertThat(command.down()).containsExactly("/repo/bin/kv-cluster", "down", "--dir", "/tmp/c", "--purge");
     }
 
@@ -24,7 +26,7 @@ class KvClusterCommandTest {
 
     @Test
     void refusesPortsBeyondTheRange() {
-        assertThatThrownBy(() -> new KvClusterCommand(Path.of("/repo"), Path.of("/tmp/c"), 65_300, 1))
+        assertThatThrownBy(() -> new KvClusterCommand(Path.of("/repo"), Path.of("/tmp/c"), 65_300, 1, false))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

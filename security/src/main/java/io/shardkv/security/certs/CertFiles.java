@@ -46,12 +46,11 @@ public final class CertFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            if (secret) {
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // A file system without POSIX modes protects the key its own way.
-                }
+            try {
+                // A temporary file starts owner-only; a certificate is public and may be read by anyone.
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // A file system without POSIX modes protects the key its own way.
             }
             Files.writeString(tmp, text, StandardCharsets.US_ASCII);
             try {
