@@ -135,12 +135,16 @@ public final class PeerBenchmark {
     /** A fresh instance, measured from the moment it reports itself ready, then stopped and deleted. */
     private RunResult coldRun(Workload w, int index, int round) throws InterruptedException {
         ContenderKind kind = config.contenders().get(index);
-        Path home = dir.resolve(kind.name() + "-cold-" + round);
+        Path home = dir.resolve(kind.name() + "-" + w.name() + "-" + round);
         int port = PortPlan.cold(config.basePort(), index);
         AutoCloseable leftovers = closer.register(kind.leftovers(env, home, port));
         Contender fresh = closer.register(kind.start(env, home, port));
         try {
             Requests requests = Requests.mix(config.keys(), 0, Requests.value(w.valueBytes(), 3));
+            if (w.coldDelaySeconds() > 0) {
+                // Writes from the start, as an application would send them; only the later window counts.
+                ClosedLoopDriver.run(fresh, requests, w.inflight(), Duration.ofSeconds(w.coldDelaySeconds()));
+            }
             return ClosedLoopDriver.run(fresh, requests, w.inflight(), config.cold());
         } finally {
             closer.closeNow(fresh);

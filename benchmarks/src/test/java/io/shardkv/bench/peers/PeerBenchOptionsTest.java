@@ -37,12 +37,14 @@ class PeerBenchOptionsTest {
 
     @Test
     void workloadNamesFixWhatTheyName() {
-        PeerBenchOptions.Config c = parse("--workloads", "write-256,read-95,value-1k,cold", "--inflight", "32");
+        PeerBenchOptions.Config c = parse("--workloads", "write-256,read-95,value-1k,cold,cold-after-10", "--inflight",
+                "32");
         assertThat(c.workloads()).containsExactly(
-                new Workload("write-256", 0, 100, 256, false),
-                new Workload("read-95", 95, 100, 32, false),
-                new Workload("value-1k", 0, 1024, 32, false),
-                new Workload("cold", 0, 100, 32, true));
+                new Workload("write-256", 0, 100, 256, false, 0),
+                new Workload("read-95", 95, 100, 32, false, 0),
+                new Workload("value-1k", 0, 1024, 32, false, 0),
+                new Workload("cold", 0, 100, 32, true, 0),
+                new Workload("cold-after-10", 0, 100, 32, true, 10));
     }
 
     @Test
