@@ -6,10 +6,11 @@ import java.util.regex.Pattern;
 
 /**
  * A kind of store the benchmark can start: etcd (3 members) or ShardKV (3 meta-servers, 3
- * kv-servers) with some number of groups. Named {@code etcd} and {@code shardkv-Ng}.
+ * kv-servers) with some number of groups, in plaintext as etcd runs or with TLS. Named {@code etcd},
+ * {@code shardkv-Ng} and {@code shardkv-Ng-tls}.
  */
 sealed interface ContenderKind {
-    Pattern SHARDKV = Pattern.compile("shardkv-([1-9][0-9]?)g");
+    Pattern SHARDKV = Pattern.compile("shardkv-([1-9][0-9]?)g(-tls)?");
 
     String name();
 
@@ -31,13 +32,14 @@ sealed interface ContenderKind {
         }
         Matcher m = SHARDKV.matcher(name);
         if (m.matches()) {
-            return new ShardKv(Integer.parseInt(m.group(1)));
+            return new ShardKv(Integer.parseInt(m.group(1)), m.group(2) != null);
         }
-        throw new IllegalArgumentException("unknown contender '" + name + "': use etcd or shardkv-Ng (e.g. shardkv-3g)");
+        throw new IllegalArgumentException("unknown contender '" + name
+                + "': use etcd, shardkv-Ng or shardkv-Ng-tls (e.g. shardkv-3g)");
     }
 
     /** What starting a contender needs from outside: binaries, the repository, the etcd client loader. */
-    record Environment(Path repoRoot, Path etcdBinary, EtcdClientLoader etcdClients, boolean shardkvTls) {
+    record Environment(Path repoRoot, Path etcdBinary, EtcdClientLoader etcdClients) {
     }
 
     record Etcd() implements ContenderKind {
@@ -63,10 +65,11 @@ sealed interface ContenderKind {
         }
     }
 
-    record ShardKv(int groups) implements ContenderKind {
+    /** @param tls whether the servers speak TLS (kv-cluster's default) or plaintext, as etcd here */
+    record ShardKv(int groups, boolean tls) implements ContenderKind {
         @Override
         public String name() {
-            return "shardkv-" + groups + "g";
+            return "shardkv-" + groups + "g" + (tls ? "-tls" : "");
         }
 
         @Override
@@ -76,13 +79,13 @@ sealed interface ContenderKind {
 
         @Override
         public Contender start(Environment env, Path dir, int basePort) throws InterruptedException {
-            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, env.shardkvTls()));
+            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls));
         }
 
         @Override
         public AutoCloseable leftovers(Environment env, Path dir, int basePort) {
             // kv-cluster starts its servers detached, so only its own down stops them.
-            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, env.shardkvTls()));
+            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls));
         }
     }
 }

@@ -42,7 +42,8 @@ final class PeerBenchOptions {
             + "write-1,write-16,write-64,write-256,read-50,read-95,value-1k,cold).")
     List<String> workloads;
     @Option(names = "--contenders", split = ",", paramLabel = "C", defaultValue = "etcd,shardkv-1g,shardkv-3g",
-            description = "Stores in round order; the first is the baseline of the ratios (default: ${DEFAULT-VALUE}).")
+            description = "Stores in round order (etcd, shardkv-Ng, shardkv-Ng-tls; at most 3); the first is the"
+                    + " baseline of the ratios (default: ${DEFAULT-VALUE}).")
     List<String> contenders;
     @Option(names = "--inflight", paramLabel = "N", defaultValue = "64",
             description = "Requests in flight for read-P, value-SIZE and cold (default: ${DEFAULT-VALUE}).")
@@ -61,9 +62,7 @@ final class PeerBenchOptions {
     Path dir;
     @Option(names = "--etcd", paramLabel = "PATH", description = "The etcd binary (default: etcd on the PATH).")
     Path etcd;
-    @Option(names = "--shardkv-tls", description = "Run ShardKV with TLS, as kv-cluster does by default. Without it"
-            + " both stores run in plaintext (etcd's default), so the comparison is like for like.")
-    boolean shardkvTls;
+
 
     /**
      * The validated settings.
@@ -71,8 +70,7 @@ final class PeerBenchOptions {
      * @param coldSeconds measured seconds of the cold workload
      */
     record Config(int rounds, Duration run, Duration warmup, Duration cold, List<Workload> workloads,
-                  List<ContenderKind> contenders, long keys, int valueBytes, int basePort, Path dir, Path etcd,
-                  boolean shardkvTls) {
+                  List<ContenderKind> contenders, long keys, int valueBytes, int basePort, Path dir, Path etcd) {
     }
 
     /** Checks every option and fills in the defaults; throws IllegalArgumentException saying what is wrong. */
@@ -108,8 +106,7 @@ final class PeerBenchOptions {
         if (cs.size() > PortPlan.MAX_CONTENDERS) {
             throw new IllegalArgumentException("at most " + PortPlan.MAX_CONTENDERS + " contenders, got " + cs.size());
         }
-        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd,
-                shardkvTls);
+        return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd);
     }
 
     private static List<String> distinct(String option, List<String> names) {

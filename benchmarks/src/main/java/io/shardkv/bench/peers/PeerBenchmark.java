@@ -62,8 +62,7 @@ public final class PeerBenchmark {
             }
             EtcdClientLoader loader = withEtcd ? closer.register(EtcdClientLoader.over(EtcdClientLoader.defaultLibDir()))
                     : null;
-            ContenderKind.Environment env = new ContenderKind.Environment(repoRoot, etcd.orElse(null), loader,
-                    config.shardkvTls());
+            ContenderKind.Environment env = new ContenderKind.Environment(repoRoot, etcd.orElse(null), loader);
             new PeerBenchmark(config, env, dir, closer).run();
             exit = 0;
         } catch (RuntimeException e) {

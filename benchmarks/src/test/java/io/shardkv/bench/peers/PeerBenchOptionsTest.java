@@ -59,6 +59,9 @@ class PeerBenchOptionsTest {
         assertThatThrownBy(() -> parse("--workloads", "read-101")).hasMessageContaining("0 to 100");
         assertThatThrownBy(() -> parse("--workloads", "write-0")).hasMessageContaining("in flight");
         assertThatThrownBy(() -> parse("--contenders", "redis")).hasMessageContaining("unknown contender 'redis'");
+        assertThatThrownBy(() -> parse("--contenders", "shardkv-1g-ssl")).hasMessageContaining("shardkv-Ng-tls");
+        assertThat(parse("--contenders", "etcd,shardkv-3g-tls").contenders()).extracting(ContenderKind::name)
+                .containsExactly("etcd", "shardkv-3g-tls");
         assertThatThrownBy(() -> parse("--base-port", "64000")).hasMessageContaining("--base-port");
     }
 }

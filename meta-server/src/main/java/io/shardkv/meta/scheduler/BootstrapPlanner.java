@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * Plans the cluster's first groups: once the map was never bootstrapped and at least
  * {@code replicas} kv-servers are RUNNING, {@code initialGroups} groups of {@code replicas}
- * voters each, placed round-robin over the running servers (by id) so replicas spread evenly.
+ * voters each, placed round-robin over the running servers (by id) so replicas spread evenly,
+ * each group's first voter (its intended leader) a different server where there are enough.
  * The slot ranges are laid out when the command applies.
  */
 public final class BootstrapPlanner {
@@ -47,8 +48,11 @@ public final class BootstrapPlanner {
         for (int g = 0; g < initialGroups; g++) {
             List<Long> voters = new ArrayList<>();
             for (int r = 0; r < replicas; r++) {
-                // Consecutive positions modulo n: distinct within a group because replicas <= n.
-                voters.add(running.get((g * replicas + r) % running.size()));
+                // Consecutive positions modulo n: distinct within a group because replicas <= n. The
+                // extra g moves each group's first voter, which CreateGroupTask makes its leader,
+                // so that a new cluster starts with its leaders spread (3 groups on 3 servers:
+                // [1,2,3], [2,3,1], [3,1,2]) instead of waiting for the leader balancer to move them.
+                voters.add(running.get((g * replicas + g + r) % running.size()));
             }
             groups.add(voters);
         }

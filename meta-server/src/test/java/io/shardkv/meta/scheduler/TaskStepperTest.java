@@ -10,6 +10,7 @@ import io.shardkv.meta.proto.ReplicaRole;
 import io.shardkv.meta.proto.ServerState;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
+import io.shardkv.meta.proto.TaskType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -114,6 +115,37 @@ class TaskStepperTest {
         hints.put(1L, 2L);
         m = drive(m, 1);
         assertThat(task(m, 1).getState()).isEqualTo(TaskState.DONE);
+        // Server 2 won the first election; the new group is asked once to hand over to its first voter.
+        assertThat(kv.calls.stream().filter(c -> c.equals("TransferLeader 1@2"))).hasSize(1);
+    }
+
+    @Test
+    void aNewGroupWhoseFirstVoterLeadsIsLeftAlone() {
+        ClusterMap m = apply(servers(3), MetaCommand.addGroup(List.of(3L, 1L, 2L), 0));
+        hints.put(1L, 3L);
+        m = drive(m, 5);
+        assertThat(task(m, 1).getState()).isEqualTo(TaskState.DONE);
+        assertThat(kv.calls).noneMatch(c -> c.startsWith("TransferLeader"));
+    }
+
+    @Test
+    void bootstrapGivesEachGroupAnotherFirstVoter() {
+        assertThat(firstVoters(3, 3)).containsExactly(1L, 2L, 3L);
+        assertThat(firstVoters(5, 5)).doesNotHaveDuplicates();
+    }
+
+    /** The first voter (the intended leader) of each group a bootstrap creates. */
+    private List<Long> firstVoters(int servers, int groups) {
+        ClusterMap m = servers(servers);
+        m = apply(m, new BootstrapPlanner(groups, 3).plan(m).orElseThrow());
+        List<Long> first = new ArrayList<>();
+        for (Task t : m.getTasksList()) {
+            if (t.getType() == TaskType.CREATE_GROUP) {
+                assertThat(t.getServerIdsList()).doesNotHaveDuplicates().hasSize(3);
+                first.add(t.getServerIds(0));
+            }
+        }
+        return first;
     }
 
     @Test
@@ -324,8 +356,9 @@ class TaskStepperTest {
         }
         assertThat(m.getSlots(10).getGroupId()).isEqualTo(1);
         assertThat(m.getSlots(10).getEpoch()).isZero();
-        assertThat(kv.calls).containsSubsequence("Migration PREPARE_IMPORT g2@1", "Migration BEGIN g1@1",
-                "Migration IMPORT_STATUS g2@1", "Migration FREEZE g1@1", "Migration ACTIVATE g2@1",
+        // Group 1 is led by server 1 and group 2 by server 2, their first voters.
+        assertThat(kv.calls).containsSubsequence("Migration PREPARE_IMPORT g2@2", "Migration BEGIN g1@1",
+                "Migration IMPORT_STATUS g2@2", "Migration FREEZE g1@1", "Migration ACTIVATE g2@2",
                 "Migration RETIRE g1@1");
         assertThat(kv.ownedSlots.get(2L)).contains(0, 9);
         assertThat(kv.ownedSlots.get(1L)).doesNotContain(0, 9);
@@ -347,7 +380,7 @@ class TaskStepperTest {
         assertThat(m.getSlots(3).getState()).isEqualTo(io.shardkv.meta.proto.SlotState.RUNNING);
         assertThat(m.getSlots(3).getGroupId()).isEqualTo(1);
         assertThat(m.getSlots(3).getMigrationGroupId()).isZero();
-        assertThat(kv.calls).containsSubsequence("Migration ABORT g2@1", "Migration ABORT g1@1");
+        assertThat(kv.calls).containsSubsequence("Migration ABORT g2@2", "Migration ABORT g1@1");
         // Nothing pends: the slots can move again.
         assertThat(MapTransitions.apply(m, MetaCommand.moveSlots(range(0, 10), 2, 0)).ok()).isTrue();
     }
