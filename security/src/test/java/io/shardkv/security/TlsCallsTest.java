@@ -17,6 +17,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.shardkv.raft.testing.Await;
 import io.shardkv.security.certs.CertFiles;
 import io.shardkv.security.certs.CertificateAuthority;
 import java.io.ByteArrayInputStream;
@@ -153,8 +154,8 @@ class TlsCallsTest {
         ManagedChannel plain = channel(InsecureChannelCredentials.create());
         assertThatThrownBy(() -> call(plain, DATA)).isInstanceOfSatisfying(StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-        Await.until(Duration.ofSeconds(10), () -> security.metrics().handshakesFailedCount() >= 1,
-                "the plaintext connection counted as a failed handshake");
+        Await.until(Duration.ofSeconds(10), () -> "the plaintext connection counted as a failed handshake",
+                () -> security.metrics().handshakesFailedCount() >= 1);
     }
 
     @Test
@@ -171,8 +172,8 @@ class TlsCallsTest {
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThat(security.metrics().refusedCount(SecurityMetrics.CertificateRefusal.UNTRUSTED)).isEqualTo(1);
-        Await.until(Duration.ofSeconds(10), () -> security.metrics().handshakesFailedCount() >= 1,
-                "the refused handshake counted");
+        Await.until(Duration.ofSeconds(10), () -> "the refused handshake counted",
+                () -> security.metrics().handshakesFailedCount() >= 1);
     }
 
     @Test
@@ -197,14 +198,14 @@ class TlsCallsTest {
 
         certs.issue(Identity.server(Role.KV_SERVER, 1));
         // Files may be rewritten within the file system's timestamp granularity; size or time differ.
-        Await.until(Duration.ofSeconds(10), files::reloadIfChanged, "the new files were loaded");
+        Await.until(Duration.ofSeconds(10), () -> "the new files were loaded", files::reloadIfChanged);
         assertThat(files.serial()).isNotEqualTo(before);
 
         // The open connection goes on; a new one sees the new certificate.
         assertThat(call(first, DATA)).startsWith("data");
         ManagedChannel second = channel(user("app").forKvServers());
         assertThat(call(second, DATA)).startsWith("data");
-        assertThat(servedSerial(second)).isEqualTo(files.serial());
+        assertThat(servedSerial()).isEqualTo(files.serial());
     }
 
     @Test
@@ -222,9 +223,14 @@ class TlsCallsTest {
     }
 
     /** The serial of the certificate the server presents to a new TLS connection. */
-    private String servedSerial(ManagedChannel unused) throws Exception {
-        TlsFiles client = TlsFiles.load(dir.resolve("ca.crt"), dir.resolve("client.app.crt"),
-                dir.resolve("client.app.key"), SecurityMetrics.unexported());
+    private String servedSerial() throws Exception {
+        try (TlsFiles client = TlsFiles.load(dir.resolve("ca.crt"), dir.resolve("client.app.crt"),
+                dir.resolve("client.app.key"), SecurityMetrics.unexported())) {
+            return servedSerial(client);
+        }
+    }
+
+    private String servedSerial(TlsFiles client) throws Exception {
         javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
         context.init(new javax.net.ssl.KeyManager[] {client.keyManager()},
                 new javax.net.ssl.TrustManager[] {client.trustManager(PeerRule.anyOf(Role.KV_SERVER))}, null);

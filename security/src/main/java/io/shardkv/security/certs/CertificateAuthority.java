@@ -10,7 +10,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -195,8 +194,5 @@ public final class CertificateAuthority {
 
     /** A certificate and its private key. */
     public record Issued(X509Certificate certificate, PrivateKey key) {
-        public PublicKey publicKey() {
-            return certificate.getPublicKey();
-        }
     }
 }
