@@ -242,6 +242,8 @@ class SlotMigrationIT {
         try (Load load = new Load(2, 1)) {
             // Source leader killed while the slots are being copied.
             long move = admin.moveSlots(range(300, 511), 2).get(0);
+            // The same request again, as after a timeout: it joins the move rather than failing or adding one.
+            assertThat(admin.moveSlots(range(300, 511), 2)).containsExactly(move);
             awaitStep(move, "begun");
             String source = "kv-" + leaderOf(1);
             cluster.kill(source);

@@ -179,7 +179,8 @@ public final class MetaAdmin implements AutoCloseable {
      * Plans moving {@code slots} to {@code targetGroup} (DESIGN 5): one MOVE_SLOTS task per group
      * the slots come from, whose ids are returned. The move then goes on in the meta-server's
      * scheduler; follow it with {@link #migrationStatus}, stop it with {@link #cancelMove}.
-     * Not resent when its outcome is unknown (tasks may have been created).
+     * Resent when its outcome is unknown: a request for slots already on their way to the same
+     * group joins those moves and returns their tasks, so a repeat creates nothing twice.
      *
      * @throws MetaException INVALID_ARGUMENT, before any call, for no slots, a slot outside
      *     0..1023 or a group id below 1; the meta leader's NOT_FOUND (unknown group) or
@@ -201,7 +202,7 @@ public final class MetaAdmin implements AutoCloseable {
         }
         MoveSlotsRequest request = MoveSlotsRequest.newBuilder()
                 .addAllSlots(slots).setTargetGroupId(targetGroup).build();
-        return meta.call("MoveSlots", requestTimeout, false, stub -> stub.moveSlots(request),
+        return meta.call("MoveSlots", requestTimeout, true, stub -> stub.moveSlots(request),
                 MoveSlotsResponse::getError).getTaskIdsList();
     }
 

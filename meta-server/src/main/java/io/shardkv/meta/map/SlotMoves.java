@@ -13,9 +13,12 @@ import io.shardkv.meta.proto.TaskState;
 import io.shardkv.meta.proto.TaskType;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -70,6 +73,10 @@ public final class SlotMoves {
             }
             seen.set(slot);
             SlotInfo info = map.getSlots(slot);
+            if (info.getState() == SlotState.MIGRATING && info.getMigrationGroupId() == target) {
+                // Already on its way there: a repeated request (a retry after a timeout) joins that move.
+                continue;
+            }
             if (info.getState() == SlotState.MIGRATING || info.getState() == SlotState.IMPORTING) {
                 return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "slot " + slot
                         + " is already moving from group " + info.getGroupId() + " to group "
@@ -84,7 +91,7 @@ public final class SlotMoves {
             }
         }
         if (bySource.isEmpty()) {
-            return MapTransitions.unchanged(map); // every slot is there already
+            return MapTransitions.unchanged(map); // every slot is there already, or on its way
         }
         if (MapTransitions.removing(map, target)) {
             return MapTransitions.refuse(map, MetaErrorCode.FAILED_PRECONDITION, "group " + target
@@ -195,6 +202,19 @@ public final class SlotMoves {
     }
 
     /** The MOVE_SLOTS tasks of the map, pending or finished, oldest first. */
+    /** The pending moves to {@code target} of any of {@code slots}: what a repeated move request joins. */
+    public static List<Long> pendingMovesOf(ClusterMap map, Collection<Integer> slots, long target) {
+        Set<Integer> wanted = new HashSet<>(slots);
+        List<Long> out = new ArrayList<>();
+        for (Task t : map.getTasksList()) {
+            if (t.getType() == TaskType.MOVE_SLOTS && t.getState() == TaskState.PENDING
+                    && t.getTargetGroupId() == target && t.getSlotsList().stream().anyMatch(wanted::contains)) {
+                out.add(t.getId());
+            }
+        }
+        return out;
+    }
+
     public static List<Task> moves(ClusterMap map) {
         List<Task> out = new ArrayList<>();
         for (Task t : map.getTasksList()) {

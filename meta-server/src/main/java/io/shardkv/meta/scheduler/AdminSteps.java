@@ -81,6 +81,8 @@ final class AdminSteps {
         Set<Long> tried = new HashSet<>();
         StepError lastError = StepError.waiting(0, "no running voter of group " + group.getId() + " to send "
                 + what + " to");
+        // Every answer, for the operator: the last one alone hides a leader that could not be reached.
+        StringBuilder answers = new StringBuilder();
         int budget = group.getReplicasCount() + 3;
         while (!candidates.isEmpty() && budget-- > 0) {
             long id = candidates.poll();
@@ -96,6 +98,7 @@ final class AdminSteps {
                 r = call.apply(s.get());
             } catch (AdminCallException e) {
                 lastError = StepError.unreachable(id, e.getMessage());
+                answers.append(answers.isEmpty() ? "" : "; ").append("server ").append(id).append(" unreachable");
                 continue;
             }
             KvError err = errorOf.apply(r);
@@ -104,12 +107,18 @@ final class AdminSteps {
             }
             lastError = StepError.refused(id, err.getCode().name(),
                     what + " on server " + id + ": " + err.getCode() + " " + err.getMessage());
+            answers.append(answers.isEmpty() ? "" : "; ").append("server ").append(id).append(' ')
+                    .append(err.getCode()).append(err.getCode() == ErrorCode.NOT_LEADER && err.getLeaderId() != 0
+                            ? " (leader " + err.getLeaderId() + ")" : "");
             if (err.getCode() == ErrorCode.NOT_LEADER && err.getLeaderId() != 0 && !tried.contains(err.getLeaderId())) {
                 candidates.addFirst(err.getLeaderId());
             } else if (err.getCode() != ErrorCode.NOT_LEADER) {
                 // The leader answered with a real refusal (e.g. the learner is still catching up).
                 return new Answer<>(null, lastError);
             }
+        }
+        if (tried.size() > 1) {
+            lastError = lastError.suffixed(" (answers: " + answers + ")");
         }
         return new Answer<>(null, lastError);
     }

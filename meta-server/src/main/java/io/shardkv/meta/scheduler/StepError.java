@@ -46,6 +46,11 @@ public record StepError(Cause cause, long serverId, String kvCode, String messag
         return new StepError(cause, serverId, kvCode, context + message);
     }
 
+    /** The same error with more context after its message. */
+    StepError suffixed(String context) {
+        return new StepError(cause, serverId, kvCode, message + context);
+    }
+
     /** What identifies this failure, whatever its numbers: recorded next to the message. */
     public String code() {
         return cause + (serverId == 0 ? "" : "@" + serverId) + (kvCode.isEmpty() ? "" : ":" + kvCode);

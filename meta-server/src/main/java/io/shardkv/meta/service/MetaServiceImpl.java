@@ -393,6 +393,10 @@ public final class MetaServiceImpl extends MetaServiceGrpc.MetaServiceImplBase {
                             resp.addTaskIds(task.getId());
                         }
                     }
+                } else if (isOk(r.getError())) {
+                    // Nothing new: the slots are there, or already on their way (a retried request).
+                    resp.addAllTaskIds(SlotMoves.pendingMovesOf(group.currentMap(), request.getSlotsList(),
+                            request.getTargetGroupId()));
                 }
             }
             answer(out, "move_slots", start, resp.getError(), resp.build());

@@ -325,7 +325,16 @@ class MapTransitionsTest {
         assertThat(moved.getSlots(600).getMigrationGroupId()).isEqualTo(3);
         assertThat(moved.getConfigVersion()).isEqualTo(m.getConfigVersion() + 1);
 
-        refused(moved, MetaCommand.moveSlots(List.of(1), 3, 0), MetaErrorCode.FAILED_PRECONDITION);
+        // The same request again (a retry after a timeout) joins the moves under way and changes nothing.
+        assertThat(apply(moved, MetaCommand.moveSlots(List.of(0, 1, 600, 601), 3, 0)).map()).isSameAs(moved);
+        assertThat(apply(moved, MetaCommand.moveSlots(List.of(1), 3, 0)).map()).isSameAs(moved);
+        assertThat(SlotMoves.pendingMovesOf(moved, List.of(1, 600), 3)).containsExactly(moves.get(0).getId(),
+                moves.get(1).getId());
+        assertThat(SlotMoves.pendingMovesOf(moved, List.of(1), 3)).containsExactly(moves.get(0).getId());
+        assertThat(SlotMoves.pendingMovesOf(moved, List.of(5), 3)).isEmpty();
+        // Anywhere else, a moving slot is refused.
+        refused(moved, MetaCommand.moveSlots(List.of(1), 2, 0), MetaErrorCode.FAILED_PRECONDITION);
+        refused(moved, MetaCommand.moveSlots(List.of(1, 5), 3, 0), MetaErrorCode.FAILED_PRECONDITION); // 3 is busy
         refused(moved, MetaCommand.moveSlots(List.of(5), 3, 0), MetaErrorCode.FAILED_PRECONDITION); // 3 is busy
         refused(m, MetaCommand.moveSlots(List.of(5), 9, 0), MetaErrorCode.NOT_FOUND);
         refused(m, MetaCommand.moveSlots(List.of(1024), 3, 0), MetaErrorCode.INVALID_ARGUMENT);
