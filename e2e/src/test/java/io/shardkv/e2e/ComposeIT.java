@@ -46,6 +46,8 @@ class ComposeIT {
     private static final Duration DEADLINE = Duration.ofMinutes(3);
     /** Each monitoring check; twice this is what a hung Prometheus can cost before the retry. */
     private static final Duration MONITORING_DEADLINE = Duration.ofSeconds(100);
+    /** How long a starting Prometheus may take to answer at all. */
+    private static final Duration PROMETHEUS_ANSWERS = Duration.ofSeconds(30);
     private static final String META = "127.0.0.1:19001,127.0.0.1:19002,127.0.0.1:19003";
     private static boolean up;
 
@@ -159,6 +161,10 @@ class ComposeIT {
 
     /** Prometheus scrapes all six servers, is healthy by its healthcheck, and has data for every dashboard query. */
     private static void checkMonitoring(KvClient client) {
+        // A Prometheus that is up answers its health endpoint within seconds; one that hangs (see
+        // the caller) is found here rather than after the longer waits below.
+        Await.until(PROMETHEUS_ANSWERS, () -> "Prometheus answering /-/healthy: " + prometheus("/-/healthy"),
+                () -> prometheus("/-/healthy").contains("Healthy"));
         Await.until(MONITORING_DEADLINE, () -> "Prometheus scraping all six servers: "
                 + prometheus("/api/v1/targets"), () -> count(prometheus("/api/v1/targets"), "\"health\":\"up\"") == 6);
         Await.until(MONITORING_DEADLINE, () -> "Prometheus healthy by its healthcheck: " + healthy(),

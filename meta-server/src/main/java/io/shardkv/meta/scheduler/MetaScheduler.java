@@ -72,6 +72,8 @@ public final class MetaScheduler implements AutoCloseable {
     private final ExecutorService steps;
     /** When this leadership first saw each pending TRANSFER_LEADER task (the step threads write it). */
     private final Map<Long, Long> transferSeenMillis = new ConcurrentHashMap<>();
+    /** A task stuck on one failure is logged again this often, with the failure's latest words. */
+    private final RetryLog retryLog = new RetryLog(30_000, System::currentTimeMillis);
     // Only the scheduler thread touches the fields below.
     private boolean leading;
 
@@ -278,6 +280,7 @@ public final class MetaScheduler implements AutoCloseable {
                 }
             } else if (r instanceof StepResult.Completed) {
                 LOG.info("task {} ({} group {}) is done", task.getId(), task.getType(), groupId);
+                retryLog.forget(task.getId());
                 if (!propose(MetaCommand.taskComplete(task.getId()))) {
                     return;
                 }
@@ -285,9 +288,12 @@ public final class MetaScheduler implements AutoCloseable {
                 // Recording each retry's message would bump the map version on every pass when
                 // only its numbers change ("120 of 5000 entries behind"); the typed code does not.
                 StepError error = retry.error();
-                if (!error.code().equals(task.getLastErrorCode())) {
-                    LOG.info("task {} ({} group {}) will retry: {}", task.getId(), task.getType(), groupId,
-                            error.message());
+                boolean newFailure = !error.code().equals(task.getLastErrorCode());
+                if (retryLog.shouldLog(task.getId(), error.code())) {
+                    LOG.info("task {} ({} group {}) {} at step {}: {}", task.getId(), task.getType(), groupId,
+                            newFailure ? "will retry" : "still retrying", task.getStep(), error.message());
+                }
+                if (newFailure) {
                     propose(MetaCommand.taskProgress(task.getId(), task.getStep(), error.message(), error.code()));
                 }
                 return;
@@ -300,6 +306,7 @@ public final class MetaScheduler implements AutoCloseable {
                 }
             } else if (r instanceof StepResult.Failed failed) {
                 LOG.warn("task {} ({} group {}) failed: {}", task.getId(), task.getType(), groupId, failed.error());
+                retryLog.forget(task.getId());
                 propose(MetaCommand.taskFail(task.getId(), failed.error()));
                 return;
             }

@@ -204,6 +204,9 @@ class TaskStepperTest {
         m = drive(m, 3);
         assertThat(task(m, 2).getState()).isEqualTo(TaskState.PENDING);
         assertThat(task(m, 2).getLastError()).contains("NOT_LEADER");
+        // Every server's answer is in the error, the leader that could not be reached first among them.
+        assertThat(lastErrors.get(lastErrors.size() - 1)).contains("answers: server 1 unreachable; server 2 NOT_LEADER"
+                + " (leader 1); server 3 NOT_LEADER (leader 1)");
         kv.unreachable.clear();
         m = drive(m, 1);
         assertThat(task(m, 2).getState()).isEqualTo(TaskState.DONE);
