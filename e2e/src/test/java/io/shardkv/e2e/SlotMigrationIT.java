@@ -7,8 +7,11 @@ import io.shardkv.client.KvClient;
 import io.shardkv.client.KvPair;
 import io.shardkv.client.MetaAdmin;
 import io.shardkv.meta.proto.ClusterMap;
+import io.shardkv.meta.proto.ClusterStatusResponse;
 import io.shardkv.meta.proto.GroupLeader;
+import io.shardkv.meta.proto.GroupReport;
 import io.shardkv.meta.proto.MigrationInfo;
+import io.shardkv.meta.proto.ServerStatus;
 import io.shardkv.meta.proto.SlotState;
 import io.shardkv.meta.proto.Task;
 import io.shardkv.meta.proto.TaskState;
@@ -238,7 +241,7 @@ class SlotMigrationIT {
     @Test
     @Order(2)
     void killingTheSourceLeaderTheTargetLeaderAndTheMetaLeaderMidMoveDoesNotStopIt() throws Exception {
-        List<String> killed = new ArrayList<>();
+        List<String> down = new ArrayList<>();
         try (Load load = new Load(2, 1)) {
             // Source leader killed while the slots are being copied.
             long move = admin.moveSlots(range(300, 511), 2).get(0);
@@ -246,34 +249,83 @@ class SlotMigrationIT {
             assertThat(admin.moveSlots(range(300, 511), 2)).containsExactly(move);
             awaitStep(move, "begun");
             String source = "kv-" + leaderOf(1);
-            cluster.kill(source);
-            killed.add(source);
+            kill(source, down);
             assertThat(awaitMove(move).getState()).isEqualTo(TaskState.DONE);
             assertOwners(range(300, 511), 2);
-            cluster.start(source);
+            // Back in its groups before the next kill: two of three replicas down would leave no quorum,
+            // and the move below would rightly abort after its freeze timeout.
+            restart(source, down);
 
             // Target leader killed while copying, the other way round.
             long back = admin.moveSlots(range(400, 511), 1).get(0);
             awaitStep(back, "begun");
             String target = "kv-" + leaderOf(1);
-            cluster.kill(target);
+            kill(target, down);
             assertThat(awaitMove(back).getState()).isEqualTo(TaskState.DONE);
             assertOwners(range(400, 511), 1);
-            cluster.start(target);
+            restart(target, down);
 
             // Meta leader killed in the middle of a move: the new leader resumes it from the map.
             long third = admin.moveSlots(range(600, 700), 1).get(0);
             awaitStep(third, "begun");
             String meta = "meta-" + admin.clusterStatus().getMetaLeaderId();
-            cluster.kill(meta);
+            kill(meta, down);
             assertThat(awaitMove(third).getState()).isEqualTo(TaskState.DONE);
             assertOwners(range(600, 700), 1);
             cluster.start(meta);
+            down.remove(meta);
             load.close();
             // Kills make writes time out and retry; what the client saw must still be no error.
             assertThat(load.errors.get()).as("client errors (first: %s)", load.firstError.get()).isZero();
+        } finally {
+            // A failure above must not leave servers down for the tests after this one.
+            for (String name : down) {
+                cluster.start(name);
+            }
         }
         assertStoreMatches();
+    }
+
+    private static void kill(String name, List<String> down) {
+        cluster.kill(name);
+        down.add(name);
+    }
+
+    /** Starts a killed kv-server and waits until it has rejoined every group it hosts. */
+    private static void restart(String name, List<String> down) {
+        cluster.start(name);
+        down.remove(name);
+        awaitRejoined(Long.parseLong(name.substring("kv-".length())));
+    }
+
+    /**
+     * Waits until kv-server {@code id} heartbeats again and, in every group it hosts, follows or
+     * leads a leader and has applied close to what that leader reports committed: it counts
+     * towards the group's quorum again.
+     */
+    private static void awaitRejoined(long id) {
+        Await.until(DEADLINE, () -> "kv-server " + id + " back in its groups: " + admin.clusterStatus().getServersList(),
+                () -> {
+                    ClusterStatusResponse status = admin.clusterStatus();
+                    Map<Long, ServerStatus> servers = new TreeMap<>();
+                    status.getServersList().forEach(s -> servers.put(s.getServerId(), s));
+                    ServerStatus me = servers.get(id);
+                    if (me == null || me.getLastHeartbeatAgeMillis() < 0 || me.getLastHeartbeatAgeMillis() > 2_000) {
+                        return false;
+                    }
+                    for (GroupReport mine : me.getGroupsList()) {
+                        ServerStatus leader = servers.get(mine.getLeaderId());
+                        if (mine.getLeaderId() == 0 || leader == null) {
+                            return false;
+                        }
+                        long committed = leader.getGroupsList().stream().filter(g -> g.getGroupId() == mine.getGroupId())
+                                .mapToLong(GroupReport::getCommit).max().orElse(Long.MAX_VALUE);
+                        if (mine.getApplied() + 100 < committed) {
+                            return false;
+                        }
+                    }
+                    return !me.getGroupsList().isEmpty();
+                });
     }
 
     @Test
@@ -292,11 +344,7 @@ class SlotMigrationIT {
         }
         cluster.kill("kv-1");
         cluster.start("kv-1");
-        Await.until(DEADLINE, () -> "kv-1 heard from again", () -> {
-            long age = admin.clusterStatus().getServersList().stream().filter(s -> s.getServerId() == 1).findFirst()
-                    .orElseThrow().getLastHeartbeatAgeMillis();
-            return age >= 0 && age < 2_000;
-        });
+        awaitRejoined(1);
         assertOwners(range(800, 850), 1);
         assertStoreMatches();
     }
@@ -322,7 +370,7 @@ class SlotMigrationIT {
                     assertThat(awaitMove(m).getState()).isEqualTo(TaskState.DONE);
                 }
                 if (round == 3) {
-                    cluster.start(killed);
+                    restart(killed, new ArrayList<>());
                     killed = null;
                 }
             }
