@@ -403,11 +403,12 @@ final class Raft {
             type = MessageType.VOTE;
         }
         if (recordVote(id, true) == VoteResult.WON) {
-            // A group of one wins at once.
+            // A group of one wins at once; its learners hear of the new term right away.
             if (preVote) {
                 campaign(false, transfer);
             } else {
                 becomeLeader();
+                replication.broadcastAppend();
             }
             return;
         }

@@ -2,6 +2,7 @@ package io.shardkv.raft.core;
 
 import io.shardkv.raft.core.confchange.ConfChange;
 import io.shardkv.raft.core.tracker.Progress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -147,17 +148,41 @@ public final class RawNode {
         }
         SoftState soft = new SoftState(raft.leaderId(), raft.role());
         HardState hard = raft.hardState();
+        List<Message> early = new ArrayList<>();
+        List<Message> late = new ArrayList<>();
+        boolean sameTermAndVote = hard.term() == lastHardState.term() && hard.vote() == lastHardState.vote();
+        long stable = raft.log.lastStableIndex();
+        for (Message m : raft.takeMessages()) {
+            (sameTermAndVote && sendableBeforePersist(m, stable) ? early : late).add(m);
+        }
+        int sendableEarly = early.size();
+        early.addAll(late);
         Ready rd = new Ready(
                 soft.equals(lastSoftState) ? null : soft,
                 hard.equals(lastHardState) ? null : hard,
                 raft.log.unstableEntries(),
                 raft.log.pendingSnapshot(),
-                raft.takeMessages(),
+                early,
+                sendableEarly,
                 applyBudget == 0 ? List.of() : raft.log.nextCommittedEntries(applyBudget),
                 raft.takeReadStates());
         lastSoftState = soft;
         outstanding = rd;
         return rd;
+    }
+
+    /**
+     * Whether {@code m} may leave before the Ready it is in is durable, given that the term and the
+     * vote are the durable ones. A leader's appends and heartbeats carry entries and a commit
+     * index, not promises about this Ready: a follower writes the entries to its own disk before it
+     * acknowledges them. What they must not carry is a commit index past the log durable here. The
+     * leader counts its own copy of an entry from the moment it appends it, so with a single voter
+     * an entry commits before it is written, and a learner told so could apply an entry that a
+     * crash of the leader then takes back. (With more voters, the acknowledgements that commit an
+     * entry leave the core only in a later Ready, which the owner takes after this one's write.)
+     */
+    private static boolean sendableBeforePersist(Message m, long lastStable) {
+        return (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT) && m.commit() <= lastStable;
     }
 
     /** Tells the core the owner has persisted, sent and applied everything in {@code rd}. */

@@ -5,11 +5,17 @@ import java.util.List;
 /**
  * Everything the core needs its owner to do, in the order the owner must do it:
  * <ol>
+ *   <li>It may send {@link #messagesBeforePersist()} at once, while the write below is under way
+ *       (Raft thesis 10.2.1: a leader writes its log in parallel with replicating it). These are a
+ *       leader's appends and heartbeats, which promise nothing about this Ready's durable state;
+ *       the core hands out none when this Ready changes the term or the vote, or when the commit
+ *       index they carry reaches past what is already durable here.</li>
  *   <li>Persist {@code hardState} (if non-null), {@code entries} (appending, and truncating any
  *       stored suffix from the first entry's index) and install {@code snapshot} (if non-null),
  *       as one durable write.</li>
- *   <li>Only then send {@code messages}: votes and acknowledgements in them promise that the
- *       state above is durable.</li>
+ *   <li>Only then send {@link #messagesAfterPersist()}: votes and acknowledgements in them promise
+ *       that the state above is durable. An owner that does not send early sends all of
+ *       {@code messages} here.</li>
  *   <li>Apply {@code committedEntries} to the state machine in order (a snapshot in the same
  *       Ready is applied before them).</li>
  *   <li>Answer {@code readStates} once the state machine has applied their index.</li>
@@ -18,13 +24,39 @@ import java.util.List;
  * {@code softState} is informational and non-null only when leader or role changed.
  */
 public record Ready(SoftState softState, HardState hardState, List<Entry> entries, Snapshot snapshot,
-                    List<Message> messages, List<Entry> committedEntries, List<ReadState> readStates) {
+                    List<Message> messages, int sendableBeforePersist, List<Entry> committedEntries,
+                    List<ReadState> readStates) {
 
+    /**
+     * @param messages              every message to send, those that may go before the write first
+     * @param sendableBeforePersist how many of {@code messages}, from the first, may be sent before
+     *                              the write
+     */
     public Ready {
         entries = List.copyOf(entries);
         messages = List.copyOf(messages);
+        if (sendableBeforePersist < 0 || sendableBeforePersist > messages.size()) {
+            throw new IllegalArgumentException(sendableBeforePersist + " of " + messages.size()
+                    + " messages cannot be sendable before the write");
+        }
         committedEntries = List.copyOf(committedEntries);
         readStates = List.copyOf(readStates);
+    }
+
+    /** A Ready whose messages all wait for the write. */
+    public Ready(SoftState softState, HardState hardState, List<Entry> entries, Snapshot snapshot,
+                 List<Message> messages, List<Entry> committedEntries, List<ReadState> readStates) {
+        this(softState, hardState, entries, snapshot, messages, 0, committedEntries, readStates);
+    }
+
+    /** Messages the owner may send before (or while) it persists this Ready. */
+    public List<Message> messagesBeforePersist() {
+        return messages.subList(0, sendableBeforePersist);
+    }
+
+    /** Messages the owner must send only once this Ready is durable. */
+    public List<Message> messagesAfterPersist() {
+        return messages.subList(sendableBeforePersist, messages.size());
     }
 
     /** Whether persisting this Ready needs an fsync (anything durable changed). */

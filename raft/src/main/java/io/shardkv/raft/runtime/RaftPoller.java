@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A poller thread's loop: take a batch of groups with work, feed each its inputs and collect
- * its Ready, make ALL their log writes durable with one synced write, then send their messages
- * grouped by destination server (one transport call per destination per cycle), hand committed
+ * its Ready, send the leaders' appends and heartbeats (which may go before the write), make ALL
+ * their log writes durable with one synced write, then send the other messages, grouped by
+ * destination server (at most two transport calls per destination per cycle), hand committed
  * entries to the apply workers and advance. One fsync and one network batch serve many groups.
  */
 final class RaftPoller implements RuntimeScheduler.PollerCycle {
@@ -158,6 +159,14 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             }
             discardRefusedSnapshots(rd);
         }
+        // A leader's appends and heartbeats go before the write: followers write the entries
+        // while this server does (Ready#messagesBeforePersist), so a commit waits for one disk
+        // write and not for two in a row.
+        Map<Long, List<GroupMessage>> early = new HashMap<>();
+        for (int i = 0; i < withReady.size(); i++) {
+            addMessages(withReady.get(i), readies.get(i).messagesBeforePersist(), early);
+        }
+        sendAll(early);
         if (!batch.isEmpty()) {
             int groupCount = batch.groupCount();
             long start = System.nanoTime();
@@ -188,14 +197,7 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
                 failures.fail(g, "processing Ready failed", e);
             }
         }
-        for (Map.Entry<Long, List<GroupMessage>> e : outbound.entrySet()) {
-            try {
-                transport.send(e.getKey(), e.getValue());
-                metrics.messageBatchSent(e.getValue().size());
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "sending to server " + e.getKey() + " failed", ex);
-            }
-        }
+        sendAll(outbound);
         for (GroupPeer g : groups) {
             if (g.isFailed()) {
                 // Released but not rescheduled: a later destroy request must be able to schedule it.
@@ -208,6 +210,26 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             if (more || !g.mailbox.isEmpty()) {
                 router.schedule(g);
             }
+        }
+    }
+
+    private void sendAll(Map<Long, List<GroupMessage>> outbound) {
+        for (Map.Entry<Long, List<GroupMessage>> e : outbound.entrySet()) {
+            try {
+                transport.send(e.getKey(), e.getValue());
+                metrics.messageBatchSent(e.getValue().size());
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "sending to server " + e.getKey() + " failed", ex);
+            }
+        }
+    }
+
+    private void addMessages(GroupPeer g, List<Message> messages, Map<Long, List<GroupMessage>> outbound) {
+        for (Message m : messages) {
+            if (m.type() == MessageType.SNAPSHOT) {
+                metrics.snapshotSent();
+            }
+            outbound.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new GroupMessage(g.groupId, m));
         }
     }
 
@@ -254,12 +276,7 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
         if (rd.snapshot() != null) {
             g.applier.submitRestore(rd.snapshot());
         }
-        for (Message m : rd.messages()) {
-            if (m.type() == MessageType.SNAPSHOT) {
-                metrics.snapshotSent();
-            }
-            outbound.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new GroupMessage(g.groupId, m));
-        }
+        addMessages(g, rd.messagesAfterPersist(), outbound);
         if (!rd.committedEntries().isEmpty()) {
             g.applier.submitEntries(rd.committedEntries());
             metrics.entriesCommitted(rd.committedEntries().size());

@@ -111,6 +111,7 @@ class ReadyContractTest {
             assertThat(m.type()).isEqualTo(MessageType.VOTE_RESPONSE);
             assertThat(m.reject()).isFalse();
         });
+        assertThat(rd.messagesBeforePersist()).as("a vote waits for the write").isEmpty();
         assertThat(rd.hardState()).isEqualTo(new HardState(1, 1, 0));
         assertThat(rd.mustSync()).isTrue();
         assertThat(c.peer(2).storage.hardState()).as("not persisted before the owner handles the Ready")
@@ -133,10 +134,72 @@ class ReadyContractTest {
         Message ack = rd.messages().stream().filter(m -> m.type() == MessageType.APPEND_RESPONSE).findFirst()
                 .orElseThrow();
         assertThat(rd.entries()).isNotEmpty();
+        assertThat(rd.messagesAfterPersist()).as("an acknowledgement waits for the write").contains(ack);
         assertThat(rd.entries().get(rd.entries().size() - 1).index()).isEqualTo(ack.index());
         assertThat(c.peer(2).storage.lastIndex()).isLessThan(ack.index());
         c.handleReady(c.peer(2), rd);
         assertThat(c.peer(2).storage.lastIndex()).isEqualTo(ack.index());
+    }
+
+    @Test
+    @DisplayName("Ready: a leader's appends of new entries may leave before its own write of them")
+    void leaderAppendsLeaveBeforeTheWrite() {
+        TestCluster c = TestCluster.of(3);
+        c.elect(1);
+        c.stabilize();
+        c.peer(1).manualReady = true;
+        c.propose(1, "x");
+        Ready rd = c.node(1).ready();
+        long index = rd.entries().get(0).index();
+        assertThat(rd.messagesBeforePersist()).hasSize(2).allSatisfy(m -> {
+            assertThat(m.type()).isEqualTo(MessageType.APPEND);
+            assertThat(m.entries()).extracting(Entry::index).contains(index);
+            assertThat(m.commit()).as("a commit index durable here").isLessThan(index);
+        });
+        assertThat(rd.messagesAfterPersist()).isEmpty();
+        assertThat(rd.committedEntries()).as("not committed by the leader's copy alone").isEmpty();
+        c.handleReady(c.peer(1), rd);
+        c.peer(1).manualReady = false;
+        c.stabilize();
+        assertThat(c.data(2)).containsExactly("x");
+    }
+
+    @Test
+    @DisplayName("Ready: with one voter an entry commits at once, and the learner hears of it only after the write")
+    void commitPastTheDurableLogWaitsForTheWrite() {
+        TestCluster c = TestCluster.builder(1).learners(2).build();
+        c.elect(1);
+        c.stabilize();
+        c.peer(1).manualReady = true;
+        c.propose(1, "x");
+        Ready rd = c.node(1).ready();
+        long index = rd.entries().get(0).index();
+        assertThat(rd.committedEntries()).extracting(Entry::index).contains(index);
+        assertThat(rd.messagesBeforePersist()).as("nothing telling of a commit the disk does not hold").isEmpty();
+        assertThat(rd.messagesAfterPersist()).anySatisfy(m -> {
+            assertThat(m.type()).isEqualTo(MessageType.APPEND);
+            assertThat(m.to()).isEqualTo(2);
+            assertThat(m.commit()).isEqualTo(index);
+        });
+        c.handleReady(c.peer(1), rd);
+        c.peer(1).manualReady = false;
+        c.stabilize();
+        assertThat(c.data(2)).containsExactly("x");
+    }
+
+    @Test
+    @DisplayName("Ready: a leader of a term not yet durable sends nothing before the write")
+    void newTermWaitsForTheWrite() {
+        TestCluster c = TestCluster.builder(1).learners(2).build();
+        c.peer(1).manualReady = true;
+        c.campaign(1);
+        Ready rd = c.node(1).ready();
+        assertThat(rd.softState()).isEqualTo(new SoftState(1, Role.LEADER));
+        assertThat(rd.hardState().term()).isGreaterThan(c.peer(1).storage.hardState().term());
+        assertThat(rd.messages()).as("the new leader's first append to the learner")
+                .anySatisfy(m -> assertThat(m.type()).isEqualTo(MessageType.APPEND));
+        assertThat(rd.messagesBeforePersist()).isEmpty();
+        c.handleReady(c.peer(1), rd);
     }
 
     @Test

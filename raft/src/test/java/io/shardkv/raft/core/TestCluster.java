@@ -457,6 +457,13 @@ final class TestCluster {
     /** The owner loop for one Ready, in the order {@link Ready} prescribes. */
     void handleReady(Peer p, Ready rd) {
         p.readies.add(rd);
+        // 0. What may leave before the write, leaves first: its promises must already be durable.
+        for (Message m : rd.messagesBeforePersist()) {
+            checkSendableBeforePersist(p, rd, m);
+            checkDurableBeforeSend(p, m);
+            sent.add(m);
+            network.add(m);
+        }
         // 1. Persist: snapshot, entries, hard state.
         if (rd.snapshot() != null) {
             p.storage.applySnapshot(rd.snapshot());
@@ -466,8 +473,8 @@ final class TestCluster {
         if (rd.hardState() != null) {
             p.storage.setHardState(rd.hardState());
         }
-        // 2. Send, now that what the messages promise is durable.
-        for (Message m : rd.messages()) {
+        // 2. Send the rest, now that what the messages promise is durable.
+        for (Message m : rd.messagesAfterPersist()) {
             checkDurableBeforeSend(p, m);
             sent.add(m);
             network.add(m);
@@ -491,6 +498,20 @@ final class TestCluster {
         // 4. Reads.
         p.readStates.addAll(rd.readStates());
         p.node.advance(rd);
+    }
+
+    /**
+     * A message sent before its Ready's write is a leader's append or heartbeat of the durable
+     * term, and the commit index it carries is durable in the sender's log.
+     */
+    private void checkSendableBeforePersist(Peer p, Ready rd, Message m) {
+        HardState hs = p.storage.hardState();
+        HardState next = rd.hardState() == null ? hs : rd.hardState();
+        if ((m.type() != MessageType.APPEND && m.type() != MessageType.HEARTBEAT) || m.term() != hs.term()
+                || next.term() != hs.term() || next.vote() != hs.vote() || m.commit() > p.storage.lastIndex()) {
+            throw new AssertionError("node " + p.id + " may not send " + m + " before its write: stored hard state "
+                    + hs + ", stored last index " + p.storage.lastIndex());
+        }
     }
 
     private void checkDurableBeforeSend(Peer p, Message m) {

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * The adversary of the safety phase. At random intervals it picks one fault by the seed's
- * weights: crash a node (often the leader) and restart it later; cut the network (isolate a node,
+ * weights: crash a node (often the leader) and restart it later, half the time in the middle of
+ * its next log write, after a leader's early appends have left; cut the network (isolate a node,
  * split the group, or cut single directions) or heal it; change membership (add a learner,
  * promote it, remove a voter or learner, possibly the leader, or move a replica in one joint
  * change); transfer leadership; make a node's snapshot temporarily unavailable; or change the
@@ -123,7 +124,16 @@ final class Nemesis {
         }
         long leader = cluster.leader();
         long victim = leader != RawNode.NONE && random.nextInt(3) == 0 ? leader : up.get(random.nextInt(up.size()));
-        crashFor(victim);
+        if (random.nextBoolean()) {
+            // In the middle of its next log write: a leader's appends may be out, its disk not written.
+            cluster.crashDuringNextWrite(victim, () -> {
+                if (active) {
+                    crashFor(victim);
+                }
+            });
+        } else {
+            crashFor(victim);
+        }
     }
 
     /** Crashes {@code victim} and restarts it after a random outage. */

@@ -49,6 +49,8 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
 
     private final SplittableRandom random;
     private final TreeMap<Long, SimNode<KvStateMachine>> nodes = new TreeMap<>();
+    /** Crashes armed to strike in the middle of a node's next log write. */
+    private final TreeMap<Long, Runnable> crashesDuringWrite = new TreeMap<>();
     /** Every id that was a member of an applied configuration. */
     private final Set<Long> everMember = new TreeSet<>();
     private final Set<Long> leaving = new TreeSet<>();
@@ -157,6 +159,7 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
             crash(id);
         }
         nodes.remove(id);
+        crashesDuringWrite.remove(id);
         trace.note(queue.now(), "destroy", id, "");
     }
 
@@ -281,6 +284,22 @@ final class SimCluster implements SimNetwork.Endpoints<Message>, SimNode.Observe
     @Override
     public void beforePersist(SimNode<KvStateMachine> node, Ready rd) {
         safety.beforeAppend(node.id(), node.disk(), rd.entries());
+        if (rd.mustSync()) {
+            Runnable crash = crashesDuringWrite.remove(node.id());
+            if (crash != null) {
+                trace.note(queue.now(), "crash-in-write", node.id(), rd.messagesBeforePersist().size()
+                        + " messages out, " + rd.entries().size() + " entries not written");
+                crash.run();
+            }
+        }
+    }
+
+    /**
+     * Arms a crash of {@code id} in the middle of its next log write, after the messages that may
+     * leave before it: {@code crash} runs then, and must crash the node.
+     */
+    void crashDuringNextWrite(long id, Runnable crash) {
+        crashesDuringWrite.put(id, crash);
     }
 
     @Override

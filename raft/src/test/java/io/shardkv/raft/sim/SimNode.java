@@ -23,8 +23,10 @@ import java.util.function.Supplier;
 /**
  * One simulated replica: a {@link RawNode}, its {@link MemoryLogStorage} playing the disk, and a
  * {@link StateMachine} with its applied index. It is the owner loop of the core, doing each Ready
- * in the documented order: persist, send, apply (snapshot first), answer reads, advance; then it
- * snapshots and compacts by its {@link SnapshotPolicy}.
+ * in the documented order: send what may go before the write, persist, send the rest, apply
+ * (snapshot first), answer reads, advance; then it snapshots and compacts by its
+ * {@link SnapshotPolicy}. The observer may crash the node in the middle of the write, after the
+ * early messages have left.
  *
  * <p>A crash keeps only the disk. A restart rebuilds the core from the disk with
  * {@code applied} set to the latest snapshot and the state machine restored from that snapshot,
@@ -42,7 +44,10 @@ public final class SimNode<S extends StateMachine> {
 
     /** Hooks into the owner loop, for invariant checks and client bookkeeping. */
     public interface Observer<S extends StateMachine> {
-        /** A Ready is about to be persisted; the disk still holds the previous state. */
+        /**
+         * A Ready is about to be persisted; the disk still holds the previous state and the
+         * messages that may go before the write have left. The observer may crash the node here.
+         */
         default void beforePersist(SimNode<S> node, Ready rd) {
         }
 
@@ -189,8 +194,15 @@ public final class SimNode<S extends StateMachine> {
             leaderId = rd.softState().leaderId();
             role = rd.softState().role();
         }
-        // 1. One durable write: snapshot, then the entries after it, then the hard state.
+        // 1. A leader's appends and heartbeats leave while the write is under way.
+        for (Message m : rd.messagesBeforePersist()) {
+            transport.accept(m);
+        }
+        // 2. One durable write: snapshot, then the entries after it, then the hard state.
         observer.beforePersist(this, rd);
+        if (raw == null) {
+            return; // crashed in the middle of the write: the disk holds the previous state
+        }
         HardState before = disk.hardState();
         if (rd.snapshot() != null) {
             disk.applySnapshot(rd.snapshot());
@@ -202,11 +214,11 @@ public final class SimNode<S extends StateMachine> {
             disk.setHardState(rd.hardState());
         }
         observer.onPersisted(this, rd, before);
-        // 2. Only now may messages promise what was persisted.
-        for (Message m : rd.messages()) {
+        // 3. Only now may messages promise what was persisted.
+        for (Message m : rd.messagesAfterPersist()) {
             transport.accept(m);
         }
-        // 3. Apply: the snapshot first, then the committed entries in order.
+        // 4. Apply: the snapshot first, then the committed entries in order.
         boolean membershipChanged = false;
         if (rd.snapshot() != null) {
             if (rd.snapshot().index() <= applied) {
@@ -232,10 +244,10 @@ public final class SimNode<S extends StateMachine> {
             chain = extendChain(chain, e);
             observer.onApplied(this, e, chain);
         }
-        // 4. Reads wait until the state machine has caught up with their index.
+        // 5. Reads wait until the state machine has caught up with their index.
         pendingReads.addAll(rd.readStates());
         answerReads();
-        // 5. Done.
+        // 6. Done.
         raw.advance(rd);
         observer.onAdvanced(this, rd, membershipChanged);
         maybeSnapshot();

@@ -253,6 +253,14 @@ public final class RaftLog {
         return unstable.snapshot();
     }
 
+    /**
+     * The last index known durable here: the entries before the unstable ones. 0 while a received
+     * snapshot waits to be persisted (nothing after it is durable yet).
+     */
+    public long lastStableIndex() {
+        return unstable.snapshot() != null ? 0 : unstable.offset() - 1;
+    }
+
     public void stableTo(long index, long term) {
         unstable.stableTo(index, term);
     }
