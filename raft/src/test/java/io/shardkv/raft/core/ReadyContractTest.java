@@ -145,11 +145,7 @@ class ReadyContractTest {
     @DisplayName("Ready: a leader's appends of new entries may leave before its own write of them")
     void leaderAppendsLeaveBeforeTheWrite() {
         TestCluster c = TestCluster.of(3);
-        c.elect(1);
-        c.stabilize();
-        c.peer(1).manualReady = true;
-        c.propose(1, "x");
-        Ready rd = c.node(1).ready();
+        Ready rd = proposalHeldAtLeader(c, "x");
         long index = rd.entries().get(0).index();
         assertThat(rd.messagesBeforePersist()).hasSize(2).allSatisfy(m -> {
             assertThat(m.type()).isEqualTo(MessageType.APPEND);
@@ -158,9 +154,7 @@ class ReadyContractTest {
         });
         assertThat(rd.messagesAfterPersist()).isEmpty();
         assertThat(rd.committedEntries()).as("not committed by the leader's copy alone").isEmpty();
-        c.handleReady(c.peer(1), rd);
-        c.peer(1).manualReady = false;
-        c.stabilize();
+        releaseAndStabilize(c, rd);
         assertThat(c.data(2)).containsExactly("x");
     }
 
@@ -168,11 +162,7 @@ class ReadyContractTest {
     @DisplayName("Ready: with one voter an entry commits at once, and the learner hears of it only after the write")
     void commitPastTheDurableLogWaitsForTheWrite() {
         TestCluster c = TestCluster.builder(1).learners(2).build();
-        c.elect(1);
-        c.stabilize();
-        c.peer(1).manualReady = true;
-        c.propose(1, "x");
-        Ready rd = c.node(1).ready();
+        Ready rd = proposalHeldAtLeader(c, "x");
         long index = rd.entries().get(0).index();
         assertThat(rd.committedEntries()).extracting(Entry::index).contains(index);
         assertThat(rd.messagesBeforePersist()).as("nothing telling of a commit the disk does not hold").isEmpty();
@@ -181,10 +171,24 @@ class ReadyContractTest {
             assertThat(m.to()).isEqualTo(2);
             assertThat(m.commit()).isEqualTo(index);
         });
+        releaseAndStabilize(c, rd);
+        assertThat(c.data(2)).containsExactly("x");
+    }
+
+    /** Elects node 1, proposes {@code data} there and returns the Ready holding it, not yet handled. */
+    private static Ready proposalHeldAtLeader(TestCluster c, String data) {
+        c.elect(1);
+        c.stabilize();
+        c.peer(1).manualReady = true;
+        c.propose(1, data);
+        return c.node(1).ready();
+    }
+
+    /** Handles the held Ready as the owner loop would, then lets the group run until quiet. */
+    private static void releaseAndStabilize(TestCluster c, Ready rd) {
         c.handleReady(c.peer(1), rd);
         c.peer(1).manualReady = false;
         c.stabilize();
-        assertThat(c.data(2)).containsExactly("x");
     }
 
     @Test
