@@ -166,7 +166,14 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
         for (int i = 0; i < withReady.size(); i++) {
             addMessages(withReady.get(i), readies.get(i).messagesBeforePersist(), early);
         }
-        sendAll(early);
+        Error sendCrash = null;
+        try {
+            sendAll(early);
+        } catch (Error e) {
+            // The Readys taken must still be written and advanced, or their groups would wait for
+            // them forever; the cycle dies of it (as of any Error) once they are.
+            sendCrash = e;
+        }
         if (!batch.isEmpty()) {
             int groupCount = batch.groupCount();
             long start = System.nanoTime();
@@ -196,6 +203,9 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             } catch (RuntimeException e) {
                 failures.fail(g, "processing Ready failed", e);
             }
+        }
+        if (sendCrash != null) {
+            throw sendCrash;
         }
         sendAll(outbound);
         for (GroupPeer g : groups) {
