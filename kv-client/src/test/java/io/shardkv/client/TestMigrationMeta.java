@@ -59,8 +59,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestMigrationMeta implements AutoCloseable {
     public static final long FAILING_GROUP = 4;
     public static final long STUCK_GROUP = 5;
-    /** MoveSlots to this group answers UNAVAILABLE, as a meta leader that lost its Raft group would. */
+    /**
+     * The first MoveSlots to this group answers UNAVAILABLE, as a meta leader whose answer was lost
+     * would; a repeat joins the move it made, as the real meta-server does, answering its task.
+     */
     public static final long UNKNOWN_OUTCOME_GROUP = 98;
+    /** The task the first MoveSlots to {@link #UNKNOWN_OUTCOME_GROUP} made. */
+    public static final long UNKNOWN_OUTCOME_TASK = 9_000;
     public static final String FAILURE = "import failed on group 4: disk full";
     public static final String STUCK_ERROR = "group 5 has no leader";
     /** What one slot holds in this fake, for progress figures. */
@@ -146,8 +151,11 @@ public final class TestMigrationMeta implements AutoCloseable {
         MoveSlotsResponse.Builder response = MoveSlotsResponse.newBuilder();
         long target = request.getTargetGroupId();
         if (target == UNKNOWN_OUTCOME_GROUP) {
-            unknownOutcomeCalls.incrementAndGet();
-            return response.setError(error(MetaErrorCode.UNAVAILABLE, "the change failed: meta group closed")).build();
+            if (unknownOutcomeCalls.incrementAndGet() == 1) {
+                return response.setError(error(MetaErrorCode.UNAVAILABLE, "the change failed: meta group closed"))
+                        .build();
+            }
+            return response.setError(error(MetaErrorCode.OK, "")).addTaskIds(UNKNOWN_OUTCOME_TASK).build();
         }
         if (target < 1 || target > GROUP_COUNT) {
             return response.setError(error(MetaErrorCode.NOT_FOUND, "no shard group " + target)).build();
