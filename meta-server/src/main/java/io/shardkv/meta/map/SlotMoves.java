@@ -201,7 +201,6 @@ public final class SlotMoves {
         }
     }
 
-    /** The MOVE_SLOTS tasks of the map, pending or finished, oldest first. */
     /** The pending moves to {@code target} of any of {@code slots}: what a repeated move request joins. */
     public static List<Long> pendingMovesOf(ClusterMap map, Collection<Integer> slots, long target) {
         Set<Integer> wanted = new HashSet<>(slots);
@@ -215,6 +214,7 @@ public final class SlotMoves {
         return out;
     }
 
+    /** The MOVE_SLOTS tasks of the map, pending or finished, oldest first. */
     public static List<Task> moves(ClusterMap map) {
         List<Task> out = new ArrayList<>();
         for (Task t : map.getTasksList()) {
