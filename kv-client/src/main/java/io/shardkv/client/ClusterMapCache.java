@@ -27,6 +27,12 @@ final class ClusterMapCache {
         this.hints = hints;
     }
 
+    /** The group that owns {@code slot} in the cached map; 0 if none does or no map is cached yet. */
+    long cachedGroupOfSlot(int slot) {
+        RoutingTable current = table;
+        return current == null ? 0 : current.groupOfSlot(slot);
+    }
+
     /** The cached map, fetching it first if there is none yet. */
     CompletableFuture<RoutingTable> current(Duration timeout) {
         RoutingTable current = table;

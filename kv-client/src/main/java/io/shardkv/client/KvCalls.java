@@ -104,13 +104,26 @@ final class KvCalls {
     static final class BatchCall implements KvCall<ClientOperationResponse> {
         private final int[] slots;
         private final Sender<ClientOperationResponse> sender;
+        private final boolean gathered;
+        private final boolean reads;
 
+        /** A batch the caller made: keys of several groups are the caller's error. */
         BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
+            this(ops, sender, false);
+        }
+
+        /**
+         * @param gathered the client gathered the batch from single requests ({@link RequestBatcher}):
+         *                 keys found in several groups mean slots moved, not a caller's error
+         */
+        BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender, boolean gathered) {
             this.slots = new int[ops.size()];
             for (int i = 0; i < ops.size(); i++) {
                 slots[i] = Slots.of(ops.get(i).key());
             }
             this.sender = sender;
+            this.gathered = gathered;
+            this.reads = ops.get(0).type() == io.shardkv.kv.proto.OpType.GET;
         }
 
         @Override
@@ -122,8 +135,10 @@ final class KvCalls {
                     return 0;
                 }
                 if (other != group) {
-                    throw KvException.invalidArgument("batch keys belong to groups " + group + " and " + other
-                            + "; a batch must stay within one group");
+                    String why = "batch keys belong to groups " + group + " and " + other + " in map version "
+                            + table.version();
+                    throw gathered ? new BatchSplitException(describe() + ": " + why, false)
+                            : KvException.invalidArgument(why + "; a batch must stay within one group");
                 }
             }
             return group;
@@ -146,7 +161,33 @@ final class KvCalls {
 
         @Override
         public String describe() {
-            return "batch of " + slots.length + " operations";
+            return gathered ? "batch of " + slots.length + (reads ? " reads" : " writes") + " gathered by the client"
+                    : "batch of " + slots.length + " operations";
+        }
+    }
+
+    /**
+     * A batch gathered by the client ({@link RequestBatcher}) whose keys now belong to several
+     * groups, so it cannot be sent as it is. Its reads, and its writes if no attempt of it may
+     * have applied, are sent again one by one; otherwise this is the writes' failure, and their
+     * outcome is unknown.
+     */
+    static final class BatchSplitException extends KvException {
+        private final boolean mayHaveApplied;
+
+        BatchSplitException(String message, boolean mayHaveApplied) {
+            super(ErrorCode.UNAVAILABLE, message);
+            this.mayHaveApplied = mayHaveApplied;
+        }
+
+        boolean mayHaveApplied() {
+            return mayHaveApplied;
+        }
+
+        /** This failure, knowing whether an earlier attempt of the batch ended without an answer. */
+        BatchSplitException afterAttempts(boolean outcomeUnknown) {
+            return outcomeUnknown ? new BatchSplitException(getMessage() + "; an earlier attempt ended without an"
+                    + " answer, so the writes may or may not have applied", true) : this;
         }
     }
 

@@ -2,6 +2,8 @@ package io.shardkv.client;
 
 import com.google.protobuf.ByteString;
 import io.shardkv.common.Backoff;
+import io.shardkv.common.Limits;
+import io.shardkv.common.Slots;
 import io.shardkv.kv.proto.ClientOperationRequest;
 import io.shardkv.kv.proto.ClientOperationResponse;
 import io.shardkv.kv.proto.DeleteRequest;
@@ -58,6 +60,8 @@ public final class KvClient implements AutoCloseable {
     private final ExecutorService metaExecutor;
     private final RequestContext context;
     private final WriteSequencer sequencer = WriteSequencer.withRandomId();
+    /** Gathers single requests into batches; null when the builder turned that off. */
+    private final RequestBatcher batcher;
     private volatile boolean closed;
 
     private KvClient(Builder builder) {
@@ -73,6 +77,17 @@ public final class KvClient implements AutoCloseable {
         this.admin = new MetaAdmin(meta, builder.requestDeadline, false);
         this.context = new RequestContext(maps, hints, channels, timer, backoff, builder.requestDeadline,
                 builder.attemptTimeout, ConcurrentHashMap.newKeySet(), new SlotRoutes());
+        this.batcher = builder.requestsInFlightPerGroup == 0 ? null : new RequestBatcher(new RequestBatcher.Sink() {
+            @Override
+            public CompletableFuture<BatchResult> sendAlone(BatchOp op, long startNanos) {
+                return KvClient.this.sendAlone(op, startNanos);
+            }
+
+            @Override
+            public CompletableFuture<List<BatchResult>> sendBatch(List<BatchOp> ops, long startNanos) {
+                return sendGathered(ops, startNanos);
+            }
+        }, builder.requestsInFlightPerGroup, Limits.MAX_BATCH_BYTES);
     }
 
     public static Builder builder() {
@@ -188,12 +203,7 @@ public final class KvClient implements AutoCloseable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        ByteString k = ByteString.copyFrom(key);
-        ByteString v = ByteString.copyFrom(value);
-        return write(ticket -> new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
-                (stub, header) -> stub.put(PutRequest.newBuilder()
-                        .setHeader(header).setKey(k).setValue(v)
-                        .setSession(sequencer.session(ticket)).build()))).thenApply(r -> null);
+        return submit(BatchOp.put(key, value)).thenApply(r -> null);
     }
 
     public CompletableFuture<Void> putAsync(String key, String value) {
@@ -211,12 +221,18 @@ public final class KvClient implements AutoCloseable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<BatchResult> read = consistency == ReadConsistency.LINEARIZABLE
+                ? submit(BatchOp.get(key)) : getAlone(key, consistency, System.nanoTime());
+        return read.thenApply(BatchResult::valueIfFound);
+    }
+
+    private CompletableFuture<BatchResult> getAlone(byte[] key, ReadConsistency consistency, long startNanos) {
         ByteString k = ByteString.copyFrom(key);
         KvCall<GetResponse> call = new KvCalls.KeyCall<>(key, "get", GetResponse::getError,
                 (stub, header) -> stub.get(GetRequest.newBuilder()
                         .setHeader(header).setKey(k).setConsistency(consistency).build()));
-        return new KvRequest<>(KvCalls.forConsistency(call, consistency), context).start()
-                .thenApply(r -> r.getFound() ? Optional.of(r.getValue().toByteArray()) : Optional.empty());
+        return new KvRequest<>(KvCalls.forConsistency(call, consistency), context, startNanos).start()
+                .thenApply(r -> new BatchResult(r.getFound(), r.getValue().toByteArray()));
     }
 
     public CompletableFuture<Optional<byte[]>> getAsync(String key) {
@@ -231,11 +247,7 @@ public final class KvClient implements AutoCloseable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        ByteString k = ByteString.copyFrom(key);
-        return write(ticket -> new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
-                (stub, header) -> stub.delete(DeleteRequest.newBuilder()
-                        .setHeader(header).setKey(k).setSession(sequencer.session(ticket)).build())))
-                .thenApply(DeleteResponse::getExisted);
+        return submit(BatchOp.delete(key)).thenApply(BatchResult::found);
     }
 
     public CompletableFuture<Boolean> deleteAsync(String key) {
@@ -260,31 +272,87 @@ public final class KvClient implements AutoCloseable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
+        Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> callFor = batchCall(ops, consistency, false);
+        CompletableFuture<ClientOperationResponse> response =
+                reads ? new KvRequest<>(KvCalls.forConsistency(callFor.apply(null), consistency), context).start()
+                        : write(callFor);
+        return response.thenApply(r -> batchResults(r, ops.size()));
+    }
+
+    /** The call of a batch, with the session of its ticket when it writes (null for reads). */
+    private Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> batchCall(List<BatchOp> ops,
+            ReadConsistency consistency, boolean gathered) {
         List<KvOp> protoOps = new ArrayList<>(ops.size());
         for (BatchOp op : ops) {
             protoOps.add(KvOp.newBuilder().setOp(op.type()).setKey(ByteString.copyFrom(op.key()))
                     .setValue(ByteString.copyFrom(op.value())).build());
         }
-        Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> callFor = ticket -> new KvCalls.BatchCall(ops,
-                (stub, header) -> {
-                    ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
-                            .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
-                    if (ticket != null) {
-                        request.setSession(sequencer.session(ticket));
-                    }
-                    return stub.processRwOperation(request.build());
-                });
-        CompletableFuture<ClientOperationResponse> response =
-                reads ? new KvRequest<>(KvCalls.forConsistency(callFor.apply(null), consistency), context).start()
-                        : write(callFor);
-        return response.thenApply(r -> {
-            List<BatchResult> results = new ArrayList<>(r.getResultsCount());
-            for (OpResult result : r.getResultsList()) {
-                results.add(new BatchResult(result.getFound(), result.getValue().toByteArray()));
+        return ticket -> new KvCalls.BatchCall(ops, (stub, header) -> {
+            ClientOperationRequest.Builder request = ClientOperationRequest.newBuilder()
+                    .setHeader(header).addAllOps(protoOps).setConsistency(consistency);
+            if (ticket != null) {
+                request.setSession(sequencer.session(ticket));
             }
-            return results;
-        });
+            return stub.processRwOperation(request.build());
+        }, gathered);
     }
+
+    private static List<BatchResult> batchResults(ClientOperationResponse r, int ops) {
+        if (r.getResultsCount() != ops) {
+            throw new KvException(ErrorCode.UNAVAILABLE, "the server answered " + r.getResultsCount()
+                    + " results for a batch of " + ops + " operations");
+        }
+        List<BatchResult> results = new ArrayList<>(r.getResultsCount());
+        for (OpResult result : r.getResultsList()) {
+            results.add(new BatchResult(result.getFound(), result.getValue().toByteArray()));
+        }
+        return results;
+    }
+
+    /**
+     * A single put, delete or linearizable get: through {@link RequestBatcher} when the cached
+     * map names the key's group (and batching is on), so that it may go out together with others
+     * of its kind to that group.
+     */
+    private CompletableFuture<BatchResult> submit(BatchOp op) {
+        long group = batcher == null ? 0 : context.maps().cachedGroupOfSlot(Slots.of(op.key()));
+        return group == 0 ? sendAlone(op, System.nanoTime()) : batcher.submit(group, op);
+    }
+
+    /** One put, delete or linearizable get in a request of its own. */
+    private CompletableFuture<BatchResult> sendAlone(BatchOp op, long startNanos) {
+        byte[] key = op.key();
+        if (op.type() == OpType.GET) {
+            return getAlone(key, ReadConsistency.LINEARIZABLE, startNanos);
+        }
+        ByteString k = ByteString.copyFrom(key);
+        if (op.type() == OpType.PUT) {
+            ByteString v = ByteString.copyFrom(op.value());
+            return write(ticket -> new KvCalls.KeyCall<>(key, "put", PutResponse::getError,
+                    (stub, header) -> stub.put(PutRequest.newBuilder()
+                            .setHeader(header).setKey(k).setValue(v)
+                            .setSession(sequencer.session(ticket)).build())), startNanos, MAX_SESSION_RENEWALS)
+                    .thenApply(r -> PUT_RESULT);
+        }
+        return write(ticket -> new KvCalls.KeyCall<>(key, "delete", DeleteResponse::getError,
+                (stub, header) -> stub.delete(DeleteRequest.newBuilder()
+                        .setHeader(header).setKey(k).setSession(sequencer.session(ticket)).build())),
+                startNanos, MAX_SESSION_RENEWALS)
+                .thenApply(r -> new BatchResult(r.getExisted(), NO_VALUE));
+    }
+
+    /** Writes, or linearizable reads, gathered by {@link RequestBatcher}, in one batch. */
+    private CompletableFuture<List<BatchResult>> sendGathered(List<BatchOp> ops, long startNanos) {
+        Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> callFor =
+                batchCall(ops, ReadConsistency.LINEARIZABLE, true);
+        CompletableFuture<ClientOperationResponse> response = ops.get(0).type() == OpType.GET
+                ? new KvRequest<>(callFor.apply(null), context, startNanos).start()
+                : write(callFor, startNanos, MAX_SESSION_RENEWALS);
+        return response.thenApply(r -> batchResults(r, ops.size()));
+    }
+
+    private static final byte[] NO_VALUE = new byte[0];
+    private static final BatchResult PUT_RESULT = new BatchResult(true, NO_VALUE);
 
     /** Checks a batch's limits; true for a read-only batch. */
     private static boolean checkBatch(List<BatchOp> ops) {
@@ -375,6 +443,10 @@ public final class KvClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (batcher != null) {
+            batcher.close(new KvException(ErrorCode.UNAVAILABLE, "the request was cancelled before it was sent:"
+                    + " the client is closed"));
+        }
         for (KvRequest<?> request : List.copyOf(context.inflight())) {
             request.abort();
         }
@@ -418,6 +490,9 @@ public final class KvClient implements AutoCloseable {
         };
     }
 
+    /** See {@link Builder#requestsInFlightPerGroup}. */
+    public static final int DEFAULT_REQUESTS_IN_FLIGHT_PER_GROUP = 1;
+
     /** One attempt's default timeout; see {@link Builder#attemptTimeout}. */
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
 
@@ -427,6 +502,7 @@ public final class KvClient implements AutoCloseable {
         private Duration requestDeadline = Duration.ofSeconds(10);
         private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
         private ClientSecurity security;
+        private int requestsInFlightPerGroup = DEFAULT_REQUESTS_IN_FLIGHT_PER_GROUP;
 
         private Builder() {
         }
@@ -474,6 +550,24 @@ public final class KvClient implements AutoCloseable {
                 throw new IllegalArgumentException("attempt timeout must be positive, got " + timeout);
             }
             this.attemptTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Single puts and deletes, and single linearizable gets, in flight to one group (each
+         * kind counted apart) before further ones wait and go out together, as one batch, when
+         * one of those is answered (default {@value #DEFAULT_REQUESTS_IN_FLIGHT_PER_GROUP}; 0
+         * sends every request on its own). A batch costs the servers about what one request
+         * does, so a client with many requests in flight gets far more through; a client with
+         * fewer in flight than this never waits. Each request keeps its own result; a batch of
+         * writes is applied whole, at one point in the log, and a batch of reads reads at one
+         * point, which lies within each of its requests' lifetimes.
+         */
+        public Builder requestsInFlightPerGroup(int requests) {
+            if (requests < 0) {
+                throw new IllegalArgumentException("requests in flight per group must be 0 or more, got " + requests);
+            }
+            this.requestsInFlightPerGroup = requests;
             return this;
         }
 

@@ -129,6 +129,9 @@ final class KvRequest<R> {
         long group;
         try {
             group = call.group(table);
+        } catch (KvCalls.BatchSplitException e) {
+            result.completeExceptionally(e.afterAttempts(outcomeUnknown));
+            return;
         } catch (KvException e) {
             result.completeExceptionally(e);
             return;

@@ -377,6 +377,116 @@ class KvClientTest {
         assertThat(bad).isCompletedExceptionally();
     }
 
+    private int requestsToServers(int servers) {
+        int n = 0;
+        for (long id = 1; id <= servers; id++) {
+            n += cluster.server(id).requests.get();
+        }
+        return n;
+    }
+
+    @Test
+    void manyWritesInFlightGoInFewRequestsAndEachKeepsItsOwnResult() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        client.put("warm", "the map is cached from here on");
+        int before = requestsToServers(3);
+
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            puts.add(client.putAsync("w" + i, "v" + i));
+        }
+        CompletableFuture.allOf(puts.toArray(new CompletableFuture[0])).get();
+        // Every other key was written: their deletes find them, the others' do not.
+        List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
+        for (int i = 0; i < 600; i += 2) {
+            deletes.add(client.deleteAsync("w" + i));
+        }
+        CompletableFuture.allOf(deletes.toArray(new CompletableFuture[0])).get();
+
+        for (int i = 0; i < 300; i++) {
+            assertThat(deletes.get(i).get()).as("delete of w%d", 2 * i).isEqualTo(2 * i < 300);
+        }
+        for (int i = 1; i < 300; i += 2) {
+            assertThat(cluster.groupOfKey("w" + i).data()).containsKey(("w" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        for (int i = 0; i < 300; i += 2) {
+            assertThat(cluster.groupOfKey("w" + i).data()).doesNotContainKey(("w" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        // One write per group goes alone; the rest wait for it and go in batches.
+        assertThat(requestsToServers(3) - before).as("requests for 600 writes").isLessThanOrEqualTo(60);
+
+        int beforeReads = requestsToServers(3);
+        List<CompletableFuture<java.util.Optional<byte[]>>> gets = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            gets.add(client.getAsync("w" + i));
+        }
+        CompletableFuture.allOf(gets.toArray(new CompletableFuture[0])).get();
+        for (int i = 0; i < 300; i++) {
+            if (i % 2 == 0) {
+                assertThat(gets.get(i).get()).as("w%d", i).isEmpty();
+            } else {
+                byte[] expected = ("v" + i).getBytes(StandardCharsets.UTF_8);
+                assertThat(gets.get(i).get()).as("w%d", i).hasValueSatisfying(v -> assertThat(v).isEqualTo(expected));
+            }
+        }
+        assertThat(requestsToServers(3) - beforeReads).as("requests for 300 reads").isLessThanOrEqualTo(30);
+    }
+
+    @Test
+    void aGatheredBatchWhoseSlotsMovedApartIsSentAgainWriteByWrite() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        client.put("warm", "x");
+        List<String> keys = new ArrayList<>();
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        for (int i = 0; keys.size() < 4; i++) {
+            String key = "s" + i;
+            if (cluster.groupOfKey(key).id() == 1 && slots.add(Slots.of(key.getBytes(StandardCharsets.UTF_8)))) {
+                keys.add(key);
+            }
+        }
+        // The client's map does not know of this move yet.
+        cluster.moveSlot(Slots.of(keys.get(2).getBytes(StandardCharsets.UTF_8)), 1, 2);
+        // The first write is refused twice and retried after a backoff each time: the others wait
+        // meanwhile and then go together, to group 1, which no longer owns one of their slots.
+        cluster.group(1).injectFaults(ErrorCode.SERVER_BUSY, 2);
+
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (String key : keys) {
+            puts.add(client.putAsync(key, "v-" + key));
+        }
+        CompletableFuture.allOf(puts.toArray(new CompletableFuture[0])).get();
+
+        int batches = 0;
+        for (long id = 1; id <= 3; id++) {
+            batches += cluster.server(id).batchRequests.get();
+        }
+        assertThat(batches).as("the gathered batch, refused once").isEqualTo(1);
+        for (String key : keys) {
+            TestGroup owner = cluster.group(key.equals(keys.get(2)) ? 2 : 1);
+            assertThat(owner.data().get(key.getBytes(StandardCharsets.UTF_8))).as(key).asString()
+                    .isEqualTo("v-" + key);
+        }
+    }
+
+    @Test
+    void withBatchingOffEveryWriteIsARequestOfItsOwn() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        client = KvClient.builder().security(ClientSecurity.insecure()).metaEndpoints(cluster.metaEndpoints())
+                .requestDeadline(Duration.ofSeconds(10)).requestsInFlightPerGroup(0).build();
+        client.put("warm", "x");
+        int before = requestsToServers(3);
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            puts.add(client.putAsync("n" + i, "v" + i));
+        }
+        CompletableFuture.allOf(puts.toArray(new CompletableFuture[0])).get();
+        assertThat(requestsToServers(3) - before).isGreaterThanOrEqualTo(50);
+        assertThatThrownBy(() -> KvClient.builder().requestsInFlightPerGroup(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 or more");
+    }
+
     @Test
     void batchesRunInOneGroupAndRefuseSeveral() throws Exception {
         cluster = TestCluster.start(3, 2, 3, 1);

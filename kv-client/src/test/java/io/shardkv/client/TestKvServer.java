@@ -76,6 +76,8 @@ final class TestKvServer implements AutoCloseable {
     volatile boolean frozen;
     /** Requests this server was sent, answered or not. */
     final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    /** ProcessRwOperation (batch) requests among them. */
+    final java.util.concurrent.atomic.AtomicInteger batchRequests = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Whether to leave this request unanswered (a frozen server); counts it either way. */
     private boolean ignore() {
@@ -182,6 +184,7 @@ final class TestKvServer implements AutoCloseable {
         @Override
         public void processRwOperation(ClientOperationRequest request,
                 StreamObserver<ClientOperationResponse> observer) {
+            batchRequests.incrementAndGet();
             if (ignore()) {
                 return;
             }

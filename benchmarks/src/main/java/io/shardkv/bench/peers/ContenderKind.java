@@ -7,10 +7,11 @@ import java.util.regex.Pattern;
 /**
  * A kind of store the benchmark can start: etcd (3 members) or ShardKV (3 meta-servers, 3
  * kv-servers) with some number of groups, in plaintext as etcd runs or with TLS. Named {@code etcd},
- * {@code shardkv-Ng} and {@code shardkv-Ng-tls}.
+ * {@code shardkv-Ng} and {@code shardkv-Ng-tls}; a ShardKV name may end in {@code -bK}, the
+ * client's requests in flight per group before it batches ({@code -b0}: no batching).
  */
 sealed interface ContenderKind {
-    Pattern SHARDKV = Pattern.compile("shardkv-([1-9][0-9]?)g(-tls)?");
+    Pattern SHARDKV = Pattern.compile("shardkv-([1-9][0-9]?)g(-tls)?(?:-b([0-9]{1,3}))?");
 
     String name();
 
@@ -32,10 +33,11 @@ sealed interface ContenderKind {
         }
         Matcher m = SHARDKV.matcher(name);
         if (m.matches()) {
-            return new ShardKv(Integer.parseInt(m.group(1)), m.group(2) != null);
+            return new ShardKv(Integer.parseInt(m.group(1)), m.group(2) != null,
+                    m.group(3) == null ? -1 : Integer.parseInt(m.group(3)));
         }
         throw new IllegalArgumentException("unknown contender '" + name
-                + "': use etcd, shardkv-Ng or shardkv-Ng-tls (e.g. shardkv-3g)");
+                + "': use etcd, shardkv-Ng or shardkv-Ng-tls, optionally ending in -bK (e.g. shardkv-3g, shardkv-1g-b0)");
     }
 
     /** What starting a contender needs from outside: binaries, the repository, the etcd client loader. */
@@ -65,11 +67,19 @@ sealed interface ContenderKind {
         }
     }
 
-    /** @param tls whether the servers speak TLS (kv-cluster's default) or plaintext, as etcd here */
-    record ShardKv(int groups, boolean tls) implements ContenderKind {
+    /**
+     * @param tls      whether the servers speak TLS (kv-cluster's default) or plaintext, as etcd here
+     * @param batching the client's requests in flight per group before it batches; negative for
+     *                 KvClient's default
+     */
+    record ShardKv(int groups, boolean tls, int batching) implements ContenderKind {
+        ShardKv(int groups, boolean tls) {
+            this(groups, tls, -1);
+        }
+
         @Override
         public String name() {
-            return "shardkv-" + groups + "g" + (tls ? "-tls" : "");
+            return "shardkv-" + groups + "g" + (tls ? "-tls" : "") + (batching >= 0 ? "-b" + batching : "");
         }
 
         @Override
@@ -79,13 +89,14 @@ sealed interface ContenderKind {
 
         @Override
         public Contender start(Environment env, Path dir, int basePort) throws InterruptedException {
-            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls));
+            return ShardKvContender.start(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls, batching));
         }
 
         @Override
         public AutoCloseable leftovers(Environment env, Path dir, int basePort) {
             // kv-cluster starts its servers detached, so only its own down stops them.
-            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls));
+            return () -> ShardKvContender.stop(new KvClusterCommand(env.repoRoot(), dir, basePort, groups, tls,
+                    batching));
         }
     }
 }

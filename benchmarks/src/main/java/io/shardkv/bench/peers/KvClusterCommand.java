@@ -18,8 +18,14 @@ import java.util.stream.IntStream;
  * @param basePort kv-cluster's base port; meta-i serves clients on basePort + i - 1
  * @param groups   shard groups
  * @param tls      whether the servers run with TLS (kv-cluster's default)
+ * @param requestsInFlightPerGroup the client's batching setting
+ *                 ({@code KvClient.Builder#requestsInFlightPerGroup}); negative for its default
  */
-record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups, boolean tls) {
+record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups, boolean tls, int requestsInFlightPerGroup) {
+    KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups, boolean tls) {
+        this(repoRoot, dir, basePort, groups, tls, -1);
+    }
+
     static final int META_SERVERS = 3;
     static final int KV_SERVERS = 3;
     /** kv-cluster uses basePort .. basePort + 399. */
@@ -61,8 +67,12 @@ record KvClusterCommand(Path repoRoot, Path dir, int basePort, int groups, boole
     /** The client an application would build, with a deadline long enough to ride out an election. */
     KvClient client() {
         ClientSecurity security = tls ? ClientSecurity.certsDir(dir.resolve("certs"), "root") : ClientSecurity.insecure();
-        return KvClient.builder().metaEndpoints(metaEndpoints()).security(security).requestDeadline(Duration.ofSeconds(10))
-                .build();
+        KvClient.Builder builder = KvClient.builder().metaEndpoints(metaEndpoints()).security(security)
+                .requestDeadline(Duration.ofSeconds(10));
+        if (requestsInFlightPerGroup >= 0) {
+            builder.requestsInFlightPerGroup(requestsInFlightPerGroup);
+        }
+        return builder.build();
     }
 
     private String script() {

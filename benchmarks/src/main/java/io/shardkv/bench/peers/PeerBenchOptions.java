@@ -43,7 +43,8 @@ final class PeerBenchOptions {
     List<String> workloads;
     @Option(names = "--contenders", split = ",", paramLabel = "C", defaultValue = "etcd,shardkv-1g,shardkv-3g",
             description = "Stores in round order (etcd, shardkv-Ng, shardkv-Ng-tls; at most 3); the first is the"
-                    + " baseline of the ratios (default: ${DEFAULT-VALUE}).")
+                    + " baseline of the ratios (default: ${DEFAULT-VALUE}). A ShardKV name ending in -bK sets the"
+                    + " client's requests in flight per group before it batches (-b0: no batching; default 1).")
     List<String> contenders;
     @Option(names = "--inflight", paramLabel = "N", defaultValue = "64",
             description = "Requests in flight for read-P, value-SIZE and cold (default: ${DEFAULT-VALUE}).")

@@ -62,6 +62,11 @@ class PeerBenchOptionsTest {
         assertThatThrownBy(() -> parse("--contenders", "shardkv-1g-ssl")).hasMessageContaining("shardkv-Ng-tls");
         assertThat(parse("--contenders", "etcd,shardkv-3g-tls").contenders()).extracting(ContenderKind::name)
                 .containsExactly("etcd", "shardkv-3g-tls");
+        // The client's batching, per contender: -b0 turns it off.
+        assertThat(parse("--contenders", "shardkv-1g-b0,shardkv-3g-tls-b4").contenders())
+                .containsExactly(new ContenderKind.ShardKv(1, false, 0), new ContenderKind.ShardKv(3, true, 4))
+                .extracting(ContenderKind::name).containsExactly("shardkv-1g-b0", "shardkv-3g-tls-b4");
+        assertThatThrownBy(() -> parse("--contenders", "shardkv-1g-b")).hasMessageContaining("-bK");
         assertThatThrownBy(() -> parse("--base-port", "64000")).hasMessageContaining("--base-port");
     }
 }

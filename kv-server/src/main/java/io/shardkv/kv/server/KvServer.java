@@ -1,6 +1,7 @@
 package io.shardkv.kv.server;
 
 import io.shardkv.raft.snapshot.SnapshotStore;
+import io.shardkv.raft.transport.NonBlockingCalls;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardkv.ops.RaftPeerSecurity;
@@ -12,6 +13,7 @@ import io.shardkv.client.MetaCaller;
 import io.shardkv.common.Limits;
 import io.shardkv.kv.admin.KvAdminImpl;
 import io.shardkv.kv.engine.KvEngine;
+import io.shardkv.kv.proto.KvServiceGrpc;
 import io.shardkv.kv.migration.Importers;
 import io.shardkv.kv.migration.RaftProposer;
 import io.shardkv.kv.migration.SourcePuller;
@@ -132,6 +134,10 @@ public final class KvServer implements AutoCloseable {
         grpc = security.enforce(NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
                         config.listenPort()), security.serverCredentials()), KvAccessPolicy.POLICY)
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
+                // Client requests are checked, encoded and queued for their group, which never
+                // blocks: they run on the network thread that read them rather than on a thread
+                // woken for each (KvServiceImpl). Admin calls may wait, on the executor.
+                .callExecutor(NonBlockingCalls.ofService(KvServiceGrpc.SERVICE_NAME))
                 .addService(new KvServiceImpl(raft, router, errors, registry, executor, config.requestTimeoutMillis()))
                 .addService(new KvAdminImpl(raft, replicas, router, errors, executor,
                         Math.max(10_000, config.requestTimeoutMillis()), importers))

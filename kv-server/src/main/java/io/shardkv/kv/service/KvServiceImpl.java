@@ -47,13 +47,19 @@ import java.util.function.Function;
  * The client KV API (kv.proto). Every request is checked against the limits first, then routed
  * ({@link GroupRouter}); writes go through the group's log and are answered after they apply
  * here, reads are served from the local state after a read index (LINEARIZABLE, LEASE) or at
- * once (STALE). Answers are built on {@code executor}, never on raft threads.
+ * once (STALE).
+ *
+ * <p>Nothing here blocks: the server runs these methods on its network threads. A write's answer
+ * is a few bytes, sent by whichever thread completes the proposal (the group's apply thread, or
+ * the timer of a timeout), as one more hand-off per write would cost more than the answer. Reads
+ * may build answers of megabytes from the store: those are built on {@code executor}, never on
+ * raft threads.
  */
 public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     private final RaftServer raft;
     private final GroupRouter router;
     private final KvErrors errors;
-    private final MeterRegistry registry;
+    private final RequestTimers timers;
     private final Executor executor;
     private final long defaultTimeoutMillis;
     private final RequestBudget budget;
@@ -63,7 +69,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         this.raft = raft;
         this.router = router;
         this.errors = errors;
-        this.registry = registry;
+        this.timers = new RequestTimers(registry);
         this.executor = executor;
         this.defaultTimeoutMillis = defaultTimeoutMillis;
         this.budget = new RequestBudget(RequestBudget.forHeap(Runtime.getRuntime().maxMemory()), registry);
@@ -72,7 +78,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void put(PutRequest r, StreamObserver<PutResponse> obs) {
         RequestCall<PutResponse> call = new RequestCall<>("put", obs,
-                e -> PutResponse.newBuilder().setError(e).build(), registry);
+                e -> PutResponse.newBuilder().setError(e).build(), timers);
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
@@ -88,7 +94,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void delete(DeleteRequest r, StreamObserver<DeleteResponse> obs) {
         RequestCall<DeleteResponse> call = new RequestCall<>("delete", obs,
-                e -> DeleteResponse.newBuilder().setError(e).build(), registry);
+                e -> DeleteResponse.newBuilder().setError(e).build(), timers);
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
@@ -104,7 +110,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void get(GetRequest r, StreamObserver<GetResponse> obs) {
         RequestCall<GetResponse> call = new RequestCall<>("get", obs,
-                e -> GetResponse.newBuilder().setError(e).build(), registry);
+                e -> GetResponse.newBuilder().setError(e).build(), timers);
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
@@ -124,7 +130,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void scan(ScanRequest r, StreamObserver<ScanResponse> obs) {
         RequestCall<ScanResponse> call = new RequestCall<>("scan", obs,
-                e -> ScanResponse.newBuilder().setError(e).build(), registry);
+                e -> ScanResponse.newBuilder().setError(e).build(), timers);
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
@@ -168,7 +174,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void processRwOperation(ClientOperationRequest r, StreamObserver<ClientOperationResponse> obs) {
         RequestCall<ClientOperationResponse> call = new RequestCall<>("batch", obs,
-                e -> ClientOperationResponse.newBuilder().setError(e).build(), registry);
+                e -> ClientOperationResponse.newBuilder().setError(e).build(), timers);
         if (!call.admit(budget, r.getSerializedSize())) {
             return;
         }
@@ -224,7 +230,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         byte[] command = CommandCodec.encode(new Command.Write(session, System.currentTimeMillis(), ops));
         raft.propose(header.getGroupId(), command)
                 .orTimeout(timeoutMillis(header), TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((bytes, failure) -> {
+                .whenComplete((bytes, failure) -> {
                     if (failure != null) {
                         call.fail(errors.fromFailure(failure));
                         return;
@@ -235,7 +241,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                     } else {
                         call.fail(resultError(result));
                     }
-                }, executor);
+                });
     }
 
     private <R> void read(RequestCall<R> call, RequestHeader header, ReadConsistency consistency, List<Integer> slots,

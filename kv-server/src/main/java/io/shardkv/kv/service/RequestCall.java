@@ -1,8 +1,6 @@
 package io.shardkv.kv.service;
 
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.shardkv.kv.proto.ErrorCode;
 import io.shardkv.kv.proto.KvError;
 import java.util.concurrent.TimeUnit;
@@ -17,17 +15,17 @@ final class RequestCall<R> {
     private final String op;
     private final StreamObserver<R> observer;
     private final Function<KvError, R> errorResponse;
-    private final MeterRegistry registry;
+    private final RequestTimers timers;
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean answered = new AtomicBoolean();
     private RequestBudget budget;
     private long heldBytes;
 
-    RequestCall(String op, StreamObserver<R> observer, Function<KvError, R> errorResponse, MeterRegistry registry) {
+    RequestCall(String op, StreamObserver<R> observer, Function<KvError, R> errorResponse, RequestTimers timers) {
         this.op = op;
         this.observer = observer;
         this.errorResponse = errorResponse;
-        this.registry = registry;
+        this.timers = timers;
     }
 
     /**
@@ -61,9 +59,7 @@ final class RequestCall<R> {
         if (budget != null) {
             budget.release(heldBytes);
         }
-        Timer.builder("shardkv.kv.requests").description("KvService requests by operation and outcome")
-                .tag("op", op).tag("outcome", outcome.name()).publishPercentiles(0.5, 0.99).register(registry)
-                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        timers.of(op, outcome).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         observer.onNext(response);
         observer.onCompleted();
     }

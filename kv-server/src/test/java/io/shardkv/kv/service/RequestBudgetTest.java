@@ -33,12 +33,13 @@ class RequestBudgetTest {
             public void onCompleted() {
             }
         };
+        RequestTimers timers = new RequestTimers(registry);
         RequestCall<PutResponse> first = new RequestCall<>("put", observer,
-                e -> PutResponse.newBuilder().setError(e).build(), registry);
+                e -> PutResponse.newBuilder().setError(e).build(), timers);
         RequestCall<PutResponse> second = new RequestCall<>("put", observer,
-                e -> PutResponse.newBuilder().setError(e).build(), registry);
+                e -> PutResponse.newBuilder().setError(e).build(), timers);
         RequestCall<PutResponse> third = new RequestCall<>("put", observer,
-                e -> PutResponse.newBuilder().setError(e).build(), registry);
+                e -> PutResponse.newBuilder().setError(e).build(), timers);
         assertThat(first.admit(budget, Limits.MAX_BATCH_BYTES)).isTrue();
         assertThat(second.admit(budget, Limits.MAX_BATCH_BYTES)).isTrue();
         assertThat(budget.inFlightBytes()).isEqualTo(2 * Limits.MAX_BATCH_BYTES);
@@ -56,6 +57,12 @@ class RequestBudgetTest {
         second.fail(io.shardkv.kv.proto.KvError.newBuilder().setCode(ErrorCode.TIMEOUT).build());
         assertThat(budget.inFlightBytes()).isZero();
         assertThat(registry.get("shardkv.kv.requests.inflight.bytes").gauge().value()).isZero();
+        // Each call is timed once, under its own outcome.
+        assertThat(registry.get("shardkv.kv.requests").tags("op", "put", "outcome", "OK").timer().count()).isEqualTo(1);
+        assertThat(registry.get("shardkv.kv.requests").tags("op", "put", "outcome", "TIMEOUT").timer().count())
+                .isEqualTo(1);
+        assertThat(registry.get("shardkv.kv.requests").tags("op", "put", "outcome", "SERVER_BUSY").timer().count())
+                .isEqualTo(1);
     }
 
     @Test

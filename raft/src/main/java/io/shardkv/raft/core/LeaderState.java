@@ -35,6 +35,18 @@ final class LeaderState implements RoleState {
     long leaderTicks = 1;
     final ReadIndexQueue reads;
     /**
+     * Proposals appended since the last appends went out: their appends are sent when the owner
+     * next takes the messages ({@link Raft#takeMessages}), so that a Ready carries one append per
+     * follower for all the proposals it handled, not one per proposal.
+     */
+    boolean appendsDue;
+    /**
+     * Tag of the newest read whose heartbeat round is not sent yet, or 0. Sent, like appends, when
+     * the messages are taken: one round confirms every read queued before it (see
+     * {@link ReadIndexQueue}), so the reads handled together share one round.
+     */
+    long readRoundDue;
+    /**
      * Reads that arrived before the leader committed an entry of its own term, in arrival order.
      * Invariant: empty once the commit index is in the leader's term; at most
      * {@link ReadIndexHandler#MAX_PENDING_READS} long.

@@ -94,6 +94,12 @@ final class Raft {
         this.term = hs.term();
         this.vote = hs.vote();
         log.commitTo(hs.commit());
+        if (config.applied() > log.committed() && config.applied() <= log.lastIndex()) {
+            // The commit index is written without a sync (Ready#mustSync) and may have been lost in
+            // a power cut that the state machine's own sync survived: what it applied was
+            // committed, and its entries are in this log (they are always synced).
+            log.commitTo(config.applied());
+        }
         long applied = Math.min(Math.max(config.applied(), log.firstIndex() - 1), log.committed());
         // The stored membership already includes every change up to its own index; replaying
         // those again (from a log tail retained below the snapshot) would apply them twice.
@@ -157,14 +163,36 @@ final class Raft {
         return role instanceof LeaderState l ? l : null;
     }
 
+    /** The messages to send, the leader's due appends and read round included (see {@link #sendDue}). */
     List<Message> takeMessages() {
+        sendDue();
         List<Message> out = outbox;
         outbox = new ArrayList<>();
         return out;
     }
 
     boolean hasMessages() {
-        return !outbox.isEmpty();
+        LeaderState leader = leaderStateOrNull();
+        return !outbox.isEmpty() || (leader != null && (leader.appendsDue || leader.readRoundDue != 0));
+    }
+
+    /**
+     * Sends what a leader put off while it handled a batch of inputs: the appends of its new
+     * proposals and the heartbeat round of its newest read. Both only get later, never earlier,
+     * than if sent at once, so they keep their meaning: a round still follows every read it
+     * confirms, and a heartbeat's stamp is taken when it is built.
+     */
+    private void sendDue() {
+        LeaderState leader = leaderStateOrNull();
+        if (leader == null) {
+            return;
+        }
+        if (leader.appendsDue) {
+            replication.sendNewEntries(leader);
+        }
+        if (leader.readRoundDue != 0) {
+            replication.broadcastHeartbeat(leader, leader.readRoundDue);
+        }
     }
 
     List<ReadState> takeReadStates() {
@@ -646,7 +674,8 @@ final class Raft {
         wake();
         leader.uncommittedBytes += bytes;
         replication.appendEntries(List.of(entry));
-        replication.broadcastAppend();
+        // Sent with the other proposals handled before the owner takes the messages.
+        leader.appendsDue = true;
         return new ProposeResult.Accepted(term, log.lastIndex());
     }
 

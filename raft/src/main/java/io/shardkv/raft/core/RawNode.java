@@ -35,7 +35,9 @@ public final class RawNode {
     public RawNode(RaftConfig config, LogStorage storage, RandomSource random) {
         this.raft = new Raft(config, storage, random);
         this.lastSoftState = new SoftState(raft.leaderId(), raft.role());
-        this.lastHardState = raft.hardState();
+        // What is stored, not what the core starts with: a commit index the core raised to the
+        // state machine's applied index (see Raft's constructor) goes out in the first Ready.
+        this.lastHardState = storage.initialState().hardState();
     }
 
     /** Advances logical time by one tick (elections, heartbeats, CheckQuorum). */
@@ -157,18 +159,33 @@ public final class RawNode {
         }
         int sendableEarly = early.size();
         early.addAll(late);
+        List<Entry> entries = raft.log.unstableEntries();
+        Snapshot snapshot = raft.log.pendingSnapshot();
         Ready rd = new Ready(
                 soft.equals(lastSoftState) ? null : soft,
                 hard.equals(lastHardState) ? null : hard,
-                raft.log.unstableEntries(),
-                raft.log.pendingSnapshot(),
+                entries,
+                snapshot,
                 early,
                 sendableEarly,
                 applyBudget == 0 ? List.of() : raft.log.nextCommittedEntries(applyBudget),
-                raft.takeReadStates());
+                raft.takeReadStates(),
+                mustSync(entries, snapshot, hard, sameTermAndVote));
         lastSoftState = soft;
         outstanding = rd;
         return rd;
+    }
+
+    /**
+     * Whether the Ready's write must be synced. Entries, a snapshot, a term or a vote always
+     * must. A commit index alone need not (it is volatile state, thesis 3.8), unless it commits a
+     * membership change: membership takes effect as changes commit, and a replica that forgot
+     * such a commit in a power cut could keep asking a removed member (already gone) for votes
+     * while the others, who left that configuration, cannot out-vote its longer log.
+     */
+    private boolean mustSync(List<Entry> entries, Snapshot snapshot, HardState hard, boolean sameTermAndVote) {
+        return !entries.isEmpty() || snapshot != null || !sameTermAndVote
+                || raft.log.hasConfChangeIn(lastHardState.commit(), hard.commit());
     }
 
     /**

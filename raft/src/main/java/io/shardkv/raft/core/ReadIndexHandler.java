@@ -81,7 +81,8 @@ final class ReadIndexHandler {
         }
         long tag = leader.reads.add(requestId, raft.log.committed(), from);
         leader.reads.ack(id, tag);
-        raft.replication.broadcastHeartbeat(leader, tag);
+        // The round goes out when the messages are taken, shared with the reads handled meanwhile.
+        leader.readRoundDue = tag;
         return accepted();
     }
 

@@ -25,12 +25,18 @@ import java.util.List;
  */
 public record Ready(SoftState softState, HardState hardState, List<Entry> entries, Snapshot snapshot,
                     List<Message> messages, int sendableBeforePersist, List<Entry> committedEntries,
-                    List<ReadState> readStates) {
+                    List<ReadState> readStates, boolean mustSync) {
 
     /**
      * @param messages              every message to send, those that may go before the write first
      * @param sendableBeforePersist how many of {@code messages}, from the first, may be sent before
      *                              the write
+     * @param mustSync              whether the write must be synced before anything after it in
+     *                              the list above: false when it only moves the commit index,
+     *                              which Raft keeps as volatile state (thesis 3.8; etcd's
+     *                              MustSync): losing it in a power cut loses nothing, as the leader
+     *                              tells it again. Entries, a snapshot, a new term or vote always
+     *                              need the sync.
      */
     public Ready {
         entries = List.copyOf(entries);
@@ -41,9 +47,20 @@ public record Ready(SoftState softState, HardState hardState, List<Entry> entrie
         }
         committedEntries = List.copyOf(committedEntries);
         readStates = List.copyOf(readStates);
+        if (!mustSync && (!entries.isEmpty() || snapshot != null)) {
+            throw new IllegalArgumentException("entries and snapshots must be synced");
+        }
     }
 
-    /** A Ready whose messages all wait for the write. */
+    /** A Ready that syncs whatever it persists. */
+    public Ready(SoftState softState, HardState hardState, List<Entry> entries, Snapshot snapshot,
+                 List<Message> messages, int sendableBeforePersist, List<Entry> committedEntries,
+                 List<ReadState> readStates) {
+        this(softState, hardState, entries, snapshot, messages, sendableBeforePersist, committedEntries, readStates,
+                hardState != null || !entries.isEmpty() || snapshot != null);
+    }
+
+    /** A Ready whose messages all wait for the write, and that syncs whatever it persists. */
     public Ready(SoftState softState, HardState hardState, List<Entry> entries, Snapshot snapshot,
                  List<Message> messages, List<Entry> committedEntries, List<ReadState> readStates) {
         this(softState, hardState, entries, snapshot, messages, 0, committedEntries, readStates);
@@ -57,10 +74,5 @@ public record Ready(SoftState softState, HardState hardState, List<Entry> entrie
     /** Messages the owner must send only once this Ready is durable. */
     public List<Message> messagesAfterPersist() {
         return messages.subList(sendableBeforePersist, messages.size());
-    }
-
-    /** Whether persisting this Ready needs an fsync (anything durable changed). */
-    public boolean mustSync() {
-        return hardState != null || !entries.isEmpty() || snapshot != null;
     }
 }

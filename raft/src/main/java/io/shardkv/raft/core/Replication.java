@@ -86,6 +86,28 @@ final class Replication {
                 maybeSendAppend(leader, member, true);
             }
         }
+        leader.appendsDue = false;
+    }
+
+    /**
+     * Sends every member the entries it was not sent yet, in as many appends as its flow control
+     * admits (each at most maxSizePerMsgBytes); a member that has them all gets nothing.
+     */
+    void sendNewEntries(LeaderState leader) {
+        long last = raft.log.lastIndex();
+        for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
+            if (e.getKey() == raft.id()) {
+                continue;
+            }
+            Progress pr = e.getValue();
+            // Each append sent moves next past its entries, or pauses a probing member.
+            while (pr.next() <= last && maybeSendAppend(leader, e.getKey(), false)) {
+                if (pr.state() != ProgressState.REPLICATE) {
+                    break;
+                }
+            }
+        }
+        leader.appendsDue = false;
     }
 
     /**
@@ -212,6 +234,9 @@ final class Replication {
      * and tagged with {@code readTag}, the read round it confirms (0 for none).
      */
     void broadcastHeartbeat(LeaderState leader, long readTag) {
+        if (readTag >= leader.readRoundDue) {
+            leader.readRoundDue = 0; // this round confirms the newest read too
+        }
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             if (e.getKey() == raft.id()) {
                 continue;

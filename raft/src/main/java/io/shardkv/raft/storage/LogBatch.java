@@ -25,6 +25,8 @@ import java.util.Map;
  */
 public final class LogBatch {
     private final Map<Long, GroupWrite> writes = new LinkedHashMap<>();
+    /** Whether anything added must be durable before the write returns (see {@link #needsSync}). */
+    private boolean needsSync;
 
     /**
      * Appends {@code entries} to the group's log, replacing any stored entries from the first
@@ -43,6 +45,7 @@ public final class LogBatch {
             }
         }
         writeFor(groupId).append(entries);
+        needsSync = true;
         return this;
     }
 
@@ -52,6 +55,7 @@ public final class LogBatch {
             throw new IllegalArgumentException("group " + groupId + ": hard state is null");
         }
         writeFor(groupId).hardState = hardState;
+        needsSync = true;
         return this;
     }
 
@@ -69,6 +73,7 @@ public final class LogBatch {
         w.snapshot = metadata;
         w.snapshotData = data;
         w.entries.clear();
+        needsSync = true;
         return this;
     }
 
@@ -77,8 +82,13 @@ public final class LogBatch {
         return installSnapshot(groupId, metadata, null);
     }
 
-    /** Adds what a group's {@link Ready} asks to persist: its snapshot, entries and hard state. */
+    /**
+     * Adds what a group's {@link Ready} asks to persist: its snapshot, entries and hard state. A
+     * Ready that only moves the commit index ({@link Ready#mustSync()} false) does not make the
+     * batch need a sync.
+     */
     public LogBatch add(long groupId, Ready ready) {
+        boolean before = needsSync;
         if (ready.snapshot() != null) {
             installSnapshot(groupId, ready.snapshot().metadata(), ready.snapshot().data());
         }
@@ -86,7 +96,18 @@ public final class LogBatch {
         if (ready.hardState() != null) {
             setHardState(groupId, ready.hardState());
         }
+        needsSync = before || ready.mustSync();
         return this;
+    }
+
+    /**
+     * Whether the write must be synced: it holds entries, a snapshot, or a hard state that is
+     * not just a Ready's new commit index. The commit index is volatile in Raft (thesis 3.8): a
+     * replica that loses it in a power cut learns it again from the leader, and a state machine
+     * found ahead of it after a restart raises it (see {@code Raft}'s constructor).
+     */
+    public boolean needsSync() {
+        return needsSync;
     }
 
     /** Whether nothing was added since the batch was created, cleared or written. */
@@ -102,6 +123,7 @@ public final class LogBatch {
     /** Drops everything added, as after a write. */
     public void clear() {
         writes.clear();
+        needsSync = false;
     }
 
     Collection<GroupWrite> writes() {

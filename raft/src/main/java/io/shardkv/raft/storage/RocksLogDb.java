@@ -47,6 +47,7 @@ final class RocksLogDb implements AutoCloseable {
     private final ColumnFamilyHandle stateCf;
     /** Replaced only by {@link #breakWritesForTesting()}. */
     private volatile WriteOptions syncWrite;
+    private final WriteOptions unsyncedWrite = new WriteOptions();
 
     private RocksLogDb(Path dir, DBOptions dbOptions, Statistics statistics, List<ColumnFamilyOptions> cfOptions,
                        List<ColumnFamilyHandle> handles, RocksDB db) {
@@ -132,6 +133,14 @@ final class RocksLogDb implements AutoCloseable {
     /** Writes the batch atomically and fsyncs the WAL before returning. */
     void writeSynced(WriteBatch batch) throws RocksDBException {
         db.write(syncWrite, batch);
+    }
+
+    /**
+     * Writes {@code batch} to the WAL without syncing it: it survives the process dying, not the
+     * machine losing power, until a later synced write (of any group) syncs the WAL past it.
+     */
+    void writeUnsynced(WriteBatch batch) throws RocksDBException {
+        db.write(unsyncedWrite, batch);
     }
 
     /** How many times RocksDB has synced its WAL since open: one per synced write, however large. */
@@ -255,6 +264,7 @@ final class RocksLogDb implements AutoCloseable {
     @Override
     public void close() {
         syncWrite.close();
+        unsyncedWrite.close();
         handles.forEach(ColumnFamilyHandle::close);
         db.close();
         cfOptions.forEach(ColumnFamilyOptions::close);

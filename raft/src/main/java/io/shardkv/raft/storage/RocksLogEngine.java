@@ -296,7 +296,9 @@ public final class RocksLogEngine implements LogEngine, AutoCloseable {
 
     /**
      * Makes everything in {@code batch} durable with one atomic RocksDB write and one fsync, then
-     * updates the groups' in-memory state and caches. Empties the batch, whether or not it succeeds.
+     * updates the groups' in-memory state and caches; a batch that only moves commit indexes
+     * ({@link LogBatch#needsSync()} false) is written without the fsync. Empties the batch,
+     * whether or not it succeeds.
      *
      * @throws LogEngineException    if RocksDB refused the write; nothing in memory changed, and
      *                               the exception names every group in the batch
@@ -322,9 +324,13 @@ public final class RocksLogEngine implements LogEngine, AutoCloseable {
                 next.add(plan(w, storage.meta(), wb, keyScratch));
             }
             try {
-                db.writeSynced(wb);
+                if (batch.needsSync()) {
+                    db.writeSynced(wb);
+                } else {
+                    db.writeUnsynced(wb);
+                }
             } catch (RocksDBException e) {
-                throw new LogEngineException("synced write of " + writes.size() + " groups failed: " + e.getMessage(),
+                throw new LogEngineException("write of " + writes.size() + " groups failed: " + e.getMessage(),
                         groupIdsOf(writes), e);
             }
             for (int i = 0; i < writes.size(); i++) {

@@ -9,9 +9,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The transport's sender threads, shared by all peers. A flush takes everything queued for one
- * peer (up to a byte budget), merges it into ONE {@code RaftMessageBatch} and writes it on the
- * peer's stream. Pollers never wait for it: they only queue and request a flush.
+ * Writes the frames of all peers. A flush takes everything queued for one peer (up to a byte
+ * budget), merges it into ONE {@code RaftMessageBatch} and writes it on the peer's stream.
+ *
+ * <p>The thread that requests a flush runs it, if no flush of that peer is under way: a poller
+ * that queued a cycle's messages writes their frame itself. A write only encodes and hands the
+ * frame to gRPC, which never blocks, and on a small machine a hand-off to another thread costs
+ * more than the write (a wake-up per frame, with the frame's latency on top). A thread that
+ * finds more queued after its flush writes again, and after {@link #MAX_INLINE_FRAMES} frames
+ * hands the peer to the sender pool, so that no caller is kept writing for others.
  *
  * <p>A flush writes only while the stream is ready (gRPC's flow control says the peer keeps
  * up); otherwise messages wait in the peer's bounded queue and the stream's ready callback
@@ -23,9 +29,12 @@ final class BatchSender implements AutoCloseable {
     private final BatchCodec codec;
     private final long maxBatchBytes;
     private final TransportMetrics metrics;
+    /** Frames one caller writes in a row before the pool takes over. */
+    static final int MAX_INLINE_FRAMES = 4;
+
     /**
-     * Its queue holds at most one flush per peer (PeerConnection.flushScheduled), so it is
-     * bounded by the number of peers.
+     * Runs the flushes callers hand over. Its queue holds at most one flush per peer
+     * (PeerConnection.flushScheduled), so it is bounded by the number of peers.
      */
     private final ExecutorService pool;
 
@@ -42,24 +51,37 @@ final class BatchSender implements AutoCloseable {
                 });
     }
 
-    /** Runs one flush of {@code peer} on the pool; called only through PeerConnection.requestFlush. */
-    void schedule(PeerConnection peer) {
-        try {
-            pool.execute(() -> flush(peer));
-        } catch (RejectedExecutionException e) {
-            // Only after close(): the transport is going away with everything it queued.
-            LOG.log(System.Logger.Level.DEBUG, "sender closed; not flushing server " + peer.peerServer(), e);
-        }
+    /**
+     * Flushes {@code peer} on the calling thread; called only by the thread that won the peer's
+     * flush (PeerConnection.requestFlush), which this releases or hands to the pool.
+     */
+    void flushInline(PeerConnection peer) {
+        flush(peer, MAX_INLINE_FRAMES);
     }
 
-    private void flush(PeerConnection peer) {
-        try {
-            writeOneFrame(peer);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "flushing to server " + peer.peerServer() + " failed", e);
-        } finally {
-            peer.flushDone();
-        }
+    private void flush(PeerConnection peer, int maxFrames) {
+        int frames = 0;
+        do {
+            if (frames++ == maxFrames) {
+                try {
+                    pool.execute(() -> flush(peer, Integer.MAX_VALUE));
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // Only after close(): the transport is going away with everything it queued.
+                    LOG.log(System.Logger.Level.DEBUG, "sender closed; not flushing server " + peer.peerServer(), e);
+                    peer.flushDone();
+                    return;
+                }
+            }
+            try {
+                writeOneFrame(peer);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "flushing to server " + peer.peerServer() + " failed", e);
+            } catch (Error e) {
+                peer.flushDone();
+                throw e;
+            }
+        } while (peer.flushAgain());
     }
 
     private void writeOneFrame(PeerConnection peer) {

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.raft.core.MessageType;
+import io.shardkv.raft.proto.RaftTransportGrpc;
 import io.shardkv.raft.proto.SnapshotChunk;
 import io.shardkv.raft.snapshot.SnapshotStore;
 import java.io.IOException;
@@ -132,6 +133,10 @@ public final class GrpcRaftTransport implements RaftTransport {
             server = security.enforce(NettyServerBuilder
                     .forAddress(new InetSocketAddress(config.host(), config.port()), security.serverCredentials()))
                     .executor(serviceExecutor)
+                    // A frame is decoded and queued into mailboxes, which never blocks: it is
+                    // handled on the network thread that read it, not handed to another thread
+                    // (a wake-up per frame). Snapshot chunks write files, on serviceExecutor.
+                    .callExecutor(NonBlockingCalls.ofMethod(RaftTransportGrpc.getStreamMethod()))
                     .addService(service)
                     .maxInboundMessageSize(config.maxFrameBytes())
                     // Peers ping as often as their keep-alive says; do not punish them for it.

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Everything this server holds for one peer: the bounded outbound queue, the stream frames go
  * out on (whichever side dialed it), and the peer's reachability for status pages. The
  * {@link BatchSender} drains the queue onto the stream; at most one flush per peer runs at a
- * time, which keeps frames to a destination in order.
+ * time, on whichever thread asked first, which keeps frames to a destination in order.
  */
 final class PeerConnection {
     private final long peerServer;
@@ -19,7 +19,7 @@ final class PeerConnection {
     private final OutboundQueue queue;
     private final BatchSender sender;
     private final TransportMetrics metrics;
-    /** Set while a flush of this peer is queued or running on the sender pool. */
+    /** Set while a flush of this peer is running, or queued on the sender pool. */
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     /** Set when the liveness monitor wants a ping written; taken by the next flush. */
@@ -101,20 +101,30 @@ final class PeerConnection {
         return pingWanted.getAndSet(false);
     }
 
-    /** Asks the sender pool to flush this peer, unless a flush is already on its way. */
+    /**
+     * Flushes this peer on the calling thread, unless a flush is already under way: that one
+     * sees what was just queued before it ends ({@link #flushAgain}).
+     */
     void requestFlush() {
         if (flushScheduled.compareAndSet(false, true)) {
-            sender.schedule(this);
+            sender.flushInline(this);
         }
     }
 
-    /** Called by the sender at the end of a flush; a flush requested meanwhile runs next. */
-    void flushDone() {
+    /**
+     * Called by the flushing thread after a frame: ends the flush, unless more is queued and
+     * the stream takes it, in which case the caller keeps the flush and writes again. Checking
+     * after the release closes the gap where a message queued during the flush lost the race.
+     */
+    boolean flushAgain() {
         flushScheduled.set(false);
         FrameStream s = stream;
-        if (!queue.isEmpty() && s != null && s.isReady()) {
-            requestFlush();
-        }
+        return !queue.isEmpty() && s != null && s.isReady() && flushScheduled.compareAndSet(false, true);
+    }
+
+    /** Ends a flush that stops without writing again (the sender closed, or a write died). */
+    void flushDone() {
+        flushScheduled.set(false);
     }
 
     /**

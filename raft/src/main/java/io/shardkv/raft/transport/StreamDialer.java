@@ -1,5 +1,6 @@
 package io.shardkv.raft.transport;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -105,7 +106,8 @@ final class StreamDialer implements AutoCloseable {
         channel.get().resetConnectBackoff();
         Dialed call = new Dialed();
         try {
-            RaftTransportGrpc.newStub(channel.get()).stream(call);
+            // Frames coming back are handled on the network thread, as on the accepting side.
+            RaftTransportGrpc.newStub(channel.get()).withExecutor(MoreExecutors.directExecutor()).stream(call);
             call.stream.write(codec.hello(peerServer));
         } catch (RuntimeException e) {
             // The call could not start (e.g. the channel shut down as the peer moved).

@@ -102,7 +102,9 @@ class LeaderRemovalTest {
     @Test
     void removedLeaderThatCrashedBeforeHandingOverStillLetsTheRestElect() {
         LocalGroup group = new LocalGroup();
-        group.add(1, MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L)));
+        // One entry per append: the removal and the entry proposed with it travel apart.
+        group.add(1, MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L)),
+                c -> c.withLimits(1, 256, 64L << 20, 256L << 20));
         group.add(2, MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L)));
         RawNode leader = group.elect(1);
         ProposeResult removal = leader.proposeConfChange(ConfChange.of(ConfChangeSingle.remove(1)));

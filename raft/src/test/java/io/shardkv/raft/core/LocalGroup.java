@@ -22,7 +22,12 @@ final class LocalGroup {
     }
 
     RawNode add(long id, MemoryLogStorage disk) {
-        RawNode node = new RawNode(RaftConfig.defaults(id).withFeatures(false, false, false), disk,
+        return add(id, disk, c -> c);
+    }
+
+    /** A replica whose settings are the defaults changed by {@code tweak}. */
+    RawNode add(long id, MemoryLogStorage disk, java.util.function.UnaryOperator<RaftConfig> tweak) {
+        RawNode node = new RawNode(tweak.apply(RaftConfig.defaults(id).withFeatures(false, false, false)), disk,
                 RandomSource.seeded(id));
         disks.put(id, disk);
         nodes.put(id, node);

@@ -50,6 +50,7 @@ class RaftReadIndexTest {
             TestCluster c = leaderWithCommittedNoOp();
             long commit = c.raft(1).log.committed();
             c.node(1).readIndex(1, ReadMode.SAFE);
+            c.processReadies();
             c.node(1).readIndex(2, ReadMode.SAFE);
             c.processReadies();
             long firstRound = c.inFlight().get(0).readRequestId();
@@ -59,6 +60,43 @@ class RaftReadIndexTest {
             c.stabilize();
             assertThat(c.peer(1).readStates).extracting(ReadState::requestId).containsExactly(1L, 2L);
             assertThat(c.peer(1).readStates).extracting(ReadState::index).containsOnly(commit);
+        }
+
+        @Test
+        @DisplayName("thesis 6.4: the reads a leader handles before its next Ready share one heartbeat round")
+        void readsHandledTogetherShareOneRound() {
+            TestCluster c = leaderWithCommittedNoOp();
+            long commit = c.raft(1).log.committed();
+            c.clearSent();
+            for (long id = 1; id <= 5; id++) {
+                assertThat(c.node(1).readIndex(id, ReadMode.SAFE).isAccepted()).isTrue();
+            }
+            assertThat(c.node(1).hasReady()).as("the round is due").isTrue();
+            c.processReadies();
+            assertThat(c.inFlight()).as("one round, to each follower").hasSize(2).allSatisfy(m -> {
+                assertThat(m.type()).isEqualTo(MessageType.HEARTBEAT);
+                assertThat(m.readRequestId()).isEqualTo(c.inFlight().get(0).readRequestId()).isNotZero();
+            });
+            c.stabilize();
+            assertThat(c.peer(1).readStates).extracting(ReadState::requestId).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(c.peer(1).readStates).extracting(ReadState::index).containsOnly(commit);
+            assertThat(c.sent(m -> m.type() == MessageType.HEARTBEAT && m.readRequestId() != 0)).hasSize(2);
+        }
+
+        @Test
+        @DisplayName("thesis 6.4: a read round that a heartbeat tick already carried is not sent again")
+        void aTickRoundCarriesTheDueRound() {
+            TestCluster c = leaderWithCommittedNoOp();
+            c.clearSent();
+            c.node(1).readIndex(9, ReadMode.SAFE);
+            for (int i = 0; i < H; i++) {
+                c.node(1).tick();
+            }
+            c.processReadies();
+            assertThat(c.inFlight()).as("the tick's round carries the read's tag; no second round")
+                    .hasSize(2).allSatisfy(m -> assertThat(m.readRequestId()).isNotZero());
+            c.stabilize();
+            assertThat(c.peer(1).readStates).extracting(ReadState::requestId).containsExactly(9L);
         }
 
         @Test

@@ -51,6 +51,51 @@ class RaftReplicationTest {
     }
 
     @Test
+    @DisplayName("§5.3: the proposals a leader handles before its next Ready go to each follower in one append")
+    void proposalsHandledTogetherGoInOneAppend() {
+        TestCluster c = TestCluster.of(3);
+        c.elect(1);
+        c.stabilize();
+        c.clearSent();
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(c.propose(1, "p" + i).isAccepted()).isTrue();
+        }
+        assertThat(c.node(1).hasReady()).isTrue();
+        c.processReadies();
+        assertThat(c.inFlight()).as("one append per follower").hasSize(2).allSatisfy(m -> {
+            assertThat(m.type()).isEqualTo(MessageType.APPEND);
+            assertThat(m.entries()).extracting(e -> new String(e.data(), StandardCharsets.UTF_8))
+                    .containsExactly("p0", "p1", "p2", "p3", "p4");
+        });
+        c.stabilize();
+        assertThat(c.data(2)).containsExactly("p0", "p1", "p2", "p3", "p4");
+        assertThat(c.data(3)).containsExactly("p0", "p1", "p2", "p3", "p4");
+    }
+
+    @Test
+    @DisplayName("§5.3: proposals handled together still go in appends of at most maxSizePerMsgBytes, as the window admits")
+    void proposalsHandledTogetherRespectTheMessageSize() {
+        // Messages of one entry each (the size limit), a window of three messages.
+        TestCluster c = TestCluster.builder(3).config(cfg -> cfg.withLimits(1, 3, 64L << 20, 256L << 20)).build();
+        c.elect(1);
+        c.stabilize();
+        c.clearSent();
+
+        for (int i = 0; i < 5; i++) {
+            c.propose(1, "p" + i);
+        }
+        c.processReadies();
+        for (long follower = 2; follower <= 3; follower++) {
+            long to = follower;
+            assertThat(c.inFlight().stream().filter(m -> m.to() == to).toList()).as("to %d", to)
+                    .hasSize(3).allSatisfy(m -> assertThat(m.entries()).hasSize(1));
+        }
+        c.stabilize();
+        assertThat(c.data(2)).containsExactly("p0", "p1", "p2", "p3", "p4");
+    }
+
+    @Test
     @DisplayName("§5.3: without a majority nothing commits; once a follower returns, the leader retries and commits")
     void noCommitWithoutMajority() {
         TestCluster c = TestCluster.of(3);

@@ -67,4 +67,54 @@ class RawNodeRestartTest {
 
         assertThat(restarted.confState()).isEqualTo(before);
     }
+    /**
+     * The commit index is written without a sync (Ready#mustSync), so a power cut may take it
+     * back below what the state machine made durable. The restarted replica raises it to the
+     * applied index, hands out nothing twice, and persists the raised commit in its first Ready.
+     */
+    @Test
+    void aStateMachineAheadOfTheStoredCommitRaisesItAndTheFirstReadyPersistsIt() {
+        MemoryLogStorage storage = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L));
+        RawNode node = electedSingleVoter(storage);
+        long applied = drain(node, storage, 0);
+        for (int i = 0; i < 5; i++) {
+            node.propose(new byte[] {(byte) i});
+        }
+        applied = drain(node, storage, applied);
+        HardState hs = storage.hardState();
+        assertThat(hs.commit()).isEqualTo(applied);
+        // The power cut: the last commit index written is lost, the state machine kept `applied`.
+        storage.setHardState(new HardState(hs.term(), hs.vote(), applied - 3));
+
+        RawNode restarted = new RawNode(RaftConfig.defaults(1).withFeatures(false, false, false).withApplied(applied),
+                storage, RandomSource.seeded(2));
+        assertThat(restarted.status().commit()).isEqualTo(applied);
+        assertThat(restarted.hasReady()).isTrue();
+        Ready rd = restarted.ready();
+        assertThat(rd.hardState().commit()).isEqualTo(applied);
+        assertThat(rd.mustSync()).as("a commit index alone").isFalse();
+        assertThat(rd.committedEntries()).as("nothing applied twice").isEmpty();
+    }
+
+    @Test
+    void aReadyMustSyncWhenItCommitsAMembershipChangeButNotForAPlainCommit() {
+        TestCluster c = TestCluster.of(3);
+        c.elect(1);
+        c.stabilize();
+        c.peer(2).readies.clear();
+        c.propose(1, "x");
+        c.stabilize();
+        // Follower 2: the append (entries, synced), then the commit that the next message carries.
+        assertThat(c.peer(2).readies).anySatisfy(rd -> {
+            assertThat(rd.entries()).isEmpty();
+            assertThat(rd.hardState()).isNotNull();
+            assertThat(rd.mustSync()).as("only the commit index moved").isFalse();
+        });
+
+        c.peer(2).readies.clear();
+        assertThat(c.node(1).proposeConfChange(ConfChange.of(ConfChangeSingle.addLearner(4))).isAccepted()).isTrue();
+        c.stabilize();
+        assertThat(c.peer(2).readies).filteredOn(rd -> rd.entries().isEmpty() && rd.hardState() != null)
+                .isNotEmpty().allSatisfy(rd -> assertThat(rd.mustSync()).as("it commits the change").isTrue());
+    }
 }

@@ -28,7 +28,10 @@ import java.util.function.Supplier;
  * {@link SnapshotPolicy}. The observer may crash the node in the middle of the write, after the
  * early messages have left.
  *
- * <p>A crash keeps only the disk. A restart rebuilds the core from the disk with
+ * <p>A crash keeps only the disk, and of the disk only what was synced: a Ready that only moved
+ * the commit index ({@link Ready#mustSync()} false) is written without a sync, so a crash takes
+ * the persisted commit index back to where the last synced write left it, as a power cut does.
+ * A restart rebuilds the core from the disk with
  * {@code applied} set to the latest snapshot and the state machine restored from that snapshot,
  * so the core re-delivers the committed entries after it.
  *
@@ -81,6 +84,8 @@ public final class SimNode<S extends StateMachine> {
     private final Consumer<Message> transport;
     private final Observer<S> observer;
 
+    /** The persisted commit index as of the last synced write; a crash takes the disk back to it. */
+    private long syncedCommit;
     // Everything below is lost in a crash.
     private RawNode raw;
     private S stateMachine;
@@ -123,11 +128,16 @@ public final class SimNode<S extends StateMachine> {
         leaderId = RawNode.NONE;
         role = Role.FOLLOWER;
         lives++;
+        syncedCommit = disk.hardState().commit();
         raw = new RawNode(config.withApplied(applied), disk, RandomSource.seeded(random.nextLong()));
     }
 
-    /** Loses everything but the disk. */
+    /** Loses everything but the disk, and the disk loses what was written without a sync. */
     public void crash() {
+        HardState hs = disk.hardState();
+        if (hs.commit() > syncedCommit) {
+            disk.setHardState(new HardState(hs.term(), hs.vote(), syncedCommit));
+        }
         raw = null;
         stateMachine = null;
         pendingReads.clear();
@@ -213,6 +223,9 @@ public final class SimNode<S extends StateMachine> {
         if (rd.hardState() != null) {
             disk.setHardState(rd.hardState());
         }
+        if (rd.mustSync()) {
+            syncedCommit = disk.hardState().commit();
+        }
         observer.onPersisted(this, rd, before);
         // 3. Only now may messages promise what was persisted.
         for (Message m : rd.messagesAfterPersist()) {
@@ -276,6 +289,8 @@ public final class SimNode<S extends StateMachine> {
         if (compactTo > disk.firstIndex() - 1) {
             disk.compact(compactTo);
         }
+        // Snapshot and compaction are synced writes: they sync the commit index written before them.
+        syncedCommit = disk.hardState().commit();
     }
 
     private void restoreFrom(Snapshot snapshot) {

@@ -33,6 +33,8 @@ public final class MemoryLogEngine implements LogEngine {
         /** Entries appended since the disk was made, and their bytes: what the average entry size comes from. */
         long appendedEntries;
         long appendedBytes;
+        /** The commit index as of the last synced write; a crash takes the group back to it. */
+        long syncedCommit;
 
         Stored(GroupLogMeta meta) {
             this.meta = meta;
@@ -63,9 +65,20 @@ public final class MemoryLogEngine implements LogEngine {
         this.beforeWrite = hook;
     }
 
-    /** The process died: this engine and its logs refuse all use from now on. */
+    /**
+     * The process died: this engine and its logs refuse all use from now on, and the disk loses
+     * what was written without a sync (commit indexes: {@link LogBatch#needsSync()}), as in a
+     * power cut.
+     */
     public void kill() {
         dead = true;
+        for (Stored s : disk.groups.values()) {
+            HardState hs = s.meta.hardState();
+            if (hs.commit() > s.syncedCommit) {
+                s.meta = s.meta.withState(s.meta.state().withHardState(
+                        new HardState(hs.term(), hs.vote(), s.syncedCommit)));
+            }
+        }
     }
 
     private void checkAlive() {
@@ -84,9 +97,22 @@ public final class MemoryLogEngine implements LogEngine {
     }
 
     private void durably(String what, Runnable change) {
+        written(what, change, true);
+    }
+
+    /**
+     * Makes {@code change}, which survives a crash if {@code synced}: a synced write syncs the
+     * WAL, and with it every write before it, of every group.
+     */
+    private void written(String what, Runnable change, boolean synced) {
         checkAlive();
         beforeWrite.accept(what);
         change.run();
+        if (synced) {
+            for (Stored s : disk.groups.values()) {
+                s.syncedCommit = s.meta.hardState().commit();
+            }
+        }
     }
 
     @Override
@@ -170,7 +196,7 @@ public final class MemoryLogEngine implements LogEngine {
                 changes.add(plan(w, stored(w.groupId)));
                 what.append(' ').append(w.groupId);
             }
-            durably(what.toString(), () -> changes.forEach(Runnable::run));
+            written(what.toString(), () -> changes.forEach(Runnable::run), batch.needsSync());
         } finally {
             batch.clear();
         }

@@ -55,6 +55,32 @@ class RocksLogEngineTest {
     }
 
     @Test
+    void aBatchThatOnlyMovesCommitIndexesIsWrittenWithoutASyncAndKeptAcrossAReopen() {
+        try (RocksLogEngine engine = RocksLogEngine.open(dir)) {
+            engine.createGroup(1, MEMBERS);
+            engine.write(new LogBatch().append(1, entries(1, 10, 2)).setHardState(1, new HardState(2, 1, 5)));
+            long syncs = engine.walSyncCount();
+            Ready commitOnly = new Ready(null, new HardState(2, 1, 9), List.of(), null, List.of(), 0, List.of(),
+                    List.of(), false);
+            LogBatch batch = new LogBatch().add(1, commitOnly);
+            assertThat(batch.needsSync()).isFalse();
+            engine.write(batch);
+            assertThat(engine.walSyncCount()).as("no fsync").isEqualTo(syncs);
+            assertThat(engine.group(1).orElseThrow().hardState()).isEqualTo(new HardState(2, 1, 9));
+
+            LogBatch withEntries = new LogBatch().add(1, commitOnly).append(1, entries(11, 11, 2));
+            assertThat(withEntries.needsSync()).isTrue();
+            engine.write(withEntries);
+            assertThat(engine.walSyncCount()).isEqualTo(syncs + 1);
+        }
+        // A process that dies (not the machine) keeps what it wrote to the WAL.
+        try (RocksLogEngine engine = RocksLogEngine.open(dir)) {
+            assertThat(engine.group(1).orElseThrow().hardState()).isEqualTo(new HardState(2, 1, 9));
+            assertThat(engine.group(1).orElseThrow().lastIndex()).isEqualTo(11);
+        }
+    }
+
+    @Test
     void reopeningRecoversEveryGroupExactly() {
         long[] ids = {0, 1, 2, 1L << 40, Long.MAX_VALUE};
         try (RocksLogEngine engine = RocksLogEngine.open(dir)) {

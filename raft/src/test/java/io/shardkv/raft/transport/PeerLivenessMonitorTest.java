@@ -3,9 +3,7 @@ package io.shardkv.raft.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.grpc.stub.CallStreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.shardkv.raft.proto.RaftMessageBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +22,7 @@ class PeerLivenessMonitorTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final TransportMetrics metrics = new TransportMetrics(registry, () -> 0);
-    /** Closed at once, so requested flushes never run and ping requests stay visible to the test. */
+    /** Closed at once: no flush is ever handed to its pool. */
     private final BatchSender idleSender = new BatchSender(1, 1, new BatchCodec(1, 1 << 20), 1 << 20, metrics);
     private final List<PeerConnection> connections = new ArrayList<>();
     private final List<Throwable> failures = new ArrayList<>();
@@ -47,7 +45,9 @@ class PeerLivenessMonitorTest {
     /** A peer connection with an attached stream, last heard from and written to at {@code T0}. */
     private PeerConnection connected(long peer) {
         PeerConnection c = new PeerConnection(1, peer, new OutboundQueue(16, 1 << 20), idleSender, metrics);
-        FrameStream stream = new FrameStream(new FakeCall(), "1 <-> " + peer, (s, cause) -> {
+        // Never ready (its peer takes no frames): the flush a ping request starts writes nothing,
+        // so the request stays visible to the test.
+        FrameStream stream = new FrameStream(new RecordingCall(false), "1 <-> " + peer, (s, cause) -> {
             failures.add(cause);
             c.detach(s);
         });
@@ -135,41 +135,5 @@ class PeerLivenessMonitorTest {
         monitor.check(at(SILENCE_MILLIS * 3));
         assertThat(failures).isEmpty();
         assertThat(c.takePingRequest()).isFalse();
-    }
-
-    /** A call that is always ready and records nothing: the monitor only looks at timestamps. */
-    private static final class FakeCall extends CallStreamObserver<RaftMessageBatch> {
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setOnReadyHandler(Runnable onReadyHandler) {
-        }
-
-        @Override
-        public void disableAutoInboundFlowControl() {
-        }
-
-        @Override
-        public void request(int count) {
-        }
-
-        @Override
-        public void setMessageCompression(boolean enable) {
-        }
-
-        @Override
-        public void onNext(RaftMessageBatch value) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.shardkv.raft.core.log;
 
 import io.shardkv.raft.core.Entry;
+import io.shardkv.raft.core.EntryType;
 import io.shardkv.raft.core.LogStorage;
 import io.shardkv.raft.core.Snapshot;
 import java.util.ArrayList;
@@ -205,6 +206,20 @@ public final class RaftLog {
             return List.of();
         }
         return slice(lo, lastIndex() + 1, maxBytes);
+    }
+
+    /** Whether a membership change lies in {@code (lo, hi]} (what the log still holds of it). */
+    public boolean hasConfChangeIn(long lo, long hi) {
+        long from = Math.max(lo + 1, firstIndex());
+        if (from > hi) {
+            return false;
+        }
+        for (Entry e : slice(from, hi + 1, Long.MAX_VALUE)) {
+            if (e.type() == EntryType.CONF_CHANGE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Entries in {@code [lo, hi)}, at least one when non-empty, then up to {@code maxBytes}. */
