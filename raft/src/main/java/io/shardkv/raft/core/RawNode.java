@@ -177,6 +177,14 @@ public final class RawNode {
     }
 
     /**
+     * Newly committed entries looked at for a membership change before the Ready is synced
+     * without looking: a commit index that jumps further (a replica catching up) is rare, and
+     * reading the whole jump on the poller could be large.
+     */
+    static final int MAX_COMMITTED_ENTRIES_SCANNED = 1024;
+    static final long MAX_COMMITTED_BYTES_SCANNED = 4L << 20;
+
+    /**
      * Whether the Ready's write must be synced. Entries, a snapshot, a term or a vote always
      * must. A commit index alone need not (it is volatile state, thesis 3.8), unless it commits a
      * membership change: membership takes effect as changes commit, and a replica that forgot
@@ -185,7 +193,8 @@ public final class RawNode {
      */
     private boolean mustSync(List<Entry> entries, Snapshot snapshot, HardState hard, boolean sameTermAndVote) {
         return !entries.isEmpty() || snapshot != null || !sameTermAndVote
-                || raft.log.hasConfChangeIn(lastHardState.commit(), hard.commit());
+                || raft.log.mayHaveConfChangeIn(lastHardState.commit(), hard.commit(), MAX_COMMITTED_ENTRIES_SCANNED,
+                        MAX_COMMITTED_BYTES_SCANNED);
     }
 
     /**

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A poller thread's loop: take a batch of groups with work, feed each its inputs and collect
  * its Ready, send the leaders' appends and heartbeats (which may go before the write), make ALL
- * their log writes durable with one synced write, then send the other messages, grouped by
+ * their log writes durable with one synced write (unsynced if they only move commit indexes), then send the other messages, grouped by
  * destination server (at most two transport calls per destination per cycle), hand committed
  * entries to the apply workers and advance. One fsync and one network batch serve many groups.
  */
@@ -176,10 +176,15 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
         }
         if (!batch.isEmpty()) {
             int groupCount = batch.groupCount();
+            boolean synced = batch.needsSync();
             long start = System.nanoTime();
             try {
                 engine.write(batch);
-                metrics.logSynced(System.nanoTime() - start, groupCount, entries);
+                if (synced) {
+                    metrics.logSynced(System.nanoTime() - start, groupCount, entries);
+                } else {
+                    metrics.logWrittenUnsynced();
+                }
             } catch (LogEngineException e) {
                 for (GroupPeer g : withReady) {
                     if (e.groupIds().contains(g.groupId)) {

@@ -15,6 +15,7 @@ final class RuntimeMetrics {
     private final Counter entriesCommitted;
     private final Counter entriesApplied;
     private final Timer logSync;
+    private final Counter logWritesUnsynced;
     private final DistributionSummary groupsPerSync;
     private final DistributionSummary entriesPerSync;
     private final Counter messagesSent;
@@ -44,6 +45,9 @@ final class RuntimeMetrics {
         entriesApplied = Counter.builder("raft.entries.applied").register(registry);
         logSync = Timer.builder("raft.log.sync").description("one synced write of a poller cycle")
                 .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+        logWritesUnsynced = Counter.builder("raft.log.writes.unsynced")
+                .description("poller cycles whose log write only moved commit indexes, written without an fsync")
+                .register(registry);
         groupsPerSync = DistributionSummary.builder("raft.log.sync.groups").register(registry);
         entriesPerSync = DistributionSummary.builder("raft.log.sync.entries").register(registry);
         messagesSent = Counter.builder("raft.messages.sent").register(registry);
@@ -108,6 +112,10 @@ final class RuntimeMetrics {
 
     void entriesApplied(int n) {
         entriesApplied.increment(n);
+    }
+
+    void logWrittenUnsynced() {
+        logWritesUnsynced.increment();
     }
 
     void logSynced(long nanos, int groups, int entries) {

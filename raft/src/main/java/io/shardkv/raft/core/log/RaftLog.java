@@ -208,13 +208,24 @@ public final class RaftLog {
         return slice(lo, lastIndex() + 1, maxBytes);
     }
 
-    /** Whether a membership change lies in {@code (lo, hi]} (what the log still holds of it). */
-    public boolean hasConfChangeIn(long lo, long hi) {
+    /**
+     * Whether a membership change may lie in {@code (lo, hi]} (what the log still holds of it).
+     * Looks at no more than {@code maxEntries} entries and {@code maxBytes} of them: beyond that
+     * it answers true without looking, which costs the caller an fsync, not a large read.
+     */
+    public boolean mayHaveConfChangeIn(long lo, long hi, int maxEntries, long maxBytes) {
         long from = Math.max(lo + 1, firstIndex());
         if (from > hi) {
             return false;
         }
-        for (Entry e : slice(from, hi + 1, Long.MAX_VALUE)) {
+        if (hi - from + 1 > maxEntries) {
+            return true;
+        }
+        List<Entry> entries = slice(from, hi + 1, maxBytes);
+        if (entries.size() < hi - from + 1) {
+            return true;
+        }
+        for (Entry e : entries) {
             if (e.type() == EntryType.CONF_CHANGE) {
                 return true;
             }
