@@ -20,6 +20,13 @@ import picocli.CommandLine.Option;
                 "Workloads: write-N (writes, N in flight), read-P (P %% reads of loaded keys), value-SIZE"
                         + " (writes of SIZE values), cold (writes in the first seconds of a fresh store)."})
 final class PeerBenchOptions {
+    /**
+     * A fresh server JVM on the 2-core development machine still spends a quarter to half a core
+     * compiling 20-40 s after it starts serving (C1/C2 thread time from /proc, one-group cluster at
+     * 64 writes in flight), and the contenders are warmed in turn: 36 s in all left the first
+     * round of three contenders at half the second's rate.
+     */
+    static final int WARMUP_PER_CONTENDER_SECONDS = 40;
     static final List<String> FULL_WORKLOADS =
             List.of("write-1", "write-16", "write-64", "write-256", "read-50", "read-95", "value-1k", "cold");
     static final List<String> QUICK_WORKLOADS = List.of("write-1", "write-64", "read-50");
@@ -33,7 +40,8 @@ final class PeerBenchOptions {
     @Option(names = "--seconds", paramLabel = "S", description = "Seconds per run (default 10; 3 with --quick).")
     Double seconds;
     @Option(names = "--warmup", paramLabel = "S", description = "Seconds of warm-up in all, shared by the"
-            + " contenders, after loading the keys (default 36; 6 with --quick).")
+            + " contenders, after loading the keys (default " + WARMUP_PER_CONTENDER_SECONDS + " per contender;"
+            + " 6 with --quick).")
     Double warmup;
     @Option(names = "--cold-seconds", paramLabel = "S", description = "Seconds measured by 'cold' (default 10;"
             + " 3 with --quick).")
@@ -81,7 +89,6 @@ final class PeerBenchOptions {
             throw new IllegalArgumentException("--rounds must be 1 to 1000, got " + r);
         }
         Duration run = seconds("--seconds", seconds != null ? seconds : quick ? 3 : 10, false);
-        Duration warm = seconds("--warmup", warmup != null ? warmup : quick ? 6 : 36, true);
         Duration cold = seconds("--cold-seconds", coldSeconds != null ? coldSeconds : quick ? 3 : 10, false);
         if (inflight < 1 || inflight > Workload.MAX_INFLIGHT) {
             throw new IllegalArgumentException("--inflight must be 1 to " + Workload.MAX_INFLIGHT + ", got " + inflight);
@@ -107,6 +114,8 @@ final class PeerBenchOptions {
         if (cs.size() > PortPlan.MAX_CONTENDERS) {
             throw new IllegalArgumentException("at most " + PortPlan.MAX_CONTENDERS + " contenders, got " + cs.size());
         }
+        Duration warm = seconds("--warmup", warmup != null ? warmup
+                : quick ? 6 : (double) WARMUP_PER_CONTENDER_SECONDS * cs.size(), true);
         return new Config(r, run, warm, cold, List.copyOf(ws), List.copyOf(cs), k, valueBytes, basePort, dir, etcd);
     }
 

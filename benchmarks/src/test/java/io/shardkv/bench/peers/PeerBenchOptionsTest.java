@@ -20,9 +20,15 @@ class PeerBenchOptionsTest {
         PeerBenchOptions.Config c = parse();
         assertThat(c.rounds()).isEqualTo(3);
         assertThat(c.run()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.warmup()).isEqualTo(Duration.ofSeconds(36));
+        assertThat(c.warmup()).isEqualTo(Duration.ofSeconds(120)); // 40 s per contender
         assertThat(c.workloads()).extracting(Workload::name).containsExactlyElementsOf(PeerBenchOptions.FULL_WORKLOADS);
         assertThat(c.contenders()).extracting(ContenderKind::name).containsExactly("etcd", "shardkv-1g", "shardkv-3g");
+    }
+
+    @Test
+    void theWarmUpGrowsWithTheContendersUnlessGiven() {
+        assertThat(parse("--contenders", "etcd,shardkv-1g").warmup()).isEqualTo(Duration.ofSeconds(80));
+        assertThat(parse("--contenders", "etcd,shardkv-1g", "--warmup", "10").warmup()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test

@@ -47,6 +47,14 @@ final class LeaderState implements RoleState {
      */
     long readRoundDue;
     /**
+     * The commit index moved since the followers were last told it, and the move need not be told
+     * at once (see {@link Replication#handleAppendResponse}). Every append carries the commit
+     * index, so the appends of the next proposals tell it; a tick that finds it still set sends
+     * empty appends, and a heartbeat or QUIESCE tells it too. A busy leader thus spends no
+     * message round on commit indexes alone, and an idle one tells them a tick late.
+     */
+    boolean commitNoticeDue;
+    /**
      * Reads that arrived before the leader committed an entry of its own term, in arrival order.
      * Invariant: empty once the commit index is in the leader's term; at most
      * {@link ReadIndexHandler#MAX_PENDING_READS} long.

@@ -383,6 +383,11 @@ final class Raft {
             if (!quiescence.maybeQuiesce(leader)) {
                 replication.broadcastHeartbeat(leader, leader.reads.newestTag());
             }
+            // Either carries the commit index (a heartbeat up to each member's match; a member
+            // further behind gets it with the entries it is sent).
+            leader.commitNoticeDue = false;
+        } else if (leader.commitNoticeDue) {
+            replication.broadcastAppend();
         }
     }
 

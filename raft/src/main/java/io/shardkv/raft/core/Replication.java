@@ -87,6 +87,17 @@ final class Replication {
             }
         }
         leader.appendsDue = false;
+        leader.commitNoticeDue = false;
+    }
+
+    /**
+     * Whether followers must hear of a commit at once rather than with the next append or tick:
+     * when it may commit a membership change (a follower that missed it would still count the old
+     * configuration's votes if this leader failed now, and the removed member may already be
+     * gone), and for the first commit of a term.
+     */
+    private static boolean announceAtOnce(LeaderState leader, long committedBefore, boolean firstOfTerm) {
+        return firstOfTerm || leader.pendingConfIndex > committedBefore;
     }
 
     /**
@@ -95,19 +106,26 @@ final class Replication {
      */
     void sendNewEntries(LeaderState leader) {
         long last = raft.log.lastIndex();
+        boolean allTold = true;
         for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
             if (e.getKey() == raft.id()) {
                 continue;
             }
             Progress pr = e.getValue();
+            boolean sent = false;
             // Each append sent moves next past its entries, or pauses a probing member.
             while (pr.next() <= last && maybeSendAppend(leader, e.getKey(), false)) {
+                sent = true;
                 if (pr.state() != ProgressState.REPLICATE) {
                     break;
                 }
             }
+            allTold &= sent;
         }
         leader.appendsDue = false;
+        if (allTold) {
+            leader.commitNoticeDue = false; // each append carried the commit index
+        }
     }
 
     /**
@@ -181,6 +199,8 @@ final class Replication {
             return;
         }
         boolean wasPaused = pr.isPaused();
+        long committedBefore = log.committed();
+        boolean firstOfTerm = log.termOrZero(committedBefore) != raft.term();
         if (!pr.maybeUpdate(m.index())) {
             return;
         }
@@ -194,10 +214,16 @@ final class Replication {
             }
             case REPLICATE -> pr.inflights().freeLE(m.index());
         }
-        if (maybeCommit(leader)) {
+        if (maybeCommit(leader) && (!raft.config().deferCommitNotice()
+                || announceAtOnce(leader, committedBefore, firstOfTerm))) {
             broadcastAppend();
-        } else if (wasPaused) {
-            maybeSendAppend(leader, m.from(), true);
+        } else {
+            if (log.committed() != committedBefore) {
+                leader.commitNoticeDue = true;
+            }
+            if (wasPaused) {
+                maybeSendAppend(leader, m.from(), true);
+            }
         }
         while (raft.stillLeads(leader) && maybeSendAppend(leader, m.from(), false)) {
             // Fill the inflight window.

@@ -230,8 +230,9 @@ final class GroupApplier implements io.shardkv.raft.storage.SnapshotSource {
         if (after != membership) {
             confState = after.toConfState();
         }
+        long appliedNanos = System.nanoTime();
         for (int i = 0; i < entries.size(); i++) {
-            proposals.onApplied(entries.get(i), results.get(i));
+            proposals.onApplied(entries.get(i), results.get(i), appliedNanos);
         }
         Entry last = entries.get(entries.size() - 1);
         appliedIndex = last.index();

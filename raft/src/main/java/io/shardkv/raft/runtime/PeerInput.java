@@ -15,10 +15,18 @@ sealed interface PeerInput {
     record Step(Message message) implements PeerInput {
     }
 
-    record Propose(byte[] command, CompletableFuture<byte[]> result) implements PeerInput {
+    /** {@code queuedNanos}: when it was handed to the group, to time its wait in the mailbox. */
+    record Propose(byte[] command, CompletableFuture<byte[]> result, long queuedNanos) implements PeerInput {
+        Propose(byte[] command, CompletableFuture<byte[]> result) {
+            this(command, result, System.nanoTime());
+        }
     }
 
-    record ProposeConfChange(ConfChange change, CompletableFuture<byte[]> result) implements PeerInput {
+    record ProposeConfChange(ConfChange change, CompletableFuture<byte[]> result, long queuedNanos)
+            implements PeerInput {
+        ProposeConfChange(ConfChange change, CompletableFuture<byte[]> result) {
+            this(change, result, System.nanoTime());
+        }
     }
 
     record ReadIndex(ReadMode mode, CompletableFuture<Long> result) implements PeerInput {

@@ -293,6 +293,7 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
         }
         addMessages(g, rd.messagesAfterPersist(), outbound);
         if (!rd.committedEntries().isEmpty()) {
+            g.proposals.onCommitted(rd.committedEntries(), System.nanoTime());
             g.applier.submitEntries(rd.committedEntries());
             metrics.entriesCommitted(rd.committedEntries().size());
         }
@@ -365,14 +366,14 @@ final class RaftPoller implements RuntimeScheduler.PollerCycle {
             ProposeResult r = g.node.propose(p.command());
             metrics.proposal(r.isAccepted());
             if (r instanceof ProposeResult.Accepted a) {
-                g.proposals.register(a.index(), a.term(), p.result());
+                g.proposals.register(a.index(), a.term(), p.result(), p.queuedNanos(), System.nanoTime());
             } else {
                 p.result().completeExceptionally(toException(g, (ProposeResult.Dropped) r));
             }
         } else if (input instanceof PeerInput.ProposeConfChange c) {
             ProposeResult r = g.node.proposeConfChange(c.change());
             if (r instanceof ProposeResult.Accepted a) {
-                g.proposals.register(a.index(), a.term(), c.result());
+                g.proposals.register(a.index(), a.term(), c.result(), c.queuedNanos(), System.nanoTime());
             } else {
                 c.result().completeExceptionally(toException(g, (ProposeResult.Dropped) r));
             }

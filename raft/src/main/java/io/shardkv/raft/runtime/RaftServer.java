@@ -229,7 +229,7 @@ public final class RaftServer implements AutoCloseable {
         RawNode node = new RawNode(config.raft().withApplied(applied), storage,
                 RandomSource.seeded(scheduler.nextSeed()));
         long appliedTerm = applied == 0 ? 0 : storage.term(applied);
-        ProposalTracker proposals = new ProposalTracker(groupId);
+        ProposalTracker proposals = new ProposalTracker(groupId, metrics::proposalStage);
         ReadTracker reads = new ReadTracker();
         GroupPeer[] self = new GroupPeer[1];
         GroupApplier applier = new GroupApplier(groupId, stateMachine, scheduler.applyExecutor(), proposals, reads,

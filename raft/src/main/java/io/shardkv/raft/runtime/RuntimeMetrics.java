@@ -36,6 +36,7 @@ final class RuntimeMetrics {
     private final Counter voteCampaigns;
     private final Counter leadershipsWon;
     private final Timer leaderless;
+    private final Timer[] proposalStages = new Timer[ProposalTracker.Stage.values().length];
 
     RuntimeMetrics(MeterRegistry registry, Supplier<Number> groups, Supplier<Number> quiescedGroups,
                    Supplier<Number> failedGroups) {
@@ -72,6 +73,13 @@ final class RuntimeMetrics {
         leaderless = Timer.builder("raft.leaderless")
                 .description("how long a replica here knew no leader, from losing one to hearing of the next")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        for (ProposalTracker.Stage stage : ProposalTracker.Stage.values()) {
+            proposalStages[stage.ordinal()] = Timer.builder("raft.proposals.stage")
+                    .tag("stage", stage.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("a proposal led here: queue = in the mailbox until the poller proposed it,"
+                            + " commit = until a quorum stored it, apply = from commit until applied")
+                    .publishPercentiles(0.5, 0.99).register(registry);
+        }
         groupsFailed = Counter.builder("raft.groups.failures").register(registry);
         replicaResets = Counter.builder("raft.replicas.reset")
                 .description("replicas opened with a state machine the log cannot replay to, reset to empty")
@@ -104,6 +112,10 @@ final class RuntimeMetrics {
 
     void proposal(boolean accepted) {
         (accepted ? proposalsAccepted : proposalsDropped).increment();
+    }
+
+    void proposalStage(ProposalTracker.Stage stage, long nanos) {
+        proposalStages[stage.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void entriesCommitted(int n) {

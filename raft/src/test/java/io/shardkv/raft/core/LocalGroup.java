@@ -27,7 +27,7 @@ final class LocalGroup {
 
     /** A replica whose settings are the defaults changed by {@code tweak}. */
     RawNode add(long id, MemoryLogStorage disk, java.util.function.UnaryOperator<RaftConfig> tweak) {
-        RawNode node = new RawNode(tweak.apply(RaftConfig.defaults(id).withFeatures(false, false, false)), disk,
+        RawNode node = new RawNode(tweak.apply(RaftConfig.defaults(id).withFeatures(false, false, false).withDeferCommitNotice(false)), disk,
                 RandomSource.seeded(id));
         disks.put(id, disk);
         nodes.put(id, node);

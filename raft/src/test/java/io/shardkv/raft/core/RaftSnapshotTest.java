@@ -128,7 +128,7 @@ class RaftSnapshotTest {
                 .config(cfg -> new RaftConfig(cfg.id(), cfg.electionTicks(), cfg.heartbeatTicks(),
                         cfg.maxSizePerMsgBytes(), cfg.maxInflightMsgs(), cfg.maxInflightBytes(),
                         cfg.maxUncommittedBytes(), cfg.maxCommittedBytesPerReady(), cfg.checkQuorum(), cfg.preVote(),
-                        cfg.quiesce(), 5, cfg.applied()))
+                        cfg.quiesce(), cfg.deferCommitNotice(), 5, cfg.applied()))
                 .build());
         c.drop(m -> m.type() == MessageType.SNAPSHOT);
         c.rejoin(3);

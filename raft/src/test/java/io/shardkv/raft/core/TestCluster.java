@@ -121,7 +121,11 @@ final class TestCluster {
      * quiescence off (tests of quiescence turn it on).
      */
     static RaftConfig baseConfig(long id) {
-        return RaftConfig.defaults(id).withTicks(ELECTION_TICKS, HEARTBEAT_TICKS).withFeatures(true, true, false);
+        // Quiescence and deferred commit notices are off: these scenarios reason about every
+        // message a round sends, and expect followers to know a commit once the network is quiet.
+        // Their own tests (RaftQuiescenceTest, DeferredCommitNoticeTest) and both simulations run them.
+        return RaftConfig.defaults(id).withTicks(ELECTION_TICKS, HEARTBEAT_TICKS).withFeatures(true, true, false)
+                .withDeferCommitNotice(false);
     }
 
     static final class Builder {

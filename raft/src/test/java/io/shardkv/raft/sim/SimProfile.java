@@ -82,7 +82,7 @@ record SimProfile(
     /** The core configuration of node {@code id}. */
     RaftConfig raftConfig(long id) {
         return new RaftConfig(id, electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, maxInflightBytes,
-                maxUncommittedBytes, maxCommittedBytesPerReady, checkQuorum, preVote, quiesce, 10 * electionTicks, 0);
+                maxUncommittedBytes, maxCommittedBytesPerReady, checkQuorum, preVote, quiesce, true, 10 * electionTicks, 0);
     }
 
     long electionUnits() {
