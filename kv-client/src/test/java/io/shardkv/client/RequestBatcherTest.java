@@ -56,6 +56,20 @@ class RequestBatcherTest {
         return results;
     }
 
+    /**
+     * Writes a, b and c to group 1 with one request in flight: a goes alone and is answered, so b
+     * and c are gathered into batches.get(0), whose answer is left to the test. Returns b and c.
+     */
+    private List<CompletableFuture<BatchResult>> gatheredBehindOne() {
+        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
+        batcher.submit(1, put("a"));
+        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
+        CompletableFuture<BatchResult> c = batcher.submit(1, put("c"));
+        alone.get(0).answer().complete(found(1));
+        assertThat(batches.get(0).ops()).extracting(RequestBatcherTest::key).containsExactly("b", "c");
+        return List.of(b, c);
+    }
+
     @Test
     void writesUnderTheLimitGoAloneAndWaitForNothing() {
         RequestBatcher batcher = new RequestBatcher(sink, 2, 1 << 20);
@@ -140,11 +154,9 @@ class RequestBatcherTest {
 
     @Test
     void aFailedBatchFailsEachOfItsWritesWithItsCause() {
-        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
-        batcher.submit(1, put("a"));
-        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
-        CompletableFuture<BatchResult> c = batcher.submit(1, put("c"));
-        alone.get(0).answer().complete(found(1));
+        List<CompletableFuture<BatchResult>> gathered = gatheredBehindOne();
+        CompletableFuture<BatchResult> b = gathered.get(0);
+        CompletableFuture<BatchResult> c = gathered.get(1);
         KvTimeoutException timeout = new KvTimeoutException("batch timed out", null);
         batches.get(0).answer().completeExceptionally(timeout);
 
@@ -155,11 +167,9 @@ class RequestBatcherTest {
 
     @Test
     void aBatchSplitByMovedSlotsBeforeAnyAttemptCouldApplyIsSentAgainWriteByWrite() {
-        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
-        batcher.submit(1, put("a"));
-        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
-        CompletableFuture<BatchResult> c = batcher.submit(1, put("c"));
-        alone.get(0).answer().complete(found(1));
+        List<CompletableFuture<BatchResult>> gathered = gatheredBehindOne();
+        CompletableFuture<BatchResult> b = gathered.get(0);
+        CompletableFuture<BatchResult> c = gathered.get(1);
         batches.get(0).answer().completeExceptionally(new KvCalls.BatchSplitException("split", false));
 
         assertThat(alone).extracting(s -> key(s.ops().get(0))).containsExactly("a", "b", "c");
@@ -171,11 +181,7 @@ class RequestBatcherTest {
 
     @Test
     void aBatchSplitAfterAnAttemptWithoutAnAnswerFailsSayingTheOutcomeIsUnknown() {
-        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
-        batcher.submit(1, put("a"));
-        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
-        batcher.submit(1, put("c"));
-        alone.get(0).answer().complete(found(1));
+        CompletableFuture<BatchResult> b = gatheredBehindOne().get(0);
         KvCalls.BatchSplitException split = new KvCalls.BatchSplitException("split", false).afterAttempts(true);
         batches.get(0).answer().completeExceptionally(split);
 
@@ -243,11 +249,7 @@ class RequestBatcherTest {
 
     @Test
     void aBatchOfWritesRefusedAsInvalidFailsEachWrite() {
-        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
-        batcher.submit(1, put("a"));
-        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
-        batcher.submit(1, put("c"));
-        alone.get(0).answer().complete(found(1));
+        CompletableFuture<BatchResult> b = gatheredBehindOne().get(0);
         batches.get(0).answer().completeExceptionally(KvException.invalidArgument("refused"));
         assertThat(alone).hasSize(1);
         assertThatThrownBy(b::get).hasMessageContaining("refused");

@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A poller thread's loop: take a batch of groups with work, feed each its inputs and collect
  * its Ready, send the leaders' appends and heartbeats (which may go before the write), make ALL
- * their log writes durable with one synced write (unsynced if they only move commit indexes), then send the other messages, grouped by
- * destination server (at most two transport calls per destination per cycle), hand committed
- * entries to the apply workers and advance. One fsync and one network batch serve many groups.
+ * their log writes durable with one synced write (unsynced if they only move commit indexes),
+ * then send the other messages, grouped by destination server (at most two transport calls per
+ * destination per cycle), hand committed entries to the apply workers and advance. One fsync
+ * and one network batch serve many groups.
  */
 final class RaftPoller implements RuntimeScheduler.PollerCycle {
     private static final System.Logger LOG = System.getLogger(RaftPoller.class.getName());
