@@ -91,14 +91,6 @@ public final class KvKeys {
                 .putLong(sequence).array();
     }
 
-    /** The exclusive end of everything stored for one client: its session and its replies. */
-    public static byte[] clientEnd(long groupId, long clientId) {
-        byte[] end = new byte[GROUP_PREFIX_BYTES + 8 + 9];
-        System.arraycopy(client(groupId, clientId), 0, end, 0, GROUP_PREFIX_BYTES + 8);
-        java.util.Arrays.fill(end, GROUP_PREFIX_BYTES + 8, end.length, (byte) 0xFF);
-        return end;
-    }
-
     /** Key length of a client's session record (a reply's key is 8 bytes longer). */
     public static final int CLIENT_KEY_BYTES = GROUP_PREFIX_BYTES + 8;
 

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import org.rocksdb.ReadOptions;
@@ -123,14 +124,19 @@ final class SessionTable {
         return s;
     }
 
-    /** Raises the floor to the client's first incomplete sequence and deletes the replies below it. */
+    /**
+     * Raises the floor to the client's first incomplete sequence and deletes the replies below it.
+     * One point delete per reply, never a range delete: most writes acknowledge one, and a range
+     * tombstone in the memtable makes RocksDB fragment the memtable's range tombstones again on
+     * the next read of any key, so with one per write every get scanned thousands of them.
+     */
     void acknowledgeBelow(long clientId, Session s, long firstIncomplete, WriteBatch batch) throws RocksDBException {
         if (firstIncomplete > s.floor) {
-            if (!s.replies.isEmpty() && s.replies.first() < firstIncomplete) {
-                batch.deleteRange(KvKeys.clientReply(groupId, clientId, s.replies.first()),
-                        KvKeys.clientReply(groupId, clientId, firstIncomplete));
-                s.replies.headSet(firstIncomplete).clear();
+            SortedSet<Long> acknowledged = s.replies.headSet(firstIncomplete);
+            for (long sequence : acknowledged) {
+                batch.delete(KvKeys.clientReply(groupId, clientId, sequence));
             }
+            acknowledged.clear();
             s.floor = firstIncomplete;
         }
     }
@@ -205,7 +211,11 @@ final class SessionTable {
     private void remove(long clientId, WriteBatch batch, LongConsumer evicted) throws RocksDBException {
         Session s = sessions.remove(clientId);
         byAge.remove(new Age(s.lastSeenMillis, clientId));
-        batch.deleteRange(KvKeys.client(groupId, clientId), KvKeys.clientEnd(groupId, clientId));
+        // Point deletes, as in acknowledgeBelow: the session's records are exactly its key and its replies.
+        for (long sequence : s.replies) {
+            batch.delete(KvKeys.clientReply(groupId, clientId, sequence));
+        }
+        batch.delete(KvKeys.client(groupId, clientId));
         long stamp = ClientIds.stampOf(clientId);
         if (stamp > horizon) {
             horizon = stamp;

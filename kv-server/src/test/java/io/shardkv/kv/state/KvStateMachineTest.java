@@ -179,6 +179,44 @@ class KvStateMachineTest {
     }
 
     @Test
+    void acknowledgedRepliesAndExpiredSessionsAreDeleted() {
+        KvEngine engine = engine("e");
+        KvStateMachine sm = ownsAll(engine, new StateMachineSettings(1_000, 1, 1000, 1024));
+        for (long seq = 1; seq <= 3; seq++) {
+            apply(sm, put(7, seq, 1, 1_000 + seq, "k", "v" + seq));
+        }
+        assertThat(replySequences(engine, 7)).containsExactly(1L, 2L, 3L);
+        for (long seq = 4; seq <= 50; seq++) {
+            apply(sm, put(7, seq, seq, 1_000 + seq, "k", "v" + seq));
+        }
+        assertThat(replySequences(engine, 7)).as("each write acknowledged every earlier one").containsExactly(50L);
+
+        apply(sm, put(8, 1, 1, 5_000, "other", "x"));
+        assertThat(sm.sessionCount()).as("client 7's session expired").isEqualTo(1);
+        assertThat(replySequences(engine, 7)).isEmpty();
+        assertThat(engine.get(KvKeys.client(GROUP, 7))).isNull();
+        assertThat(s(sm.get(b("k")).orElseThrow())).isEqualTo("v50");
+    }
+
+    /** The sequences of the replies stored for {@code clientId} in GROUP. */
+    private static List<Long> replySequences(KvEngine engine, long clientId) {
+        List<Long> sequences = new ArrayList<>();
+        byte[] session = KvKeys.client(GROUP, clientId);
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = engine.newIterator(ro)) {
+            for (it.seek(session); it.isValid() && startsWith(it.key(), session); it.next()) {
+                if (it.key().length > session.length) {
+                    sequences.add(KvKeys.sequenceOf(it.key()));
+                }
+            }
+        }
+        return sequences;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    @Test
     void sessionsExpireByTheLogClock() {
         KvStateMachine sm = ownsAll(engine("e"), new StateMachineSettings(1_000, 1, 1000, 1024));
         apply(sm, put(1, 1, 1, 1_000, "a", "1"));
