@@ -111,6 +111,29 @@ public final class RawNode {
         return raft.isQuiesced();
     }
 
+    // The few fields an owner reads after every Ready, without the copies status() makes of the
+    // membership and of each follower's progress.
+
+    public Role role() {
+        return raft.role();
+    }
+
+    public long term() {
+        return raft.term();
+    }
+
+    public long leaderId() {
+        return raft.leaderId();
+    }
+
+    public long committed() {
+        return raft.log.committed();
+    }
+
+    public long lastIndex() {
+        return raft.log.lastIndex();
+    }
+
     /**
      * Bounds the committed entries the next Readys carry: at most {@code maxBytes} of payload (at
      * least one entry when {@code maxBytes > 0}), none at 0. The owner's appliers are behind, and

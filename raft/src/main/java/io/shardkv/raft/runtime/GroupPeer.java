@@ -1,6 +1,5 @@
 package io.shardkv.raft.runtime;
 
-import io.shardkv.raft.core.RaftStatus;
 import io.shardkv.raft.core.RawNode;
 import io.shardkv.raft.core.Role;
 import io.shardkv.raft.storage.GroupLog;
@@ -66,9 +65,8 @@ final class GroupPeer {
     /** Called by the poller that holds the group; returns the summary it replaced. */
     Summary publishSummary() {
         Summary before = summary;
-        RaftStatus s = node.status();
-        summary = new Summary(s.role(), s.term(), s.leaderId(), s.commit(), s.lastIndex(), s.quiesced(),
-                node.retainFloor());
+        summary = new Summary(node.role(), node.term(), node.leaderId(), node.committed(), node.lastIndex(),
+                node.isQuiesced(), node.retainFloor());
         return before;
     }
 
