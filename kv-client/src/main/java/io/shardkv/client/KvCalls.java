@@ -105,7 +105,7 @@ final class KvCalls {
         private final int[] slots;
         private final Sender<ClientOperationResponse> sender;
         private final boolean gathered;
-        private final boolean reads;
+        private final String kinds;
 
         /** A batch the caller made: keys of several groups are the caller's error. */
         BatchCall(List<BatchOp> ops, Sender<ClientOperationResponse> sender) {
@@ -123,7 +123,8 @@ final class KvCalls {
             }
             this.sender = sender;
             this.gathered = gathered;
-            this.reads = ops.get(0).type() == io.shardkv.kv.proto.OpType.GET;
+            long gets = ops.stream().filter(op -> op.type() == io.shardkv.kv.proto.OpType.GET).count();
+            this.kinds = gets == ops.size() ? " reads" : gets == 0 ? " writes" : " reads and writes";
         }
 
         @Override
@@ -161,7 +162,7 @@ final class KvCalls {
 
         @Override
         public String describe() {
-            return gathered ? "batch of " + slots.length + (reads ? " reads" : " writes") + " gathered by the client"
+            return gathered ? "batch of " + slots.length + kinds + " gathered by the client"
                     : "batch of " + slots.length + " operations";
         }
     }

@@ -298,21 +298,29 @@ public final class KvClient implements AutoCloseable {
     }
 
     private static List<BatchResult> batchResults(ClientOperationResponse r, int ops) {
-        if (r.getResultsCount() != ops) {
-            throw new KvException(ErrorCode.UNAVAILABLE, "the server answered " + r.getResultsCount()
-                    + " results for a batch of " + ops + " operations");
-        }
+        checkResultCount(r, ops);
         List<BatchResult> results = new ArrayList<>(r.getResultsCount());
         for (OpResult result : r.getResultsList()) {
+            if (result.getUnread()) {
+                // Only GETs of a batch with writes are left unread, and this client sends none.
+                throw new KvException(ErrorCode.UNAVAILABLE, "the server left a GET of a batch without writes unread");
+            }
             results.add(new BatchResult(result.getFound(), result.getValue().toByteArray()));
         }
         return results;
     }
 
+    private static void checkResultCount(ClientOperationResponse r, int ops) {
+        if (r.getResultsCount() != ops) {
+            throw new KvException(ErrorCode.UNAVAILABLE, "the server answered " + r.getResultsCount()
+                    + " results for a batch of " + ops + " operations");
+        }
+    }
+
     /**
      * A single put, delete or linearizable get: through {@link RequestBatcher} when the cached
      * map names the key's group (and batching is on), so that it may go out together with others
-     * of its kind to that group.
+     * to that group.
      */
     private CompletableFuture<BatchResult> submit(BatchOp op) {
         long group = batcher == null ? 0 : context.maps().cachedGroupOfSlot(Slots.of(op.key()));
@@ -341,14 +349,41 @@ public final class KvClient implements AutoCloseable {
                 .thenApply(r -> new BatchResult(r.getExisted(), NO_VALUE));
     }
 
-    /** Writes, or linearizable reads, gathered by {@link RequestBatcher}, in one batch. */
+    /**
+     * Writes and linearizable reads gathered by {@link RequestBatcher}, in one batch: through the
+     * write path (a session sequence) when it holds a write, else as a read.
+     */
     private CompletableFuture<List<BatchResult>> sendGathered(List<BatchOp> ops, long startNanos) {
         Function<WriteSequencer.Ticket, KvCall<ClientOperationResponse>> callFor =
                 batchCall(ops, ReadConsistency.LINEARIZABLE, true);
-        CompletableFuture<ClientOperationResponse> response = ops.get(0).type() == OpType.GET
+        boolean reads = ops.stream().allMatch(op -> op.type() == OpType.GET);
+        CompletableFuture<ClientOperationResponse> response = reads
                 ? new KvRequest<>(callFor.apply(null), context, startNanos).start()
                 : write(callFor, startNanos, MAX_SESSION_RENEWALS);
-        return response.thenApply(r -> batchResults(r, ops.size()));
+        return response.thenCompose(r -> readUnreadAlone(r, ops, startNanos));
+    }
+
+    /**
+     * A gathered batch's results, each GET the server left unread (its writes applied, but the
+     * answer would have passed the response limit or the slot moved) read again on its own.
+     */
+    private CompletableFuture<List<BatchResult>> readUnreadAlone(ClientOperationResponse r, List<BatchOp> ops,
+                                                                 long startNanos) {
+        checkResultCount(r, ops.size());
+        BatchResult[] results = new BatchResult[ops.size()];
+        List<CompletableFuture<?>> again = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            OpResult result = r.getResults(i);
+            if (!result.getUnread()) {
+                results[i] = new BatchResult(result.getFound(), result.getValue().toByteArray());
+            } else if (ops.get(i).type() == OpType.GET) {
+                int at = i;
+                again.add(sendAlone(ops.get(i), startNanos).thenAccept(read -> results[at] = read));
+            } else {
+                throw new KvException(ErrorCode.UNAVAILABLE, "the server marked write " + i + " of a batch unread");
+            }
+        }
+        return CompletableFuture.allOf(again.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(results));
     }
 
     private static final byte[] NO_VALUE = new byte[0];

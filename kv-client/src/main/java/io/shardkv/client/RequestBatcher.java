@@ -12,25 +12,27 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Gathers single-key requests bound for the same group while earlier ones are in flight, and
  * sends those gathered as ONE batch (ProcessRwOperation): one request and one answer for many,
- * and for writes one log entry and one synced write, for reads one read-index round. Each
+ * one log entry and one synced write for its writes, and for its reads either one read-index
+ * round (a batch of reads only) or none (they read after the batch's writes applied). Each
  * would otherwise pay the request's fixed costs (HTTP/2 frames, headers, a proposal or a
  * read-index round, an answer) on the client and on the servers.
  *
- * <p>Writes (puts, deletes) and reads (linearizable gets) of a group are gathered apart, as a
- * batch is all reads or all writes. Up to {@code maxInFlightPerGroup} of each kind go out to a
- * group at once, each on its own, so a client with few requests at a time sends them as it
+ * <p>Writes (puts, deletes) and reads (linearizable gets) of a group are gathered together, so
+ * that a mix of both makes one batch, not one of each. Up to {@code maxInFlightPerGroup} go out
+ * to a group at once, each on its own, so a client with few requests at a time sends them as it
  * always did and waits for nothing. Beyond that, requests wait here until one of those
  * completes, then go together (as many as a batch may hold; the rest wait for the next
  * completion). No timer is involved: a batch leaves as soon as the group has room, which is the
  * moment a lone request would have been answered.
  *
- * <p>A batch of writes is applied whole or not at all, at one point in the log, and a batch of
- * reads reads at one point: either point lies within every one of its requests' lifetimes, so
- * each request is still linearizable, and each keeps its own result. If, while retrying, the
- * batch's keys turn out to belong to several groups (slots moved), the batch cannot be sent as
- * it is: its reads, and its writes if no attempt of the batch may have applied, are sent again
- * one by one; otherwise the writes fail, saying the outcome is unknown. A batch of reads
- * refused as invalid (its answer would be too large) is sent again one by one too.
+ * <p>A batch's writes are applied whole or not at all, at one point in the log, and its reads
+ * read at one point (after the writes, when there are any): both points lie within every one of
+ * its requests' lifetimes, so each request is still linearizable, and each keeps its own result.
+ * If, while retrying, the batch's keys turn out to belong to several groups (slots moved), the
+ * batch cannot be sent as it is: its reads, and its writes if no attempt of the batch may have
+ * applied, are sent again one by one; otherwise the writes fail, saying the outcome is unknown.
+ * The reads of a batch refused as invalid (a batch of reads whose answer would be too large)
+ * are sent again one by one too.
  *
  * <p>Thread-safe; the lanes are guarded by this object, sends happen outside the lock.
  */
@@ -43,18 +45,15 @@ final class RequestBatcher {
         /** One request on its own (put, delete or linearizable get), as if there were no batching. */
         CompletableFuture<BatchResult> sendAlone(BatchOp op, long startNanos);
 
-        /** Several writes, or several reads, of one group as one batch. */
+        /** Several requests (writes, reads or both) of one group as one batch. */
         CompletableFuture<List<BatchResult>> sendBatch(List<BatchOp> ops, long startNanos);
     }
 
-    /** Where a lane's batches go: a group, and whether they read or write. */
-    private record LaneKey(long group, boolean reads) {
-    }
 
     private record Pending(BatchOp op, long startNanos, CompletableFuture<BatchResult> result) {
     }
 
-    /** One group's reads or writes: how many requests are out, and those waiting for room. */
+    /** One group's requests: how many are out, and those waiting for room. */
     private static final class Lane {
         int inFlight;
         final ArrayDeque<Pending> waiting = new ArrayDeque<>();
@@ -64,12 +63,12 @@ final class RequestBatcher {
     private final int maxInFlightPerGroup;
     private final long maxBatchBytes;
     // Guarded by this. A lane exists while it has requests out or waiting.
-    private final Map<LaneKey, Lane> lanes = new HashMap<>();
+    private final Map<Long, Lane> lanes = new HashMap<>();
     // Guarded by this; set once, by close().
     private Throwable closedWith;
 
     /**
-     * @param maxInFlightPerGroup requests of one kind to one group out at once before more wait
+     * @param maxInFlightPerGroup requests to one group out at once before more wait
      *                            and are batched; at least 1
      * @param maxBatchBytes       key and value bytes a batch may carry
      */
@@ -84,17 +83,16 @@ final class RequestBatcher {
 
     /**
      * Sends {@code op}, a checked put, delete or linearizable get whose key {@code group} owns in
-     * the client's current map, at once or with the next batch of its kind to that group.
+     * the client's current map, at once or with the next batch to that group.
      */
     CompletableFuture<BatchResult> submit(long group, BatchOp op) {
         Pending p = new Pending(op, System.nanoTime(), new CompletableFuture<>());
-        LaneKey key = new LaneKey(group, op.type() == OpType.GET);
         boolean sendNow;
         synchronized (this) {
             if (closedWith != null) {
                 return CompletableFuture.failedFuture(closedWith);
             }
-            Lane lane = lanes.computeIfAbsent(key, k -> new Lane());
+            Lane lane = lanes.computeIfAbsent(group, g -> new Lane());
             sendNow = lane.inFlight < maxInFlightPerGroup && lane.waiting.isEmpty();
             if (sendNow) {
                 lane.inFlight++;
@@ -103,7 +101,7 @@ final class RequestBatcher {
             }
         }
         if (sendNow) {
-            send(key, List.of(p));
+            send(group, List.of(p));
         }
         return p.result();
     }
@@ -135,7 +133,7 @@ final class RequestBatcher {
         return n;
     }
 
-    private void send(LaneKey key, List<Pending> batch) {
+    private void send(long group, List<Pending> batch) {
         CompletableFuture<?> done;
         if (batch.size() == 1) {
             Pending p = batch.get(0);
@@ -154,9 +152,9 @@ final class RequestBatcher {
             } catch (RuntimeException e) {
                 answer = CompletableFuture.failedFuture(e);
             }
-            done = answer.whenComplete((results, e) -> completeAll(key, batch, results, e));
+            done = answer.whenComplete((results, e) -> completeAll(batch, results, e));
         }
-        done.whenComplete((r, e) -> sent(key));
+        done.whenComplete((r, e) -> sent(group));
     }
 
     /** The sink's answer for one request; a sink that throws fails it, and its lane goes on. */
@@ -168,22 +166,22 @@ final class RequestBatcher {
         }
     }
 
-    /** A request of lane {@code key} ended: the next batch of its waiting requests takes its place. */
-    private void sent(LaneKey key) {
+    /** A request to {@code group} ended: the next batch of its waiting requests takes its place. */
+    private void sent(long group) {
         List<List<Pending>> next = new ArrayList<>();
         synchronized (this) {
-            Lane lane = lanes.get(key);
+            Lane lane = lanes.get(group);
             lane.inFlight--;
             while (lane.inFlight < maxInFlightPerGroup && !lane.waiting.isEmpty()) {
                 next.add(takeBatch(lane));
                 lane.inFlight++;
             }
             if (lane.inFlight == 0) {
-                lanes.remove(key);
+                lanes.remove(group);
             }
         }
         for (List<Pending> batch : next) {
-            send(key, batch);
+            send(group, batch);
         }
     }
 
@@ -211,7 +209,7 @@ final class RequestBatcher {
         }
     }
 
-    private void completeAll(LaneKey key, List<Pending> batch, List<BatchResult> results, Throwable failure) {
+    private void completeAll(List<Pending> batch, List<BatchResult> results, Throwable failure) {
         if (failure == null) {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(results.get(i));
@@ -219,27 +217,26 @@ final class RequestBatcher {
             return;
         }
         Throwable cause = KvRequest.unwrap(failure);
-        if (sendAgainAlone(key, cause)) {
-            // Each goes again on its own, routed by the new map.
-            for (Pending p : batch) {
-                sendAlone(p).whenComplete((r, e) -> complete(p, r, e));
-            }
-            return;
-        }
         for (Pending p : batch) {
-            p.result().completeExceptionally(cause);
+            if (sendAgainAlone(p.op(), cause)) {
+                // On its own, routed by the new map.
+                sendAlone(p).whenComplete((r, e) -> complete(p, r, e));
+            } else {
+                p.result().completeExceptionally(cause);
+            }
         }
     }
 
     /**
-     * Whether the requests of a batch that failed with {@code cause} may be sent again one by
-     * one: reads always may; writes only if the batch cannot have applied.
+     * Whether {@code op} of a batch that failed with {@code cause} may be sent again on its own:
+     * a read always may; a write only if the batch cannot have applied.
      */
-    private static boolean sendAgainAlone(LaneKey key, Throwable cause) {
+    private static boolean sendAgainAlone(BatchOp op, Throwable cause) {
+        boolean read = op.type() == OpType.GET;
         if (cause instanceof KvCalls.BatchSplitException split) {
-            return key.reads() || !split.mayHaveApplied();
+            return read || !split.mayHaveApplied();
         }
         // A batch of reads whose answer would be too large is refused whole; alone, each is answered.
-        return key.reads() && cause instanceof KvException e && e.code() == ErrorCode.INVALID_ARGUMENT;
+        return read && cause instanceof KvException e && e.code() == ErrorCode.INVALID_ARGUMENT;
     }
 }

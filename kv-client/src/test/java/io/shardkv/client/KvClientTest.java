@@ -434,6 +434,50 @@ class KvClientTest {
     }
 
     @Test
+    void readsAndWritesInFlightTogetherShareBatchesAndGetsLeftUnreadAreReadAgainAlone() throws Exception {
+        cluster = TestCluster.start(3, 2, 3, 1);
+        connect(Duration.ofSeconds(10));
+        for (int i = 0; i < 150; i++) {
+            client.put("m" + i, "old" + i);
+        }
+        for (boolean unread : new boolean[] {false, true}) {
+            for (long id = 1; id <= 3; id++) {
+                cluster.server(id).leaveMixedGetsUnread.set(unread);
+            }
+            int before = requestsToServers(3);
+            int mixedBefore = mixedBatches();
+            List<CompletableFuture<java.util.Optional<byte[]>>> gets = new ArrayList<>();
+            List<CompletableFuture<Void>> puts = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                gets.add(client.getAsync("m" + i));
+                puts.add(client.putAsync("n" + i, "v" + i));
+            }
+            CompletableFuture.allOf(puts.toArray(new CompletableFuture[0])).get();
+            for (int i = 0; i < 150; i++) {
+                byte[] expected = ("old" + i).getBytes(StandardCharsets.UTF_8);
+                assertThat(gets.get(i).get()).as("m%d", i).hasValueSatisfying(v -> assertThat(v).isEqualTo(expected));
+                assertThat(cluster.groupOfKey("n" + i).data()).containsKey(("n" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(mixedBatches() - mixedBefore).as("batches with gets and puts").isPositive();
+            int requests = requestsToServers(3) - before;
+            if (unread) {
+                // Every get that went in a batch with puts came back unread and was sent alone.
+                assertThat(requests).as("requests for 300 operations, gets read again").isGreaterThan(100);
+            } else {
+                assertThat(requests).as("requests for 300 operations").isLessThanOrEqualTo(30);
+            }
+        }
+    }
+
+    private int mixedBatches() {
+        int n = 0;
+        for (long id = 1; id <= 3; id++) {
+            n += cluster.server(id).mixedBatchRequests.get();
+        }
+        return n;
+    }
+
+    @Test
     void aGatheredBatchWhoseSlotsMovedApartIsSentAgainWriteByWrite() throws Exception {
         cluster = TestCluster.start(3, 2, 3, 1);
         connect(Duration.ofSeconds(10));

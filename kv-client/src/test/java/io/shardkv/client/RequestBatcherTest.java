@@ -207,21 +207,34 @@ class RequestBatcherTest {
     }
 
     @Test
-    void readsAndWritesOfAGroupAreGatheredApart() {
+    void readsAndWritesOfAGroupAreGatheredTogether() {
         RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
         batcher.submit(1, put("a"));
         batcher.submit(1, BatchOp.get("r1"));
-        assertThat(alone).as("each kind has room for one").hasSize(2);
         batcher.submit(1, put("b"));
         batcher.submit(1, BatchOp.get("r2"));
-        batcher.submit(1, BatchOp.get("r3"));
+        assertThat(alone).as("a read waits behind a write like another write").hasSize(1);
         assertThat(batcher.waiting()).isEqualTo(3);
 
-        alone.get(1).answer().complete(found(1)); // the read r1
+        alone.get(0).answer().complete(found(1));
         assertThat(batches).singleElement().satisfies(s -> assertThat(s.ops()).extracting(RequestBatcherTest::key)
-                .containsExactly("r2", "r3"));
-        alone.get(0).answer().complete(found(1)); // the write a
-        assertThat(alone).extracting(s -> key(s.ops().get(0))).containsExactly("a", "r1", "b");
+                .containsExactly("r1", "b", "r2"));
+    }
+
+    @Test
+    void aMixedBatchSplitAfterAnUnansweredAttemptSendsItsReadsAgainAndFailsItsWrites() {
+        RequestBatcher batcher = new RequestBatcher(sink, 1, 1 << 20);
+        batcher.submit(1, put("a"));
+        CompletableFuture<BatchResult> r1 = batcher.submit(1, BatchOp.get("r1"));
+        CompletableFuture<BatchResult> b = batcher.submit(1, put("b"));
+        alone.get(0).answer().complete(found(1));
+        KvCalls.BatchSplitException split = new KvCalls.BatchSplitException("split", false).afterAttempts(true);
+        batches.get(0).answer().completeExceptionally(split);
+
+        assertThat(alone).extracting(s -> key(s.ops().get(0))).containsExactly("a", "r1");
+        assertThatThrownBy(b::get).hasMessageContaining("may or may not have applied");
+        alone.get(1).answer().complete(found(1));
+        assertThat(r1).isCompletedWithValueMatching(BatchResult::found);
     }
 
     @Test

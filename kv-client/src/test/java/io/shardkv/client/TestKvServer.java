@@ -78,6 +78,10 @@ final class TestKvServer implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     /** ProcessRwOperation (batch) requests among them. */
     final java.util.concurrent.atomic.AtomicInteger batchRequests = new java.util.concurrent.atomic.AtomicInteger();
+    /** Batches that held both GETs and writes. */
+    final java.util.concurrent.atomic.AtomicInteger mixedBatchRequests = new java.util.concurrent.atomic.AtomicInteger();
+    /** When set, the GETs of batches with writes come back unread, as over the response limit. */
+    final java.util.concurrent.atomic.AtomicBoolean leaveMixedGetsUnread = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Whether to leave this request unanswered (a frozen server); counts it either way. */
     private boolean ignore() {
@@ -196,25 +200,41 @@ final class TestKvServer implements AutoCloseable {
             if (error == null) {
                 TestGroup group = cluster.group(request.getHeader().getGroupId());
                 List<OpResult> results = new ArrayList<>();
-                boolean writes = request.getOps(0).getOp() != OpType.GET;
+                boolean writes = request.getOpsList().stream().anyMatch(op -> op.getOp() != OpType.GET);
+                boolean mixed = writes && request.getOpsList().stream().anyMatch(op -> op.getOp() == OpType.GET);
+                if (mixed) {
+                    mixedBatchRequests.incrementAndGet();
+                }
                 if (writes) {
                     group.recordSession(request.getSession());
                 }
                 Runnable apply = () -> {
-                    for (KvOp op : request.getOpsList()) {
+                    OpResult[] out = new OpResult[request.getOpsCount()];
+                    // The writes first: the GETs of a batch with writes read after them.
+                    for (int i = 0; i < out.length; i++) {
+                        KvOp op = request.getOps(i);
                         byte[] key = op.getKey().toByteArray();
-                        OpResult.Builder result = OpResult.newBuilder();
                         if (op.getOp() == OpType.PUT) {
                             group.data().put(key, op.getValue().toByteArray());
-                            result.setFound(true);
+                            out[i] = OpResult.newBuilder().setFound(true).build();
                         } else if (op.getOp() == OpType.DEL) {
-                            result.setFound(group.data().remove(key) != null);
-                        } else {
-                            byte[] value = group.data().get(key);
-                            result.setFound(value != null).setValue(ByteString.copyFrom(value == null ? new byte[0] : value));
+                            out[i] = OpResult.newBuilder().setFound(group.data().remove(key) != null).build();
                         }
-                        results.add(result.build());
                     }
+                    for (int i = 0; i < out.length; i++) {
+                        KvOp op = request.getOps(i);
+                        if (op.getOp() != OpType.GET) {
+                            continue;
+                        }
+                        if (mixed && leaveMixedGetsUnread.get()) {
+                            out[i] = OpResult.newBuilder().setUnread(true).build();
+                        } else {
+                            byte[] value = group.data().get(op.getKey().toByteArray());
+                            out[i] = OpResult.newBuilder().setFound(value != null)
+                                    .setValue(ByteString.copyFrom(value == null ? new byte[0] : value)).build();
+                        }
+                    }
+                    results.addAll(List.of(out));
                 };
                 if (writes) {
                     group.applyOnce(request.getSession(), () -> {

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -183,7 +184,17 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             call.fail(KvErrors.invalid(bad.get()));
             return;
         }
-        if (r.getOps(0).getOp() == OpType.GET) {
+        boolean reads = false;
+        boolean writes = false;
+        for (KvOp op : r.getOpsList()) {
+            reads |= op.getOp() == OpType.GET;
+            writes |= op.getOp() != OpType.GET;
+        }
+        if (reads && writes) {
+            writeThenRead(call, r);
+            return;
+        }
+        if (reads) {
             List<byte[]> keys = new ArrayList<>();
             List<Integer> slots = new ArrayList<>();
             for (KvOp op : r.getOpsList()) {
@@ -215,17 +226,60 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         });
     }
 
+    /**
+     * A batch of writes and GETs: the writes go through the log as one entry, and once it has
+     * applied here the GETs read, on the request executor, so they see the writes. No read-index
+     * round is needed: the entry committed in this leader's term after the request arrived. Once
+     * the writes applied the answer is OK, whatever happens to the reads: a GET that cannot be
+     * answered (slot moved away meanwhile, answer over the response limit) is marked unread for
+     * the client to send again, because an error would tell the client the writes did not apply.
+     */
+    private void writeThenRead(RequestCall<ClientOperationResponse> call, ClientOperationRequest r) {
+        List<Command.Op> writes = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (KvOp op : r.getOpsList()) {
+            byte[] key = op.getKey().toByteArray();
+            slots.add(Slots.of(key));
+            if (op.getOp() == OpType.PUT) {
+                writes.add(Command.Op.put(key, op.getValue().toByteArray()));
+            } else if (op.getOp() == OpType.DEL) {
+                writes.add(Command.Op.delete(key));
+            }
+        }
+        Map<Integer, Long> epochs = r.getHeader().getSlotEpochsMap();
+        write(call, r.getHeader(), r.getSession(), writes, slots, (sm, result) -> executor.execute(() -> {
+            try {
+                call.ok(MixedBatchAnswer.of(r.getOpsList(), result.found(), sm,
+                        router.checkSlots(sm, slots, epochs).isEmpty(), Limits.MAX_RESPONSE_BYTES));
+            } catch (RuntimeException e) {
+                // Not an error answer (see above): every GET goes back unread.
+                call.ok(MixedBatchAnswer.of(r.getOpsList(), result.found(), sm, false, 0));
+            }
+        }));
+    }
+
     // ------------------------------------------------------------------ common paths
 
     private <R> void write(RequestCall<R> call, RequestHeader header, WriteSession ws, List<Command.Op> ops,
                            Function<CommandResult, R> onOk) {
         List<Integer> slots = new ArrayList<>();
         ops.forEach(op -> slots.add(Slots.of(op.key())));
+        write(call, header, ws, ops, slots, (sm, result) -> call.ok(onOk.apply(result)));
+    }
+
+    /**
+     * Proposes {@code ops} under the client's session once the group owns every one of
+     * {@code slots} here as leader; {@code onApplied} gets the applied write's result when it is
+     * OK, on the thread that applied it.
+     */
+    private <R> void write(RequestCall<R> call, RequestHeader header, WriteSession ws, List<Command.Op> ops,
+                           List<Integer> slots, BiConsumer<KvStateMachine, CommandResult> onApplied) {
         GroupRouter.Route route = router.route(header.getGroupId(), true, slots, header.getSlotEpochsMap());
         if (!route.ok()) {
             call.fail(route.error());
             return;
         }
+        KvStateMachine sm = route.machine();
         Command.Session session = new Command.Session(ws.getClientId(), ws.getSequence(), ws.getFirstIncomplete());
         byte[] command = CommandCodec.encode(new Command.Write(session, System.currentTimeMillis(), ops));
         raft.propose(header.getGroupId(), command)
@@ -237,7 +291,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
                     }
                     CommandResult result = CommandResult.decode(bytes);
                     if (result.isOk()) {
-                        call.ok(onOk.apply(result));
+                        onApplied.accept(sm, result);
                     } else {
                         call.fail(resultError(result));
                     }

@@ -43,20 +43,16 @@ public final class RequestValidation {
                         : Optional.empty());
     }
 
-    /** A batch: not empty, all reads or all writes, every key and value within limits, total bounded. */
+    /** A batch: not empty, every key and value within limits, total bounded. */
     public static Optional<String> batch(ClientOperationRequest r) {
         if (r.getOpsCount() == 0) {
             return Optional.of("batch has no operations");
         }
-        boolean reads = r.getOps(0).getOp() == OpType.GET;
         long total = 0;
         for (int i = 0; i < r.getOpsCount(); i++) {
             KvOp op = r.getOps(i);
             if (op.getOp() == OpType.UNRECOGNIZED) {
                 return Optional.of("operation " + i + " has an unknown type");
-            }
-            if ((op.getOp() == OpType.GET) != reads) {
-                return Optional.of("a batch is all reads (GET) or all writes (PUT/DEL), not mixed");
             }
             Optional<String> bad = op.getOp() == OpType.PUT ? put(op.getKey(), op.getValue()) : key(op.getKey());
             if (bad.isPresent()) {
