@@ -2,6 +2,7 @@ package io.shardkv.kv.service;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardkv.common.Limits;
 import io.shardkv.common.Slots;
@@ -64,6 +65,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     private final Executor executor;
     private final long defaultTimeoutMillis;
     private final RequestBudget budget;
+    private final Counter unreadGets;
 
     public KvServiceImpl(RaftServer raft, GroupRouter router, KvErrors errors, MeterRegistry registry,
                          Executor executor, long defaultTimeoutMillis) {
@@ -74,6 +76,10 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         this.executor = executor;
         this.defaultTimeoutMillis = defaultTimeoutMillis;
         this.budget = new RequestBudget(RequestBudget.forHeap(Runtime.getRuntime().maxMemory()), registry);
+        this.unreadGets = Counter.builder("shardkv.kv.batch.gets.unread")
+                .description("GETs of batches with writes answered unread once the writes applied (answer over the"
+                        + " response limit, slot moved, replica destroyed); the client reads each again alone")
+                .register(registry);
     }
 
     @Override
@@ -248,13 +254,16 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         }
         Map<Integer, Long> epochs = r.getHeader().getSlotEpochsMap();
         write(call, r.getHeader(), r.getSession(), writes, slots, (sm, result) -> executor.execute(() -> {
+            ClientOperationResponse answer;
             try {
-                call.ok(MixedBatchAnswer.of(r.getOpsList(), result.found(), sm,
-                        router.checkSlots(sm, slots, epochs).isEmpty(), Limits.MAX_RESPONSE_BYTES));
+                answer = MixedBatchAnswer.of(r.getOpsList(), result.found(), sm,
+                        router.checkSlots(sm, slots, epochs).isEmpty(), Limits.MAX_RESPONSE_BYTES);
             } catch (RuntimeException e) {
                 // Not an error answer (see above): every GET goes back unread.
-                call.ok(MixedBatchAnswer.of(r.getOpsList(), result.found(), sm, false, 0));
+                answer = MixedBatchAnswer.of(r.getOpsList(), result.found(), sm, false, 0);
             }
+            unreadGets.increment(answer.getResultsList().stream().filter(OpResult::getUnread).count());
+            call.ok(answer);
         }));
     }
 

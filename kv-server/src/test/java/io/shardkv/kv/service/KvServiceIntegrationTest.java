@@ -277,6 +277,11 @@ class KvServiceIntegrationTest {
         // 16 MiB of answer: three values and their keys fit, the fourth would not.
         assertThat(r.getResultsList()).extracting(OpResult::getUnread).containsExactly(false, false, false, false,
                 true, true);
+        double unread = 0;
+        for (long id = 1; id <= 3; id++) {
+            unread += cluster.registry(id).counter("shardkv.kv.batch.gets.unread").count();
+        }
+        assertThat(unread).as("unread GETs counted by the servers").isEqualTo(2.0);
         assertThat(r.getResults(1).getValue().size()).isEqualTo(Limits.MAX_VALUE_BYTES);
         assertThat(get(leader(), "small", ReadConsistency.LINEARIZABLE).getValue().toStringUtf8()).isEqualTo("1");
     }

@@ -42,6 +42,7 @@ final class KvTestCluster implements AutoCloseable {
     private final Path dir;
     private final Map<Long, KvServer> servers = new TreeMap<>();
     private final Map<Long, ManagedChannel> channels = new TreeMap<>();
+    private final Map<Long, SimpleMeterRegistry> registries = new TreeMap<>();
     private long mapVersion;
 
     KvTestCluster() {
@@ -58,8 +59,10 @@ final class KvTestCluster implements AutoCloseable {
         KvServerConfig config = new KvServerConfig(id, base.dataDir(), base.listenHost(), 0, base.raftHost(), 0,
                 List.of(), 200, base.requestTimeoutMillis(), base.stateMachine(), base.raft(), "",
                 base.migrationBytesPerSecond());
-        KvServer server = KvServer.start(config, new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        KvServer server = KvServer.start(config, registry);
         servers.put(id, server);
+        registries.put(id, registry);
         channels.put(id, NettyChannelBuilder.forTarget(server.address()).usePlaintext()
                 .maxInboundMessageSize(32 << 20).build());
         publishMap();
@@ -82,6 +85,11 @@ final class KvTestCluster implements AutoCloseable {
 
     KvServer server(long id) {
         return servers.get(id);
+    }
+
+    /** Server {@code id}'s meters. */
+    SimpleMeterRegistry registry(long id) {
+        return registries.get(id);
     }
 
     KvServiceGrpc.KvServiceBlockingStub kv(long id) {
